@@ -1,0 +1,4 @@
+# Placeholder until the full build lands.
+.PHONY: test
+test:
+	go test ./...

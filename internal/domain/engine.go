@@ -1,0 +1,261 @@
+package domain
+
+import (
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// maxChainDepth bounds signatures that select other signatures' events, so a cycle cannot recurse forever.
+const maxChainDepth = 4
+
+// EngineConfig tunes the engine's fault handling.
+type EngineConfig struct {
+	// DisableAfterPanics disables a signature once it has panicked this many times (default 100).
+	DisableAfterPanics uint64
+	// LogEvery bounds repeated log lines per signature (default 10s).
+	LogEvery time.Duration
+}
+
+// FindingEmitter receives the signature events the engine produces. It is called synchronously
+// on the dispatching goroutine and must not keep ev after returning.
+type FindingEmitter func(ev *trace.Event)
+
+// Engine runs signatures over events. It is not safe for concurrent Dispatch: one goroutine feeds it,
+// as signatures themselves are written for serial delivery. Stats may be read from any goroutine.
+type Engine struct {
+	cfg       EngineConfig
+	log       *slog.Logger
+	emit      FindingEmitter
+	sigs      []*runningSignature
+	byName    map[string][]selection // exact event names of source "tracee"
+	wildcards []selection            // name "*"
+	depth     int
+	stats     EngineStats
+}
+
+// EngineStats are the engine's counters.
+type EngineStats struct {
+	Events   atomic.Uint64 // events offered to Dispatch
+	Matched  atomic.Uint64 // events that at least one signature selected
+	Findings atomic.Uint64
+	Errors   atomic.Uint64 // OnEvent errors
+	Panics   atomic.Uint64
+}
+
+type selection struct {
+	sig    *runningSignature
+	origin string // "" means any
+}
+
+type runningSignature struct {
+	LoadedSignature
+	eventID  int
+	panics   uint64
+	errors   uint64
+	disabled bool
+	lastLog  time.Time
+	muted    uint64 // lines suppressed since lastLog
+}
+
+// NewEngine initialises every signature (a failing or panicking Init drops that signature with a
+// LoadProblem; the others run) and builds the dispatch index once.
+func NewEngine(cfg EngineConfig, sigs []LoadedSignature, catalog *Catalog, emit FindingEmitter, log *slog.Logger) (*Engine, []LoadProblem) {
+	if cfg.DisableAfterPanics == 0 {
+		cfg.DisableAfterPanics = 100
+	}
+	if cfg.LogEvery == 0 {
+		cfg.LogEvery = 10 * time.Second
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if emit == nil {
+		emit = func(*trace.Event) {}
+	}
+	e := &Engine{cfg: cfg, log: log.With("component", "engine"), emit: emit, byName: map[string][]selection{}}
+	var problems []LoadProblem
+	for _, ls := range sigs {
+		rs := &runningSignature{LoadedSignature: ls}
+		if def, ok := catalog.Lookup(ls.Info.Metadata.EventName); ok {
+			rs.eventID = def.ID
+		}
+		if err := e.initSignature(rs); err != nil {
+			problems = append(problems, LoadProblem{Path: ls.Info.Origin,
+				Cause: fmt.Sprintf("signature %s: Init: %v", ls.Info.Metadata.ID, err),
+				Fix:   "fix the signature's Init (it must not fail or panic) and rebuild the plugin"})
+			continue
+		}
+		e.sigs = append(e.sigs, rs)
+		for _, sel := range ls.Info.Selectors {
+			if sel.Source != "" && sel.Source != "*" && sel.Source != trace.EventSource {
+				continue // another producer's events never reach this agent
+			}
+			origin := sel.Origin
+			if origin == "*" {
+				origin = ""
+			}
+			entry := selection{sig: rs, origin: origin}
+			if sel.Name == "*" || sel.Name == "" {
+				e.wildcards = append(e.wildcards, entry)
+			} else {
+				e.byName[sel.Name] = append(e.byName[sel.Name], entry)
+			}
+		}
+	}
+	return e, problems
+}
+
+func (e *Engine) initSignature(rs *runningSignature) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	ctx := detect.SignatureContext{
+		Callback:      func(f *detect.Finding) { e.onFinding(rs, f) },
+		Logger:        signatureLogger{e.log.With("signature", rs.Info.Metadata.ID)},
+		GetDataSource: func(string, string) (detect.DataSource, bool) { return nil, false },
+	}
+	return rs.Signature.Init(ctx)
+}
+
+// Selects reports whether any signature selects events called name.
+func (e *Engine) Selects(name string) bool {
+	return len(e.byName[name]) > 0 || len(e.wildcards) > 0
+}
+
+// Dispatch offers ev to every signature that selects it. Events nobody selects cost a map lookup
+// and no allocation.
+func (e *Engine) Dispatch(ev *trace.Event) {
+	e.stats.Events.Add(1)
+	exact := e.byName[ev.EventName]
+	if len(exact) == 0 && len(e.wildcards) == 0 {
+		return
+	}
+	e.stats.Matched.Add(1)
+	pe := ev.ToProtocol() // one boxing of the event, shared by every signature
+	origin := pe.Headers.Selector.Origin
+	for _, s := range exact {
+		if s.origin == "" || s.origin == origin {
+			e.call(s.sig, pe)
+		}
+	}
+	for _, s := range e.wildcards {
+		if s.origin == "" || s.origin == origin {
+			e.call(s.sig, pe)
+		}
+	}
+}
+
+func (e *Engine) call(rs *runningSignature, pe protocol.Event) {
+	if rs.disabled {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e.onPanic(rs, r)
+		}
+	}()
+	if err := rs.Signature.OnEvent(pe); err != nil {
+		rs.errors++
+		e.stats.Errors.Add(1)
+		e.rateLimited(rs, "signature OnEvent failed", "error", err, "errors", rs.errors)
+	}
+}
+
+func (e *Engine) onPanic(rs *runningSignature, r interface{}) {
+	rs.panics++
+	e.stats.Panics.Add(1)
+	if rs.panics >= e.cfg.DisableAfterPanics {
+		rs.disabled = true
+		e.log.Error("signature disabled after repeated panics; fix it and restart the agent",
+			"signature", rs.Info.Metadata.ID, "origin", rs.Info.Origin, "panics", rs.panics, "last", fmt.Sprint(r))
+		return
+	}
+	e.rateLimited(rs, "signature panicked; recovered", "panic", fmt.Sprint(r), "panics", rs.panics)
+}
+
+// rateLimited logs at most once per LogEvery per signature, saying how many lines it held back.
+func (e *Engine) rateLimited(rs *runningSignature, msg string, attrs ...any) {
+	now := time.Now()
+	if !rs.lastLog.IsZero() && now.Sub(rs.lastLog) < e.cfg.LogEvery {
+		rs.muted++
+		return
+	}
+	attrs = append(attrs, "signature", rs.Info.Metadata.ID, "suppressed", rs.muted)
+	rs.lastLog, rs.muted = now, 0
+	e.log.Warn(msg, attrs...)
+}
+
+func (e *Engine) onFinding(rs *runningSignature, f *detect.Finding) {
+	e.stats.Findings.Add(1)
+	if f.SigMetadata.EventName == "" {
+		f.SigMetadata = rs.Info.Metadata
+	}
+	ev := FindingToEvent(f, rs.eventID)
+	e.emit(&ev)
+	// Signatures may select other signatures' events, as in Tracee.
+	if e.depth < maxChainDepth && (len(e.byName[ev.EventName]) > 0) {
+		e.depth++
+		e.Dispatch(&ev)
+		e.depth--
+	}
+}
+
+// Complete tells every signature that the event source has ended.
+func (e *Engine) Complete() {
+	for _, rs := range e.sigs {
+		e.signal(rs, detect.SignalSourceComplete(trace.EventSource))
+	}
+}
+
+func (e *Engine) signal(rs *runningSignature, sig detect.Signal) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.onPanic(rs, r)
+		}
+	}()
+	if err := rs.Signature.OnSignal(sig); err != nil {
+		e.rateLimited(rs, "signature OnSignal failed", "error", err)
+	}
+}
+
+// Close closes every signature; a panicking Close is logged and the rest still close.
+func (e *Engine) Close() {
+	for _, rs := range e.sigs {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					e.log.Warn("signature Close panicked", "signature", rs.Info.Metadata.ID, "panic", fmt.Sprint(r))
+				}
+			}()
+			rs.Signature.Close()
+		}()
+	}
+}
+
+// Stats returns the engine's live counters.
+func (e *Engine) Stats() *EngineStats { return &e.stats }
+
+// Signatures returns the signatures that initialised and run.
+func (e *Engine) Signatures() []SignatureInfo {
+	out := make([]SignatureInfo, 0, len(e.sigs))
+	for _, rs := range e.sigs {
+		out = append(out, rs.Info)
+	}
+	return out
+}
+
+// signatureLogger adapts slog to detect.Logger.
+type signatureLogger struct{ log *slog.Logger }
+
+func (l signatureLogger) Debugw(msg string, kv ...interface{}) { l.log.Debug(msg, kv...) }
+func (l signatureLogger) Infow(msg string, kv ...interface{})  { l.log.Info(msg, kv...) }
+func (l signatureLogger) Warnw(msg string, kv ...interface{})  { l.log.Warn(msg, kv...) }
+func (l signatureLogger) Errorw(msg string, kv ...interface{}) { l.log.Error(msg, kv...) }

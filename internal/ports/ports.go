@@ -1,0 +1,40 @@
+// Package ports declares what the core needs from the outside world. Adapters under
+// internal/adapters implement these interfaces; the app layer and the domain only see the ports.
+package ports
+
+import (
+	"context"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// EventSource produces base events: the live kernel (eBPF) or a recorded file (replay).
+type EventSource interface {
+	// Run emits the events named in sel.Need until ctx is cancelled (returns ctx.Err() or nil) or
+	// the source ends (returns nil). emit is called from one goroutine at a time and takes
+	// ownership of ev. An error is fatal for the source.
+	Run(ctx context.Context, sel domain.Selection, emit func(ev *trace.Event)) error
+}
+
+// SignatureLoader finds and opens signatures (Go plugins, Rego files) in directories.
+type SignatureLoader interface {
+	// Load judges every file on its own: failures become LoadResult.Problems, never a stop.
+	Load(ctx context.Context, dirs []string) domain.LoadResult
+}
+
+// EventSink writes events (signature events and selected base events) to an output.
+type EventSink interface {
+	// Write hands over one event; the sink must not modify it (it may be shared by other sinks).
+	Write(ctx context.Context, ev *trace.Event) error
+	// Flush pushes buffered events out; called when the sink's queue runs empty.
+	Flush(ctx context.Context) error
+	// Close flushes (or durably spools) everything and releases the output.
+	Close(ctx context.Context) error
+}
+
+// PolicyEvaluator decides, for every finding, whether it reaches the outputs and how it is
+// amended (severity, tags, fields). It may modify ev in place.
+type PolicyEvaluator interface {
+	EvaluateFinding(ctx context.Context, ev *trace.Event) (domain.Verdict, error)
+}
