@@ -1,0 +1,119 @@
+// Package stdout writes events as a human table or as Tracee-format JSON lines to stdout or a file.
+package stdout
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// Format is an output format.
+type Format string
+
+// The formats.
+const (
+	FormatTable Format = "table"
+	FormatJSON  Format = "json"
+)
+
+// Config chooses the format and destination ("" or "-" is stdout).
+type Config struct {
+	Format Format
+	Path   string
+}
+
+// ParseSpec parses an --output value: "table", "json", "table:FILE" or "json:FILE".
+func ParseSpec(spec string) (Config, error) {
+	name, path, _ := strings.Cut(spec, ":")
+	switch Format(name) {
+	case FormatTable, FormatJSON:
+		return Config{Format: Format(name), Path: path}, nil
+	}
+	return Config{}, fmt.Errorf("unknown output format %q; use table, json, table:FILE or json:FILE", name)
+}
+
+// Sink writes events to a buffered writer; Flush is called by the outputs when the queue drains.
+type Sink struct {
+	format Format
+	w      *bufio.Writer
+	file   *os.File // nil for stdout
+	enc    *json.Encoder
+	header bool
+}
+
+// New opens the destination (files are created or appended to with mode 0600).
+func New(cfg Config, stdout io.Writer) (*Sink, error) {
+	s := &Sink{format: cfg.Format}
+	dst := stdout
+	if cfg.Path != "" && cfg.Path != "-" {
+		f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open output file: %w", err)
+		}
+		s.file, dst = f, f
+	}
+	s.w = bufio.NewWriterSize(dst, 64<<10)
+	s.enc = json.NewEncoder(s.w)
+	return s, nil
+}
+
+// Write formats one event.
+func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
+	if s.format == FormatJSON {
+		return s.enc.Encode(ev)
+	}
+	if !s.header {
+		s.header = true
+		fmt.Fprintf(s.w, "%-15s %-6s %-16s %-7s %-7s %-6s %-28s %s\n", "TIME", "UID", "COMM", "PID", "TID", "RET", "EVENT", "ARGS")
+	}
+	_, err := s.w.WriteString(TableLine(ev))
+	return err
+}
+
+// TableLine renders one event as a table row; signature events are marked with their ID and severity.
+func TableLine(ev *trace.Event) string {
+	var b strings.Builder
+	ts := time.Unix(0, int64(ev.Timestamp)).Format("15:04:05.000000")
+	name := ev.EventName
+	if domain.IsSignatureEvent(ev) {
+		props := ev.Metadata.Properties
+		name = fmt.Sprintf("*%s* [%s sev=%d]", ev.EventName, domain.PropertyString(props, "signatureID"), domain.PropertyInt(props, "Severity"))
+	}
+	fmt.Fprintf(&b, "%-15s %-6d %-16s %-7d %-7d %-6d %-28s ", ts, ev.UserID, ev.ProcessName, ev.HostProcessID, ev.HostThreadID, ev.ReturnValue, name)
+	for i, a := range ev.Args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if a.Name == "detectedFrom" {
+			if m, ok := a.Value.(map[string]interface{}); ok {
+				fmt.Fprintf(&b, "detectedFrom: %v", m["name"])
+				continue
+			}
+		}
+		fmt.Fprintf(&b, "%s: %v", a.Name, a.Value)
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// Flush writes buffered output.
+func (s *Sink) Flush(context.Context) error { return s.w.Flush() }
+
+// Close flushes and closes a file destination.
+func (s *Sink) Close(context.Context) error {
+	err := s.w.Flush()
+	if s.file != nil {
+		if cerr := s.file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// Agent runs one pass of the pipeline: source -> engine -> finding policy -> outputs.
+type Agent struct {
+	source  ports.EventSource
+	engine  *domain.Engine
+	policy  ports.PolicyEvaluator // optional
+	outputs *Outputs
+	sel     domain.Selection
+	log     *slog.Logger
+	ctx     context.Context // set for the duration of Run, for the policy evaluator
+	stats   AgentStats
+}
+
+// AgentStats count what the agent did with findings.
+type AgentStats struct {
+	Suppressed   uint64
+	PolicyErrors uint64
+}
+
+// AgentDeps are the agent's collaborators. Engine is built by NewAgent from Signatures.
+type AgentDeps struct {
+	Source     ports.EventSource
+	Policy     ports.PolicyEvaluator
+	Outputs    *Outputs
+	Catalog    *domain.Catalog
+	Selection  domain.Selection
+	Signatures []domain.LoadedSignature
+	EngineCfg  domain.EngineConfig
+	Log        *slog.Logger
+}
+
+// NewAgent initialises the signatures the selection runs and returns the problems of those whose
+// Init failed (they are left out; the others run).
+func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &Agent{source: d.Source, policy: d.Policy, outputs: d.Outputs, sel: d.Selection, log: d.Log}
+	var run []domain.LoadedSignature
+	for _, s := range d.Signatures {
+		if d.Selection.Signatures[s.Info.Metadata.EventName] {
+			run = append(run, s)
+		}
+	}
+	var problems []domain.LoadProblem
+	a.engine, problems = domain.NewEngine(d.EngineCfg, run, d.Catalog, a.onSignatureEvent, d.Log)
+	return a, problems
+}
+
+// Engine exposes the engine (for stats).
+func (a *Agent) Engine() *domain.Engine { return a.engine }
+
+// Stats returns the agent's finding counters.
+func (a *Agent) Stats() AgentStats { return a.stats }
+
+// Run streams the source through the engine until the source ends or ctx is cancelled, then
+// signals completion, closes the signatures and drains the outputs.
+func (a *Agent) Run(ctx context.Context) error {
+	a.ctx = ctx
+	err := a.source.Run(ctx, a.sel, a.onEvent)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	a.engine.Complete()
+	a.engine.Close()
+	if cerr := a.outputs.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+		err = fmt.Errorf("close outputs: %w", cerr)
+	}
+	return err
+}
+
+func (a *Agent) onEvent(ev *trace.Event) {
+	if a.sel.Emit[ev.EventName] {
+		a.outputs.Write(ev)
+	}
+	a.engine.Dispatch(ev)
+}
+
+// onSignatureEvent runs the finding policy, then hands the event to the outputs. The engine reuses
+// nothing of ev after this returns, but outputs keep it, so it is copied once here.
+func (a *Agent) onSignatureEvent(ev *trace.Event) {
+	if !a.sel.Emit[ev.EventName] {
+		return
+	}
+	out := *ev
+	if a.policy != nil {
+		verdict, err := a.policy.EvaluateFinding(a.ctx, &out)
+		if err != nil {
+			a.stats.PolicyErrors++
+			if a.stats.PolicyErrors == 1 {
+				a.log.Error("finding policy failed; the finding is kept", "error", err)
+			}
+		} else if verdict.Suppress {
+			a.stats.Suppressed++
+			a.log.Debug("finding suppressed by policy", "event", out.EventName, "reason", verdict.Reason)
+			return
+		}
+	}
+	a.outputs.Write(&out)
+}

@@ -1,0 +1,143 @@
+// Package app orchestrates the core use cases over the ports: running the agent (source -> engine ->
+// finding policy -> outputs) and listing events.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// OutputConfig bounds each output's queue.
+type OutputConfig struct {
+	// QueueSize is the number of events buffered per output (default 65536).
+	QueueSize int
+	// AlertWait is how long a signature event may wait for room in a full queue before it is
+	// dropped and counted (default 2s). Base events are dropped at once when the queue is full.
+	AlertWait time.Duration
+}
+
+// NamedSink is an output with a name for logs and stats.
+type NamedSink struct {
+	Name string
+	Sink ports.EventSink
+}
+
+// Outputs fans events out to every sink through a bounded queue each, so a slow output never stalls
+// the engine without bound. Drops are counted per output and reported.
+type Outputs struct {
+	cfg    OutputConfig
+	log    *slog.Logger
+	queues []*outputQueue
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+type outputQueue struct {
+	NamedSink
+	ch      chan *trace.Event
+	written atomic.Uint64
+	dropped atomic.Uint64
+	failed  atomic.Uint64
+}
+
+// OutputStats are one output's counters.
+type OutputStats struct {
+	Name                     string
+	Written, Dropped, Failed uint64
+}
+
+// NewOutputs starts one writer goroutine per sink; ctx bounds the writers' I/O.
+func NewOutputs(ctx context.Context, cfg OutputConfig, sinks []NamedSink, log *slog.Logger) *Outputs {
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 65536
+	}
+	if cfg.AlertWait <= 0 {
+		cfg.AlertWait = 2 * time.Second
+	}
+	o := &Outputs{cfg: cfg, log: log.With("component", "outputs")}
+	for _, s := range sinks {
+		q := &outputQueue{NamedSink: s, ch: make(chan *trace.Event, cfg.QueueSize)}
+		o.queues = append(o.queues, q)
+		o.wg.Add(1)
+		go o.drain(context.WithoutCancel(ctx), q)
+	}
+	return o
+}
+
+func (o *Outputs) drain(ctx context.Context, q *outputQueue) {
+	defer o.wg.Done()
+	for ev := range q.ch {
+		if err := q.Sink.Write(ctx, ev); err != nil {
+			if q.failed.Add(1) == 1 {
+				o.log.Error("output write failed", "output", q.Name, "error", err)
+			}
+			continue
+		}
+		q.written.Add(1)
+		if len(q.ch) == 0 {
+			if err := q.Sink.Flush(ctx); err != nil {
+				o.log.Error("output flush failed", "output", q.Name, "error", err)
+			}
+		}
+	}
+}
+
+// Write queues ev for every output. ev must not be modified afterwards.
+func (o *Outputs) Write(ev *trace.Event) {
+	alert := domain.IsSignatureEvent(ev)
+	for _, q := range o.queues {
+		select {
+		case q.ch <- ev:
+			continue
+		default:
+		}
+		if alert {
+			timer := time.NewTimer(o.cfg.AlertWait)
+			select {
+			case q.ch <- ev:
+				timer.Stop()
+				continue
+			case <-timer.C:
+			}
+		}
+		if n := q.dropped.Add(1); n == 1 || n%10000 == 0 {
+			o.log.Warn("output queue full; events dropped", "output", q.Name, "dropped", n, "alert", alert)
+		}
+	}
+}
+
+// Stats returns each output's counters.
+func (o *Outputs) Stats() []OutputStats {
+	out := make([]OutputStats, 0, len(o.queues))
+	for _, q := range o.queues {
+		out = append(out, OutputStats{Name: q.Name, Written: q.written.Load(), Dropped: q.dropped.Load(), Failed: q.failed.Load()})
+	}
+	return out
+}
+
+// Close drains every queue, then closes each sink (which flushes or spools what it holds).
+func (o *Outputs) Close(ctx context.Context) error {
+	var firstErr error
+	o.once.Do(func() {
+		for _, q := range o.queues {
+			close(q.ch)
+		}
+		o.wg.Wait()
+		for _, q := range o.queues {
+			if err := q.Sink.Close(ctx); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if d := q.dropped.Load(); d > 0 {
+				o.log.Warn("output dropped events", "output", q.Name, "dropped", d)
+			}
+		}
+	})
+	return firstErr
+}
