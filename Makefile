@@ -1,4 +1,58 @@
-# Placeholder until the full build lands.
-.PHONY: test
-test:
-	go test ./...
+# tracee: build, test, benchmark and regenerate.
+# The host binary and every signature plugin are built with the same flags (CGO_ENABLED=1, -trimpath):
+# Go plugins only load into a host built the same way.
+SHELL := /bin/bash
+GO ?= go
+export CGO_ENABLED := 1
+BUILD_FLAGS := -trimpath
+DIST := dist
+
+.PHONY: all build tracee signatures example test test-unit bench mocks man generate check-generated run clean
+
+all: build
+
+build: tracee signatures
+
+tracee:
+	$(GO) build $(BUILD_FLAGS) -o $(DIST)/tracee ./cmd/tracee
+
+signatures:
+	@mkdir -p $(DIST)/signatures
+	$(GO) build $(BUILD_FLAGS) -buildmode=plugin -o $(DIST)/signatures/builtin.so ./signatures/plugin
+
+example:
+	@mkdir -p $(DIST)/examples
+	$(GO) build $(BUILD_FLAGS) -buildmode=plugin -o $(DIST)/examples/example.so ./examples/signature-plugin
+
+# Every test: installs and starts what the tests need (scripts/test.d/*), then runs go test.
+test: build
+	bash scripts/test.sh
+
+# Unit tests only: no services, no root needed.
+test-unit:
+	$(GO) test $(BUILD_FLAGS) -count=1 ./...
+
+bench:
+	bash scripts/bench.sh
+
+mocks:
+	$(GO) tool mockery
+
+man: tracee
+	rm -rf docs/man && $(DIST)/tracee gen-man docs/man
+
+generate:
+	$(GO) generate ./internal/adapters/ebpf/...
+
+# Fails when committed generated files (mocks, man pages) differ from what the sources produce.
+check-generated: mocks man
+	@if [ -n "$$(git status --porcelain -- mocks docs/man)" ]; then \
+		git status --porcelain -- mocks docs/man; \
+		echo "generated files are stale: run 'make mocks man' and commit the result" >&2; exit 1; fi
+
+# Runs the agent live (needs root and a kernel with BTF); Ctrl-C stops it.
+run: build
+	$(DIST)/tracee $(ARGS)
+
+clean:
+	rm -rf $(DIST)

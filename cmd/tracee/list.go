@@ -1,0 +1,257 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+)
+
+type listOptions struct {
+	wide        bool
+	asJSON      bool
+	tags        []string
+	minSeverity int
+	technique   string
+	name        string
+	kind        string
+}
+
+// listJSON is the stable schema of `tracee list --json` (documented in docs/list.md).
+type listJSON struct {
+	SchemaVersion int                  `json:"schemaVersion"`
+	Events        []listEventJSON      `json:"events"`
+	Problems      []domain.LoadProblem `json:"problems"`
+	Warnings      []string             `json:"warnings"`
+}
+
+type listEventJSON struct {
+	Name         string         `json:"name"`
+	ID           int            `json:"id"`
+	Kind         string         `json:"kind"`
+	Sets         []string       `json:"sets"`
+	Arguments    []listArgJSON  `json:"arguments"`
+	Dependencies []string       `json:"dependencies"`
+	Signature    *listSigJSON   `json:"signature,omitempty"`
+}
+
+type listArgJSON struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type listSigJSON struct {
+	ID          string   `json:"id"`
+	Version     string   `json:"version"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Severity    int      `json:"severity"`
+	Category    string   `json:"category"`
+	Technique   string   `json:"technique"`
+	MitreID     string   `json:"mitreId"`
+	Tags        []string `json:"tags"`
+	File        string   `json:"file"`
+}
+
+func newListCmd(g *globalOptions, st streams) *cobra.Command {
+	o := &listOptions{}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List every event you can trace, signature events first",
+		Long: `List every event you can trace: the signature events of the loaded signatures (honouring
+--signatures-dir by the same rule as the agent), then the system events the eBPF source produces.
+It needs neither root nor the kernel. Signatures that fail to load are explained on stderr.`,
+		Example: `  tracee list
+  tracee --signatures-dir /opt/tracee/signatures list
+  tracee list --kind signature --min-severity 3 --wide
+  tracee list --technique T1055 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger(g.logLevel, st.err)
+			res := loadSignatures(cmd.Context(), signatureLoaders(g, log), signatureDirs(g))
+			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), domain.BaseEvents())
+			events := filterEvents(cat.All(), o)
+			if o.asJSON {
+				return writeListJSON(st, events, res)
+			}
+			reportLoad(st.err, res)
+			writeListTable(st, events, o.wide)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.wide, "wide", "w", false, "show every column in full, with arguments")
+	f.BoolVar(&o.asJSON, "json", false, "print as JSON (stable schema, see docs/list.md); load problems are included")
+	f.StringArrayVar(&o.tags, "tag", nil, "only events with this tag or set (repeatable)")
+	f.IntVar(&o.minSeverity, "min-severity", -1, "only signature events of at least this severity (0-4)")
+	f.StringVar(&o.technique, "technique", "", "only signature events whose MITRE technique ID or name contains this")
+	f.StringVar(&o.name, "name", "", "only events whose name matches this glob (e.g. 'security_*')")
+	f.StringVar(&o.kind, "kind", "", "only events of this kind: signature, syscall, other, network")
+	return cmd
+}
+
+func filterEvents(all []*domain.EventDefinition, o *listOptions) []*domain.EventDefinition {
+	var out []*domain.EventDefinition
+	for _, d := range all {
+		if o.kind != "" && d.Kind.String() != o.kind {
+			continue
+		}
+		if o.name != "" {
+			if ok, _ := path.Match(o.name, d.Name); !ok {
+				continue
+			}
+		}
+		if len(o.tags) > 0 && !hasAnyTag(d, o.tags) {
+			continue
+		}
+		if o.minSeverity >= 0 && (d.Signature == nil || d.Signature.Severity() < o.minSeverity) {
+			continue
+		}
+		if o.technique != "" {
+			if d.Signature == nil {
+				continue
+			}
+			t := strings.ToLower(o.technique)
+			if !strings.Contains(strings.ToLower(d.Signature.ExternalID()), t) && !strings.Contains(strings.ToLower(d.Signature.Technique()), t) {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func hasAnyTag(d *domain.EventDefinition, tags []string) bool {
+	for _, want := range tags {
+		for _, s := range d.Sets {
+			if s == want {
+				return true
+			}
+		}
+		if d.Signature != nil {
+			for _, s := range d.Signature.Metadata.Tags {
+				if s == want {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func writeListJSON(st streams, events []*domain.EventDefinition, res domain.LoadResult) error {
+	out := listJSON{SchemaVersion: 1, Events: []listEventJSON{}, Problems: res.Problems, Warnings: res.Warnings}
+	if out.Problems == nil {
+		out.Problems = []domain.LoadProblem{}
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	for _, d := range events {
+		e := listEventJSON{Name: d.Name, ID: d.ID, Kind: d.Kind.String(), Sets: nonNil(d.Sets),
+			Arguments: []listArgJSON{}, Dependencies: nonNil(d.Dependencies)}
+		for _, p := range d.Params {
+			e.Arguments = append(e.Arguments, listArgJSON{Name: p.Name, Type: p.Type})
+		}
+		if s := d.Signature; s != nil {
+			md := s.Metadata
+			e.Signature = &listSigJSON{ID: md.ID, Version: md.Version, Name: md.Name, Description: md.Description,
+				Severity: s.Severity(), Category: domain.PropertyString(md.Properties, "Category"),
+				Technique: s.Technique(), MitreID: s.ExternalID(), Tags: nonNil(md.Tags), File: s.Origin}
+		}
+		out.Events = append(out.Events, e)
+	}
+	enc := json.NewEncoder(st.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
+	sections := []struct {
+		title string
+		kind  domain.EventKind
+	}{
+		{"Signature Events", domain.KindSignature},
+		{"Syscall Events", domain.KindSyscall},
+		{"Other Events", domain.KindOther},
+		{"Network Events", domain.KindNetwork},
+	}
+	for _, sec := range sections {
+		var rows []*domain.EventDefinition
+		for _, d := range events {
+			if d.Kind == sec.kind {
+				rows = append(rows, d)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(st.out, "%s (%d)\n", sec.title, len(rows))
+		tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
+		if sec.kind == domain.KindSignature {
+			fmt.Fprintln(tw, "  EVENT\tID\tSIG ID\tVERSION\tSEVERITY\tMITRE\tSELECTS\tSETS/TAGS\tFILE")
+			for _, d := range rows {
+				s := d.Signature
+				md := s.Metadata
+				mitre := s.ExternalID()
+				if wide && s.Technique() != "" {
+					mitre = strings.TrimSpace(mitre + " " + s.Technique())
+				}
+				sev := "-"
+				if n := s.Severity(); n >= 0 {
+					sev = fmt.Sprint(n)
+				}
+				fmt.Fprintf(tw, "  [sig] %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Name, d.ID, md.ID, md.Version, sev, mitre,
+					clip(strings.Join(d.Dependencies, ","), 40, wide), clip(strings.Join(append(append([]string{}, d.Sets...), md.Tags...), ","), 30, wide),
+					clipLeft(s.Origin, 40, wide))
+			}
+		} else {
+			fmt.Fprintln(tw, "  EVENT\tID\tSETS\tARGUMENTS")
+			for _, d := range rows {
+				argText := make([]string, 0, len(d.Params))
+				for _, p := range d.Params {
+					argText = append(argText, p.Type+" "+p.Name)
+				}
+				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", d.Name, d.ID, strings.Join(d.Sets, ","), clip(strings.Join(argText, ", "), 60, wide))
+			}
+		}
+		tw.Flush()
+		fmt.Fprintln(st.out)
+	}
+}
+
+func clip(s string, n int, wide bool) string {
+	if wide || len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
+func clipLeft(s string, n int, wide bool) string {
+	if wide || len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n+3:]
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,73 @@
+// Package architecture holds tests of the code's shape: which packages may import which.
+package architecture
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/seed-428f5ad7/tracee"
+
+// TestCoreImportsNoAdapterTechnology proves that the domain and the ports depend only on the
+// standard library and the public types/ packages: no fx, eBPF, OPA, Elasticsearch or database.
+func TestCoreImportsNoAdapterTechnology(t *testing.T) {
+	for _, pkg := range []string{module + "/internal/domain", module + "/internal/ports"} {
+		t.Run(strings.TrimPrefix(pkg, module+"/"), func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				allowed := dep == pkg ||
+					strings.HasPrefix(dep, module+"/types/") ||
+					dep == module+"/internal/domain"
+				if !allowed {
+					t.Errorf("%s imports %s: the core may only import the standard library and %s/types", pkg, dep, module)
+				}
+			}
+		})
+	}
+}
+
+// TestFxOnlyInCmdAndModules proves that go.uber.org/fx is imported only by cmd/ and by adapters'
+// module.go files, so every constructor stays usable without fx.
+func TestFxOnlyInCmdAndModules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}}|{{join .GoFiles ","}}|{{join .Imports ","}}`, module+"/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.SplitN(line, "|", 3)
+		if len(parts) != 3 || !strings.Contains(parts[2], "go.uber.org/fx") {
+			continue
+		}
+		pkg := parts[0]
+		if strings.HasPrefix(pkg, module+"/cmd/") {
+			continue
+		}
+		if !strings.HasPrefix(pkg, module+"/internal/adapters/") {
+			t.Errorf("%s imports go.uber.org/fx: only cmd/ and adapters' module.go may", pkg)
+			continue
+		}
+		checkFxOnlyInModuleGo(t, pkg)
+	}
+}
+
+func checkFxOnlyInModuleGo(t *testing.T, pkg string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", `{{.Dir}}|{{join .GoFiles ","}}`, pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	parts := strings.SplitN(strings.TrimSpace(string(out)), "|", 2)
+	for _, f := range strings.Split(parts[1], ",") {
+		if f == "module.go" {
+			continue
+		}
+		grep := exec.Command("grep", "-l", `"go.uber.org/fx`, parts[0]+"/"+f)
+		if grep.Run() == nil {
+			t.Errorf("%s/%s imports fx: keep fx in module.go", pkg, f)
+		}
+	}
+}
