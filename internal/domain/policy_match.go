@@ -1,0 +1,477 @@
+package domain
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// PolicySet evaluates loaded policies against events. Build it with NewPolicySet; Match is called
+// from the one goroutine that runs the pipeline (it keeps process-tree state for tree and follow).
+type PolicySet struct {
+	policies []compiledPolicy
+	// byEvent lists, for each event name, the policies that emit it (rule) or need it for one of
+	// their signatures (dependency).
+	byEvent map[string][]eventUse
+	// names caches the MatchedPolicies slice of each bitmap; events share it read-only.
+	names map[uint64][]string
+	// process tree learned from events, for tree= and follow.
+	parents    map[int]int
+	needsTree  bool
+	sel        Selection
+	ParentOfFn func(pid int) (ppid int, ok bool) // optional fallback for pids not seen yet (e.g. /proc)
+}
+
+type compiledPolicy struct {
+	Policy
+	bit      uint64
+	scope    []Filter
+	follow   bool
+	followed map[int]bool // pids that matched the scope, and their descendants
+}
+
+type eventUse struct {
+	policy int
+	groups [][]Filter // one filter list per rule naming the event: any group matching emits
+	emit   bool       // false: the event is only needed by a signature the policy names
+}
+
+// NewPolicySet resolves every rule's event against the catalog (names, sets and globs, as -e does)
+// and checks the policies. An unknown event gives a PolicyError with suggestions.
+func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
+	if err := ValidatePolicies(policies); err != nil {
+		return nil, err
+	}
+	s := &PolicySet{byEvent: map[string][]eventUse{}, names: map[uint64][]string{}, parents: map[int]int{}}
+	s.sel = Selection{Emit: map[string]bool{}, Need: map[string]bool{}, Signatures: map[string]bool{}}
+	for i, p := range policies {
+		cp := compiledPolicy{Policy: p, bit: 1 << uint(i), followed: map[int]bool{}}
+		for _, f := range p.Scope {
+			switch f.kind {
+			case fieldGlobal:
+			case fieldFollow:
+				cp.follow = true
+				s.needsTree = true
+			default:
+				if f.kind == fieldTree {
+					s.needsTree = true
+				}
+				cp.scope = append(cp.scope, f)
+			}
+		}
+		s.policies = append(s.policies, cp)
+		uses := map[string]*eventUse{}
+		var order []string
+		for _, r := range p.Rules {
+			psel, err := Select(cat, []string{r.Event})
+			if err != nil {
+				var unknown *UnknownEventError
+				if ue, ok := err.(*UnknownEventError); ok {
+					unknown = ue
+				}
+				fix := "run 'tracee list' to see every event"
+				if unknown != nil && len(unknown.Suggestions) > 0 {
+					fix = "did you mean " + strings.Join(unknown.Suggestions, ", ") + "? " + fix
+				}
+				return nil, &PolicyError{Pos: r.Pos, Msg: fmt.Sprintf("policy %q: unknown event %q", p.Name, r.Event), Fix: fix}
+			}
+			for _, f := range r.Filters {
+				if f.kind == fieldTree {
+					s.needsTree = true
+				}
+				if f.kind == fieldFollow {
+					return nil, &PolicyError{Pos: f.Pos, Msg: "follow is a scope, not a rule filter", Fix: "move it to spec.scope"}
+				}
+			}
+			for name := range psel.Emit {
+				u, ok := uses[name]
+				if !ok {
+					u = &eventUse{policy: i}
+					uses[name] = u
+					order = append(order, name)
+				}
+				u.emit = true
+				u.groups = append(u.groups, r.Filters)
+				s.sel.Emit[name] = true
+			}
+			for name := range psel.Need {
+				if _, ok := uses[name]; !ok {
+					uses[name] = &eventUse{policy: i}
+					order = append(order, name)
+				}
+				s.sel.Need[name] = true
+			}
+			for name := range psel.Signatures {
+				s.sel.Signatures[name] = true
+				if _, ok := uses[name]; !ok { // signature named only through another signature's chain
+					uses[name] = &eventUse{policy: i}
+					order = append(order, name)
+				}
+			}
+		}
+		for _, name := range order {
+			s.byEvent[name] = append(s.byEvent[name], *uses[name])
+		}
+	}
+	return s, nil
+}
+
+// Len is the number of policies.
+func (s *PolicySet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.policies)
+}
+
+// Policies returns the loaded policies in order (bit i is policy i).
+func (s *PolicySet) Policies() []Policy {
+	if s == nil {
+		return nil
+	}
+	out := make([]Policy, len(s.policies))
+	for i, p := range s.policies {
+		out[i] = p.Policy
+	}
+	return out
+}
+
+// Selection is what the policies select: Emit are the events some rule names, Need the base
+// events the source must produce (including those signatures need), Signatures those that run.
+func (s *PolicySet) Selection() Selection { return s.sel }
+
+// NeedsProcessTree reports whether a tree or follow filter is used (then every event is offered
+// to Match, even ones no rule names, so that the tree stays complete).
+func (s *PolicySet) NeedsProcessTree() bool { return s != nil && s.needsTree }
+
+// Match decides what happens to one event: emit says it goes to the outputs (some policy's rule
+// names it and its scope and filters match), dispatch says signatures may see it (some policy
+// that matches the scope needs it, for output or for a signature). Match sets ev.MatchedPolicies
+// and ev.MatchedPoliciesUser when it emits. With no policies it returns true, true and leaves ev
+// alone, so the caller's -e selection applies.
+func (s *PolicySet) Match(ev *trace.Event) (emit, dispatch bool) {
+	if s == nil || len(s.policies) == 0 {
+		return true, true
+	}
+	if s.needsTree {
+		s.learn(ev)
+	}
+	uses := s.byEvent[ev.EventName]
+	if len(uses) == 0 {
+		return false, false
+	}
+	var matched uint64
+	for i := range uses {
+		u := &uses[i]
+		p := &s.policies[u.policy]
+		if !s.scopeMatches(p, ev) {
+			continue
+		}
+		if !u.emit {
+			dispatch = true
+			continue
+		}
+		for _, g := range u.groups {
+			if s.allMatch(g, ev) {
+				matched |= p.bit
+				break
+			}
+		}
+		// A dependency of the same policy's signature is dispatched whatever the rule filters say.
+		dispatch = true
+	}
+	if matched == 0 {
+		return false, dispatch
+	}
+	ev.MatchedPoliciesUser = matched
+	ev.MatchedPolicies = s.namesOf(matched)
+	return true, true
+}
+
+func (s *PolicySet) namesOf(bits uint64) []string {
+	if n, ok := s.names[bits]; ok {
+		return n
+	}
+	var names []string
+	for _, p := range s.policies {
+		if bits&p.bit != 0 {
+			names = append(names, p.Name)
+		}
+	}
+	if len(s.names) < 4096 {
+		s.names[bits] = names
+	}
+	return names
+}
+
+// learn records the event's parent and, for follow policies, adopts children of followed processes.
+func (s *PolicySet) learn(ev *trace.Event) {
+	pid, ppid := ev.HostProcessID, ev.HostParentProcessID
+	if pid > 0 && ppid > 0 && pid != ppid {
+		s.parents[pid] = ppid
+	}
+	if ev.EventName == "sched_process_fork" {
+		if child := argInt(ev, "child_pid"); child > 0 && pid > 0 {
+			s.parents[int(child)] = pid
+		}
+	}
+	for i := range s.policies {
+		p := &s.policies[i]
+		if p.follow && !p.followed[pid] && p.followed[ppid] {
+			p.followed[pid] = true
+		}
+	}
+	if ev.EventName == "sched_process_exit" {
+		defer func() {
+			delete(s.parents, pid)
+			for i := range s.policies {
+				delete(s.policies[i].followed, pid)
+			}
+		}()
+	}
+}
+
+func argInt(ev *trace.Event, name string) int64 {
+	a := ev.GetArgumentByName(name)
+	if a == nil {
+		return 0
+	}
+	n, _ := numberOf(a.Value)
+	return n
+}
+
+func (s *PolicySet) scopeMatches(p *compiledPolicy, ev *trace.Event) bool {
+	if p.follow && p.followed[ev.HostProcessID] {
+		return true
+	}
+	if !s.allMatch(p.scope, ev) {
+		return false
+	}
+	if p.follow && ev.HostProcessID > 0 {
+		p.followed[ev.HostProcessID] = true
+	}
+	return true
+}
+
+func (s *PolicySet) allMatch(filters []Filter, ev *trace.Event) bool {
+	for i := range filters {
+		if !s.filterMatches(&filters[i], ev) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *PolicySet) filterMatches(f *Filter, ev *trace.Event) bool {
+	switch f.kind {
+	case fieldGlobal, fieldFollow:
+		return true
+	case fieldUID:
+		return f.matchNumber(int64(ev.UserID))
+	case fieldPID:
+		return f.matchNumber(int64(ev.HostProcessID))
+	case fieldMntNS:
+		return f.matchNumber(int64(ev.MountNS))
+	case fieldPidNS:
+		return f.matchNumber(int64(ev.PIDNS))
+	case fieldRetval:
+		return f.matchNumber(int64(ev.ReturnValue))
+	case fieldTree:
+		return f.matchTree(s, ev.HostProcessID)
+	case fieldUTS, fieldHostName:
+		return f.matchString(ev.HostName)
+	case fieldComm:
+		return f.matchString(ev.ProcessName)
+	case fieldExecutable:
+		return f.matchString(ev.Executable.Path)
+	case fieldContainer:
+		id := containerID(ev)
+		if f.Op == OpPresent {
+			return id != ""
+		}
+		return f.matchContainer(id)
+	case fieldNotContainer:
+		return containerID(ev) == ""
+	case fieldData:
+		return f.matchArg(ev)
+	}
+	return false
+}
+
+func containerID(ev *trace.Event) string {
+	if ev.Container.ID != "" {
+		return ev.Container.ID
+	}
+	return ev.ContainerID
+}
+
+func (f *Filter) matchNumber(v int64) bool {
+	switch f.Op {
+	case OpEqual:
+		for _, n := range f.nums {
+			if v == n {
+				return true
+			}
+		}
+		return false
+	case OpNotEqual:
+		for _, n := range f.nums {
+			if v == n {
+				return false
+			}
+		}
+		return true
+	case OpLess:
+		return v < f.nums[0]
+	case OpGreater:
+		return v > f.nums[0]
+	case OpLessEqual:
+		return v <= f.nums[0]
+	case OpGreaterEqual:
+		return v >= f.nums[0]
+	}
+	return false
+}
+
+// matchString applies = (any value matches) or != (no value matches), with x* *x *x* globs.
+func (f *Filter) matchString(v string) bool {
+	return f.anyValue(v) != (f.Op == OpNotEqual)
+}
+
+func (f *Filter) anyValue(v string) bool {
+	for _, want := range f.Values {
+		if globMatch(want, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchContainer accepts a full container ID or a prefix of at least 12 characters, as docker shows.
+func (f *Filter) matchContainer(id string) bool {
+	hit := false
+	for _, want := range f.Values {
+		if id != "" && (id == want || (len(want) >= 12 && strings.HasPrefix(id, want)) || globMatch(want, id)) {
+			hit = true
+			break
+		}
+	}
+	return hit != (f.Op == OpNotEqual)
+}
+
+func (f *Filter) matchTree(s *PolicySet, pid int) bool {
+	inTree := false
+	for _, root := range f.nums {
+		if s.descendsFrom(pid, int(root)) {
+			inTree = true
+			break
+		}
+	}
+	if f.Op == OpNotEqual {
+		return !inTree
+	}
+	return inTree
+}
+
+func (s *PolicySet) descendsFrom(pid, root int) bool {
+	for depth := 0; pid > 0 && depth < 256; depth++ {
+		if pid == root {
+			return true
+		}
+		next, ok := s.parents[pid]
+		if !ok && s.ParentOfFn != nil {
+			next, ok = s.ParentOfFn(pid)
+			if ok {
+				s.parents[pid] = next
+			}
+		}
+		if !ok || next == pid {
+			return false
+		}
+		pid = next
+	}
+	return false
+}
+
+// matchArg compares data.<arg>: numbers numerically, strings with globs, string lists by any element.
+// An event without the argument does not match (not even !=).
+func (f *Filter) matchArg(ev *trace.Event) bool {
+	a := ev.GetArgumentByName(f.arg)
+	if a == nil {
+		return false
+	}
+	if f.nums != nil && f.Op != OpEqual && f.Op != OpNotEqual {
+		n, ok := numberOf(a.Value)
+		return ok && f.matchNumber(n)
+	}
+	switch v := a.Value.(type) {
+	case string:
+		return f.matchString(v)
+	case []string:
+		hit := false
+		for _, item := range v {
+			if f.anyValue(item) {
+				hit = true
+				break
+			}
+		}
+		return hit != (f.Op == OpNotEqual)
+	}
+	if n, ok := numberOf(a.Value); ok {
+		return f.matchString(strconv.FormatInt(n, 10))
+	}
+	return f.matchString(fmt.Sprint(a.Value))
+}
+
+// globMatch matches Tracee's globs: x* (prefix), *x (suffix), *x* (contains), or equality.
+func globMatch(pattern, v string) bool {
+	pre, suf := strings.HasPrefix(pattern, "*"), strings.HasSuffix(pattern, "*")
+	switch {
+	case pattern == "*":
+		return true
+	case pre && suf && len(pattern) >= 2:
+		return strings.Contains(v, pattern[1:len(pattern)-1])
+	case suf:
+		return strings.HasPrefix(v, pattern[:len(pattern)-1])
+	case pre:
+		return strings.HasSuffix(v, pattern[1:])
+	}
+	return v == pattern
+}
+
+func numberOf(v interface{}) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case uint:
+		return int64(n), true
+	case uint8:
+		return int64(n), true
+	case uint16:
+		return int64(n), true
+	case uint32:
+		return int64(n), true
+	case uint64:
+		return int64(n), true
+	case float32:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	case bool:
+		if n {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}

@@ -1,0 +1,333 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+func mustScope(t *testing.T, exprs ...string) []Filter {
+	t.Helper()
+	var out []Filter
+	for _, e := range exprs {
+		f, err := ParseScopeFilter(e, "")
+		if err != nil {
+			t.Fatalf("scope %q: %v", e, err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func mustRule(t *testing.T, event string, exprs ...string) PolicyRule {
+	t.Helper()
+	r := PolicyRule{Event: event, Pos: "test:" + event}
+	for _, e := range exprs {
+		f, err := ParseRuleFilter(e, "")
+		if err != nil {
+			t.Fatalf("filter %q: %v", e, err)
+		}
+		r.Filters = append(r.Filters, f)
+	}
+	return r
+}
+
+func TestParseFilter_rejects_bad_expressions(t *testing.T) {
+	tests := []struct {
+		name, expr string
+		rule       bool
+		wantErr    string
+	}{
+		{name: "unknown field suggests", expr: "uidd=1", wantErr: `did you mean uid`},
+		{name: "ordered op on string", expr: "comm>bash", wantErr: `operator ">" is not allowed on comm`},
+		{name: "ordered op on mntns", expr: "mntns<5", wantErr: `takes only = and !=`},
+		{name: "not a number", expr: "uid=root", wantErr: "needs a whole number"},
+		{name: "empty value", expr: "comm=bash,", wantErr: "empty value"},
+		{name: "value on flag", expr: "follow=1", wantErr: "takes no value"},
+		{name: "bare valued field", expr: "uid", wantErr: "needs an operator"},
+		{name: "two values with <", expr: "uid<1,2", wantErr: "takes one value"},
+		{name: "retval only in rules", expr: "retval<0", wantErr: "unknown field"},
+		{name: "data only in rules", expr: "data.pathname=/x", wantErr: "unknown field"},
+		{name: "global in rule", expr: "global", rule: true, wantErr: "not a rule filter"},
+		{name: "string compared with <", expr: "data.pathname<abc", rule: true, wantErr: "compares numbers"},
+		{name: "bad glob", expr: "comm=a*b", wantErr: "unsupported glob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.rule {
+				_, err = ParseRuleFilter(tt.expr, "f.yaml:3:7")
+			} else {
+				_, err = ParseScopeFilter(tt.expr, "f.yaml:3:7")
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if !strings.HasPrefix(err.Error(), "f.yaml:3:7: ") {
+				t.Fatalf("err %q does not start with the position", err)
+			}
+		})
+	}
+}
+
+func TestParseFilter_accepts_every_operator(t *testing.T) {
+	tests := []struct {
+		expr  string
+		field string
+		op    Operator
+		vals  int
+	}{
+		{"uid=0,1000", "uid", OpEqual, 2},
+		{"uid!=0", "uid", OpNotEqual, 1},
+		{"uid<1000", "uid", OpLess, 1},
+		{"uid>1000", "uid", OpGreater, 1},
+		{"uid<=1000", "uid", OpLessEqual, 1},
+		{"uid>=1000", "uid", OpGreaterEqual, 1},
+		{"comm=bash,*sh", "comm", OpEqual, 2},
+		{"container", "container", OpPresent, 0},
+		{"!container", "not-container", OpPresent, 0},
+		{"data.pathname=/etc/*", "data.pathname", OpEqual, 1},
+		{"args.pathname!=*shadow*", "data.pathname", OpNotEqual, 1},
+		{"retval<0", "retval", OpLess, 1},
+		{"data.fd>=3", "data.fd", OpGreaterEqual, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			f, err := ParseRuleFilter(tt.expr, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Field != tt.field || f.Op != tt.op || len(f.Values) != tt.vals {
+				t.Fatalf("got %s %q %v", f.Field, f.Op, f.Values)
+			}
+		})
+	}
+}
+
+func TestValidatePolicies(t *testing.T) {
+	ok := func(name string) Policy {
+		return Policy{Name: name, Pos: name + ".yaml:1:1", Rules: []PolicyRule{{Event: "ptrace"}}}
+	}
+	many := make([]Policy, 65)
+	for i := range many {
+		many[i] = ok(fmt.Sprintf("p%d", i))
+	}
+	tests := []struct {
+		name     string
+		policies []Policy
+		wantErr  string
+	}{
+		{name: "valid", policies: []Policy{ok("a"), ok("b.c-d")}},
+		{name: "too many", policies: many, wantErr: "at most 64"},
+		{name: "bad name", policies: []Policy{ok("Bad_Name")}, wantErr: "not a DNS-1123"},
+		{name: "duplicate", policies: []Policy{ok("a"), ok("a")}, wantErr: "already defined at a.yaml:1:1"},
+		{name: "no rules", policies: []Policy{{Name: "a"}}, wantErr: "has no rules"},
+		{name: "global with others", policies: []Policy{{Name: "a", Rules: []PolicyRule{{Event: "x"}},
+			Scope: mustScope(t, "global", "uid=0")}}, wantErr: "cannot be combined"},
+		{name: "event twice", policies: []Policy{{Name: "a", Rules: []PolicyRule{{Event: "x"}, {Event: "x"}}}}, wantErr: "appears twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidatePolicies(tt.policies)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func policyCatalog() *Catalog {
+	sig := LoadedSignature{Info: SignatureInfo{
+		Metadata:  detect.SignatureMetadata{ID: "TRC-102", EventName: "anti_debugging"},
+		Selectors: []detect.SignatureEventSelector{{Source: "tracee", Name: "ptrace"}},
+	}}
+	return NewCatalog(SignatureEvents([]LoadedSignature{sig}), BaseEvents())
+}
+
+func TestSelectWithPolicies(t *testing.T) {
+	cat := policyCatalog()
+	sel, err := SelectWithPolicies(cat, []Policy{{Name: "a", Rules: []PolicyRule{{Event: "anti_debugging"}, {Event: "setuid"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sel.Emit["anti_debugging"] || !sel.Emit["setuid"] || sel.Emit["ptrace"] {
+		t.Errorf("Emit = %v", sel.Emit)
+	}
+	if !sel.Need["ptrace"] || !sel.Need["setuid"] || len(sel.Need) != 2 {
+		t.Errorf("Need = %v", sel.Need)
+	}
+	if !sel.Signatures["anti_debugging"] || len(sel.Signatures) != 1 {
+		t.Errorf("Signatures = %v", sel.Signatures)
+	}
+
+	_, err = SelectWithPolicies(cat, []Policy{{Name: "a", Rules: []PolicyRule{{Event: "anti_debuging", Pos: "p.yaml:9:14"}}}})
+	var pe *PolicyError
+	if !errors.As(err, &pe) || pe.Pos != "p.yaml:9:14" || !strings.Contains(err.Error(), "did you mean anti_debugging") {
+		t.Fatalf("err = %v", err)
+	}
+
+	if sel, _ := SelectWithPolicies(cat, nil); !sel.Signatures["anti_debugging"] {
+		t.Errorf("no policies should select every signature, got %v", sel.Signatures)
+	}
+	if err := CheckEventsWithPolicies([]string{"ptrace"}, nil, 1); !errors.Is(err, ErrEventsWithPolicies) {
+		t.Errorf("events with policies: %v", err)
+	}
+}
+
+func event(name string, mutate ...func(*trace.Event)) *trace.Event {
+	ev := &trace.Event{EventName: name, UserID: 1000, HostProcessID: 100, HostParentProcessID: 1,
+		ProcessName: "bash", Executable: trace.File{Path: "/usr/bin/bash"}, MountNS: 4026531840, PIDNS: 4026531836,
+		HostName: "box", ReturnValue: -1,
+		Args: []trace.Argument{
+			{ArgMeta: trace.ArgMeta{Name: "pathname", Type: "const char*"}, Value: "/etc/shadow"},
+			{ArgMeta: trace.ArgMeta{Name: "flags", Type: "int"}, Value: int32(2)},
+			{ArgMeta: trace.ArgMeta{Name: "argv", Type: "const char**"}, Value: []string{"cat", "/etc/passwd"}},
+		}}
+	for _, m := range mutate {
+		m(ev)
+	}
+	return ev
+}
+
+func TestPolicySet_Match(t *testing.T) {
+	cat := policyCatalog()
+	tests := []struct {
+		name         string
+		scope        []string
+		rule         PolicyRule
+		ev           *trace.Event
+		emit, dispat bool
+	}{
+		{name: "global emits named event", rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "unnamed event dropped", rule: mustRule(t, "setuid"), ev: event("setgid")},
+		{name: "uid scope matches", scope: []string{"uid>=1000"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "uid scope misses", scope: []string{"uid<1000"}, rule: mustRule(t, "setuid"), ev: event("setuid")},
+		{name: "comm list", scope: []string{"comm=zsh,bash"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "comm suffix glob", scope: []string{"comm=*sh"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "comm != list", scope: []string{"comm!=zsh,bash"}, rule: mustRule(t, "setuid"), ev: event("setuid")},
+		{name: "executable prefix", scope: []string{"executable=/usr/bin/*"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "not-container on host", scope: []string{"not-container"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "container on host", scope: []string{"container"}, rule: mustRule(t, "setuid"), ev: event("setuid")},
+		{name: "container id prefix", scope: []string{"container=abcdef123456"}, rule: mustRule(t, "setuid"),
+			ev: event("setuid", func(e *trace.Event) { e.Container.ID = "abcdef1234567890" }), emit: true, dispat: true},
+		{name: "mntns", scope: []string{"mntns=4026531840"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "pidns miss", scope: []string{"pidns=1"}, rule: mustRule(t, "setuid"), ev: event("setuid")},
+		{name: "uts", scope: []string{"uts=box"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "data contains", rule: mustRule(t, "setuid", "data.pathname=*shadow*"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "data != prefix", rule: mustRule(t, "setuid", "data.pathname!=/etc/*"), ev: event("setuid"), dispat: true},
+		{name: "data number", rule: mustRule(t, "setuid", "data.flags>1"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "data number equal", rule: mustRule(t, "setuid", "data.flags=2"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "data list any", rule: mustRule(t, "setuid", "data.argv=/etc/passwd"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "missing arg", rule: mustRule(t, "setuid", "data.nope!=x"), ev: event("setuid"), dispat: true},
+		{name: "retval", rule: mustRule(t, "setuid", "retval<0"), ev: event("setuid"), emit: true, dispat: true},
+		{name: "rule scope filter", rule: mustRule(t, "setuid", "comm=cat"), ev: event("setuid"), dispat: true},
+		{name: "signature dependency dispatched, not emitted", rule: mustRule(t, "anti_debugging"), ev: event("ptrace"), dispat: true},
+		{name: "dependency outside scope not dispatched", scope: []string{"comm=gdb"}, rule: mustRule(t, "anti_debugging"), ev: event("ptrace")},
+		{name: "signature event emitted", rule: mustRule(t, "anti_debugging"), ev: event("anti_debugging"), emit: true, dispat: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := NewPolicySet(cat, []Policy{{Name: "p", Scope: mustScope(t, tt.scope...), Rules: []PolicyRule{tt.rule}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			emit, dispatch := set.Match(tt.ev)
+			if emit != tt.emit || dispatch != tt.dispat {
+				t.Fatalf("Match = %v, %v; want %v, %v", emit, dispatch, tt.emit, tt.dispat)
+			}
+			if emit && (len(tt.ev.MatchedPolicies) != 1 || tt.ev.MatchedPolicies[0] != "p" || tt.ev.MatchedPoliciesUser != 1) {
+				t.Fatalf("MatchedPolicies = %v (%b)", tt.ev.MatchedPolicies, tt.ev.MatchedPoliciesUser)
+			}
+		})
+	}
+}
+
+func TestPolicySet_Match_lists_every_matching_policy(t *testing.T) {
+	cat := policyCatalog()
+	set, err := NewPolicySet(cat, []Policy{
+		{Name: "root", Scope: mustScope(t, "uid=0"), Rules: []PolicyRule{mustRule(t, "setuid")}},
+		{Name: "users", Scope: mustScope(t, "uid>=1000"), Rules: []PolicyRule{mustRule(t, "setuid")}},
+		{Name: "bash", Scope: mustScope(t, "comm=bash"), Rules: []PolicyRule{mustRule(t, "setuid"), mustRule(t, "setgid")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := event("setuid")
+	if emit, _ := set.Match(ev); !emit || strings.Join(ev.MatchedPolicies, ",") != "users,bash" || ev.MatchedPoliciesUser != 0b110 {
+		t.Fatalf("emit=%v matched=%v bits=%b", emit, ev.MatchedPolicies, ev.MatchedPoliciesUser)
+	}
+}
+
+func TestPolicySet_Match_tree_and_follow(t *testing.T) {
+	cat := policyCatalog()
+	set, err := NewPolicySet(cat, []Policy{
+		{Name: "tree", Scope: mustScope(t, "tree=50"), Rules: []PolicyRule{mustRule(t, "setuid")}},
+		{Name: "follow", Scope: mustScope(t, "comm=sshd", "follow"), Rules: []PolicyRule{mustRule(t, "setgid")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !set.NeedsProcessTree() {
+		t.Fatal("tree and follow need the process tree")
+	}
+	withPids := func(name string, pid, ppid int, comm string) *trace.Event {
+		return event(name, func(e *trace.Event) { e.HostProcessID, e.HostParentProcessID, e.ProcessName = pid, ppid, comm })
+	}
+	set.Match(withPids("sched_process_exec", 60, 50, "sh"))
+	if emit, _ := set.Match(withPids("setuid", 70, 60, "id")); !emit {
+		t.Error("grandchild of 50 should be in tree=50")
+	}
+	if emit, _ := set.Match(withPids("setuid", 71, 2, "id")); emit {
+		t.Error("pid 71 is not in tree=50")
+	}
+	if emit, _ := set.Match(withPids("setgid", 200, 1, "sshd")); !emit {
+		t.Error("sshd matches the scope")
+	}
+	if emit, _ := set.Match(withPids("setgid", 201, 200, "bash")); !emit {
+		t.Error("child of sshd should be followed")
+	}
+	if emit, _ := set.Match(withPids("setgid", 202, 201, "id")); !emit {
+		t.Error("grandchild of sshd should be followed")
+	}
+	if emit, _ := set.Match(withPids("setgid", 300, 1, "bash")); emit {
+		t.Error("unrelated bash is not followed")
+	}
+}
+
+func TestPolicySet_Match_without_policies_passes_everything(t *testing.T) {
+	var set *PolicySet
+	ev := event("setuid")
+	if emit, dispatch := set.Match(ev); !emit || !dispatch || ev.MatchedPolicies != nil {
+		t.Fatal("a nil set must pass events through untouched")
+	}
+}
+
+func BenchmarkPolicySet_Match(b *testing.B) {
+	cat := policyCatalog()
+	var policies []Policy
+	for i := 0; i < 8; i++ {
+		f, _ := ParseScopeFilter(fmt.Sprintf("uid>=%d", i*100), "")
+		r, _ := ParseRuleFilter("data.pathname=/etc/*", "")
+		policies = append(policies, Policy{Name: fmt.Sprintf("p%d", i), Scope: []Filter{f},
+			Rules: []PolicyRule{{Event: "setuid", Filters: []Filter{r}}, {Event: "anti_debugging"}}})
+	}
+	set, err := NewPolicySet(cat, policies)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := event("setuid")
+	b.ReportAllocs()
+	for b.Loop() {
+		set.Match(ev)
+	}
+}
