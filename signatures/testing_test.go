@@ -1,0 +1,132 @@
+package signatures
+
+import (
+	"testing"
+
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// sigCase is one row of a signature's table test: events in, how many findings out, and data
+// entries the last finding must carry.
+type sigCase struct {
+	name     string
+	events   []trace.Event
+	findings int
+	data     map[string]interface{}
+}
+
+func arg(name string, v interface{}) trace.Argument {
+	return trace.Argument{ArgMeta: trace.ArgMeta{Name: name}, Value: v}
+}
+
+func event(name string, args ...trace.Argument) trace.Event {
+	return trace.Event{EventName: name, ProcessName: "proc", ProcessID: 100, HostProcessID: 100,
+		HostParentProcessID: 1, Args: args, ArgsNum: len(args)}
+}
+
+// withProc sets the process name and host PID of an event.
+func withProc(ev trace.Event, comm string, pid int) trace.Event {
+	ev.ProcessName, ev.HostProcessID, ev.ProcessID, ev.HostThreadID, ev.ThreadID = comm, pid, pid, pid, pid
+	return ev
+}
+
+func containerized(ev trace.Event) trace.Event {
+	ev.Container = trace.Container{ID: "c0ffee", Name: "web"}
+	ev.ContainerID = "c0ffee"
+	ev.ContextFlags.ContainerStarted = true
+	return ev
+}
+
+func openEvent(path string, flags int32) trace.Event {
+	return event("security_file_open", arg("pathname", path), arg("flags", flags), arg("dev", uint32(0)),
+		arg("inode", uint64(1)), arg("ctime", uint64(0)), arg("syscall_pathname", path))
+}
+
+func execEvent(path string, argv, env []string) trace.Event {
+	return event("sched_process_exec", arg("cmdpath", path), arg("pathname", path), arg("argv", argv),
+		arg("stdin_type", uint16(0o020000)), arg("stdin_path", "/dev/pts/0"), arg("env", env))
+}
+
+func renameEvent(oldPath, newPath string) trace.Event {
+	return event("security_inode_rename", arg("old_path", oldPath), arg("new_path", newPath))
+}
+
+// collect runs events through a freshly initialised signature and returns its findings.
+func collect(t testing.TB, sig detect.Signature, events []trace.Event) []*detect.Finding {
+	t.Helper()
+	var got []*detect.Finding
+	if err := sig.Init(detect.SignatureContext{Callback: func(f *detect.Finding) { got = append(got, f) }}); err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	for _, ev := range events {
+		if err := sig.OnEvent(ev.ToProtocol()); err != nil {
+			t.Fatalf("OnEvent(%s): %v", ev.EventName, err)
+		}
+	}
+	return got
+}
+
+func runCases(t *testing.T, newSig func() detect.Signature, cases []sigCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sig := newSig()
+			md, _ := sig.GetMetadata()
+			got := collect(t, sig, tc.events)
+			if len(got) != tc.findings {
+				t.Fatalf("got %d findings, want %d", len(got), tc.findings)
+			}
+			if len(got) == 0 {
+				return
+			}
+			last := got[len(got)-1]
+			if last.SigMetadata.ID != md.ID || last.SigMetadata.EventName != md.EventName {
+				t.Errorf("finding metadata %s/%s, want %s/%s", last.SigMetadata.ID, last.SigMetadata.EventName, md.ID, md.EventName)
+			}
+			data := last.GetData()
+			for k, want := range tc.data {
+				if got := data[k]; !equalValue(got, want) {
+					t.Errorf("data[%q] = %#v, want %#v", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func equalValue(a, b interface{}) bool {
+	switch av := a.(type) {
+	case []string:
+		bv, ok := b.([]string)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for i := range av {
+			if av[i] != bv[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+// benchSignature measures OnEvent on an event the signature reports and on one it ignores.
+func benchSignature(b *testing.B, sig detect.Signature, match, miss trace.Event) {
+	b.Helper()
+	if err := sig.Init(detect.SignatureContext{Callback: func(*detect.Finding) {}}); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		ev   trace.Event
+	}{{"match", match}, {"nomatch", miss}} {
+		pe := c.ev.ToProtocol()
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = sig.OnEvent(pe)
+			}
+		})
+	}
+}
