@@ -1,0 +1,6 @@
+package policyfile
+
+import "go.uber.org/fx"
+
+// Module provides the policy Loader; the caller reads the -p/--policy paths with it.
+var Module = fx.Module("policyfile", fx.Provide(New))
