@@ -29,6 +29,7 @@ type Alert struct {
 	Process     string          `json:"process,omitempty"`   // process name (comm)
 	PID         int             `json:"pid,omitempty"`
 	Message     string          `json:"message"`
+	Description string          `json:"description,omitempty"` // the rule's description
 	Event       json.RawMessage `json:"event,omitempty"` // the full signature event as JSON
 }
 
@@ -54,6 +55,7 @@ func AlertFromEvent(ev *trace.Event) Alert {
 		Container:   ev.Container.Name,
 		Process:     ev.ProcessName,
 		PID:         ev.HostProcessID,
+		Description: desc,
 	}
 	if a.ContainerID == "" {
 		a.ContainerID = ev.ContainerID
@@ -61,9 +63,10 @@ func AlertFromEvent(ev *trace.Event) Alert {
 	if a.Severity < 0 {
 		a.Severity = 0
 	}
+	// the message is the rule's name, as the Elasticsearch documents have it
 	a.Message = a.RuleName
-	if desc != "" {
-		a.Message = desc
+	if a.Message == "" {
+		a.Message = ev.EventName
 	}
 	return a
 }
@@ -106,8 +109,8 @@ type AlertQuery struct {
 	Containers []string // container ID, ID prefix, or name
 	Processes  []string // process name
 	Techniques []string // MITRE technique ID (T1622) or name
-	// Text is free text: every word must occur in the alert's message or fields (case-insensitive,
-	// whole words; a trailing * matches a prefix).
+	// Text is free text: every word must occur in the alert's message or description (whole words,
+	// case-insensitive; a trailing * matches a prefix); stores may also match other fields.
 	Text string
 	// Limit caps one page of Search (stores may cap it further); 0 means the store's default.
 	Limit int
