@@ -1,0 +1,455 @@
+// Package elasticsearch ships events to Elasticsearch as Elastic Common Schema (ECS) alert
+// documents: one daily index per day, an index template with explicit mappings, a deterministic
+// document ID per alert, and a bulk indexer backed by a memory queue and an on-disk spool.
+package elasticsearch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// ECSVersion is the ECS version the documents follow.
+const ECSVersion = "8.11.0"
+
+// DefaultIndexPrefix names the daily indices: tracee-alerts-YYYY.MM.DD.
+const DefaultIndexPrefix = "tracee-alerts"
+
+// Field names of the document, for queries and sorts (searchers must use these, not literals).
+const (
+	FieldTimestamp         = "@timestamp"
+	FieldEventKind         = "event.kind"
+	FieldEventSeverity     = "event.severity"
+	FieldEventAction       = "event.action"
+	FieldEventCategory     = "event.category"
+	FieldRuleID            = "rule.id"
+	FieldRuleName          = "rule.name"
+	FieldRuleDescription   = "rule.description"
+	FieldRuleCategory      = "rule.category"
+	FieldThreatTechniqueID = "threat.technique.id"
+	FieldThreatTechnique   = "threat.technique.name"
+	FieldThreatTactic      = "threat.tactic.name"
+	FieldProcessPID        = "process.pid"
+	FieldProcessName       = "process.name"
+	FieldProcessExecutable = "process.executable"
+	FieldProcessEntityID   = "process.entity_id"
+	FieldUserID            = "user.id"
+	FieldHostName          = "host.name"
+	FieldContainerID       = "container.id"
+	FieldContainerName     = "container.name"
+	FieldContainerImage    = "container.image.name"
+	FieldFilePath          = "file.path"
+	FieldDestinationIP     = "destination.ip"
+	FieldTags              = "tags"
+	FieldMessage           = "message"
+	// FieldTraceeArgs holds the event arguments by name (a flattened field: tracee.args.pathname).
+	FieldTraceeArgs = "tracee.args"
+	// FieldTraceeEvent holds the complete Tracee event as the agent emitted it (not indexed).
+	FieldTraceeEvent = "tracee.event"
+)
+
+// Values of event.kind.
+const (
+	KindAlert = "alert" // a signature event
+	KindEvent = "event" // a base event selected for output
+)
+
+// Document is one event as indexed: ECS fields plus the full Tracee event under "tracee".
+// Optional groups are pointers so that an absent group is absent from the JSON.
+type Document struct {
+	Timestamp    time.Time     `json:"@timestamp"`
+	Message      string        `json:"message,omitempty"`
+	ECS          DocECS        `json:"ecs"`
+	Event        DocEvent      `json:"event"`
+	Rule         *DocRule      `json:"rule,omitempty"`
+	Threat       *DocThreat    `json:"threat,omitempty"`
+	Process      DocProcess    `json:"process"`
+	User         DocUser       `json:"user"`
+	Host         DocHost       `json:"host"`
+	Container    *DocContainer `json:"container,omitempty"`
+	Orchestrator *DocOrch      `json:"orchestrator,omitempty"`
+	File         *DocFile      `json:"file,omitempty"`
+	Destination  *DocEndpoint  `json:"destination,omitempty"`
+	Tags         []string      `json:"tags,omitempty"`
+	Tracee       DocTracee     `json:"tracee"`
+}
+
+// DocECS is ecs.*.
+type DocECS struct {
+	Version string `json:"version"`
+}
+
+// DocEvent is event.*.
+type DocEvent struct {
+	ID       string    `json:"id"` // the document ID
+	Kind     string    `json:"kind"`
+	Category []string  `json:"category,omitempty"`
+	Type     []string  `json:"type,omitempty"`
+	Action   string    `json:"action"` // the Tracee event name
+	Code     string    `json:"code"`   // the Tracee event ID
+	Severity *int      `json:"severity,omitempty"`
+	Module   string    `json:"module"`
+	Provider string    `json:"provider"`
+	Dataset  string    `json:"dataset"`
+	Created  time.Time `json:"created"`
+}
+
+// DocRule is rule.*.
+type DocRule struct {
+	ID          string `json:"id"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	Version     string `json:"version,omitempty"`
+	Category    string `json:"category,omitempty"`
+	Ruleset     string `json:"ruleset"`
+}
+
+// DocThreat is threat.* (MITRE ATT&CK).
+type DocThreat struct {
+	Framework string     `json:"framework"`
+	Technique *DocNameID `json:"technique,omitempty"`
+	Tactic    *DocNameID `json:"tactic,omitempty"`
+}
+
+// DocNameID is an ECS {id, name} pair.
+type DocNameID struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// DocProcess is process.*; PIDs are the host's (the container's view is under tracee.event).
+type DocProcess struct {
+	PID        int       `json:"pid"`
+	Name       string    `json:"name,omitempty"`
+	Executable string    `json:"executable,omitempty"`
+	Args       []string  `json:"args,omitempty"`
+	EntityID   string    `json:"entity_id,omitempty"`
+	Thread     DocThread `json:"thread"`
+	Parent     DocParent `json:"parent"`
+}
+
+// DocThread is process.thread.*.
+type DocThread struct {
+	ID int `json:"id"`
+}
+
+// DocParent is process.parent.*.
+type DocParent struct {
+	PID      int    `json:"pid"`
+	EntityID string `json:"entity_id,omitempty"`
+}
+
+// DocUser is user.*.
+type DocUser struct {
+	ID string `json:"id"`
+}
+
+// DocHost is host.*.
+type DocHost struct {
+	Name     string `json:"name,omitempty"`
+	Hostname string `json:"hostname,omitempty"`
+}
+
+// DocContainer is container.*.
+type DocContainer struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name,omitempty"`
+	Image *DocImage `json:"image,omitempty"`
+}
+
+// DocImage is container.image.*.
+type DocImage struct {
+	Name   string `json:"name,omitempty"`
+	Digest string `json:"digest,omitempty"` // under container.image.digest (keyword)
+}
+
+// DocOrch is orchestrator.* (Kubernetes).
+type DocOrch struct {
+	Type      string      `json:"type"`
+	Namespace string      `json:"namespace,omitempty"`
+	Resource  DocResource `json:"resource"`
+}
+
+// DocResource is orchestrator.resource.*.
+type DocResource struct {
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+}
+
+// DocFile is file.*.
+type DocFile struct {
+	Path string `json:"path"`
+}
+
+// DocEndpoint is destination.*. IP is a string so that a malformed address reaches
+// Elasticsearch, is rejected by the ip mapping and is then kept as text (see Rejected).
+type DocEndpoint struct {
+	IP   string `json:"ip,omitempty"`
+	Port int    `json:"port,omitempty"`
+}
+
+// DocTracee is our own namespace.
+type DocTracee struct {
+	// Event is the complete event as the agent emitted it; stored, not indexed.
+	Event *trace.Event `json:"event"`
+	// Args are the event's arguments by name (for an alert: the finding data and detectedFrom),
+	// indexed as one flattened field, so every value is searchable as a keyword.
+	Args map[string]interface{} `json:"args,omitempty"`
+	// TriggerEvent names the event that fired the signature.
+	TriggerEvent string `json:"trigger_event,omitempty"`
+	// Rejected holds values Elasticsearch refused for their mapping, moved here as text.
+	Rejected []Rejected `json:"rejected,omitempty"`
+}
+
+// Rejected is one value moved out of its field because the mapping refused it.
+type Rejected struct {
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// NewDocument converts an event into its ECS document. Signature events (domain.FindingToEvent)
+// become event.kind=alert with rule.* and threat.*; other events become event.kind=event.
+// now is used for event.created and, if the event has no timestamp, for @timestamp.
+func NewDocument(ev *trace.Event, now time.Time) Document {
+	ts := now.UTC()
+	if ev.Timestamp > 0 {
+		ts = time.Unix(0, int64(ev.Timestamp)).UTC()
+	}
+	d := Document{
+		Timestamp: ts,
+		ECS:       DocECS{Version: ECSVersion},
+		Event: DocEvent{
+			ID: DocumentID(ev), Kind: KindEvent, Action: ev.EventName, Code: strconv.Itoa(ev.EventID),
+			Module: "tracee", Provider: "tracee", Dataset: "tracee.events", Created: now.UTC(),
+		},
+		Process: DocProcess{
+			PID: ev.HostProcessID, Name: ev.ProcessName, Executable: ev.Executable.Path,
+			EntityID: entityID(ev.ProcessEntityId), Thread: DocThread{ID: ev.HostThreadID},
+			Parent: DocParent{PID: ev.HostParentProcessID, EntityID: entityID(ev.ParentEntityId)},
+		},
+		User:   DocUser{ID: strconv.Itoa(ev.UserID)},
+		Host:   DocHost{Name: ev.HostName, Hostname: ev.HostName},
+		Tracee: DocTracee{Event: ev},
+	}
+	d.Container = container(ev)
+	if k := ev.Kubernetes; k.PodName != "" || k.PodNamespace != "" || k.PodUID != "" {
+		d.Orchestrator = &DocOrch{Type: "kubernetes", Namespace: k.PodNamespace,
+			Resource: DocResource{Type: "pod", Name: k.PodName, ID: k.PodUID}}
+	}
+	if len(ev.Args) > 0 {
+		d.Tracee.Args = make(map[string]interface{}, len(ev.Args))
+		for _, a := range ev.Args {
+			d.Tracee.Args[a.Name] = a.Value
+		}
+	}
+	// Arguments of the event itself first, then those of the triggering event.
+	args := [][]trace.Argument{ev.Args}
+	if domain.IsSignatureEvent(ev) {
+		trigName, trigArgs := detectedFrom(ev)
+		d.Tracee.TriggerEvent = trigName
+		args = append(args, trigArgs)
+		d.alert(ev, trigName)
+	} else {
+		d.Event.Category, d.Event.Type = categorize(ev.EventName)
+	}
+	d.File, d.Destination, d.Process.Args = extract(args)
+	return d
+}
+
+func (d *Document) alert(ev *trace.Event, trigger string) {
+	md := ev.Metadata
+	props := md.Properties
+	d.Event.Kind = KindAlert
+	d.Event.Dataset = "tracee.alerts"
+	cat, typ := categorize(trigger)
+	d.Event.Category = append([]string{"intrusion_detection"}, cat...)
+	d.Event.Type = append([]string{"indicator"}, typ...)
+	if sev := domain.PropertyInt(props, "Severity"); sev >= 0 {
+		d.Event.Severity = &sev
+	}
+	d.Rule = &DocRule{
+		ID: domain.PropertyString(props, "signatureID"), Name: domain.PropertyString(props, "signatureName"),
+		Description: md.Description, Version: md.Version, Category: domain.PropertyString(props, "Category"),
+		Ruleset: "tracee",
+	}
+	d.Message = d.Rule.Name
+	if d.Message == "" {
+		d.Message = ev.EventName
+	}
+	d.Tags = md.Tags
+	techID, tech := domain.PropertyString(props, "external_id"), domain.PropertyString(props, "Technique")
+	if techID != "" || tech != "" || d.Rule.Category != "" {
+		d.Threat = &DocThreat{Framework: "MITRE ATT&CK"}
+		if techID != "" || tech != "" {
+			d.Threat.Technique = &DocNameID{ID: techID, Name: tech}
+		}
+		if d.Rule.Category != "" {
+			d.Threat.Tactic = &DocNameID{Name: d.Rule.Category}
+		}
+	}
+}
+
+// detectedFrom reads the name and arguments of the triggering event from the detectedFrom argument.
+func detectedFrom(ev *trace.Event) (string, []trace.Argument) {
+	a := ev.GetArgumentByName("detectedFrom")
+	if a == nil {
+		return "", nil
+	}
+	m, ok := a.Value.(map[string]interface{})
+	if !ok {
+		return "", nil
+	}
+	name, _ := m["name"].(string)
+	args, _ := m["args"].([]trace.Argument)
+	return name, args
+}
+
+func container(ev *trace.Event) *DocContainer {
+	c := ev.Container
+	id := c.ID
+	if id == "" {
+		id = ev.ContainerID
+	}
+	if id == "" {
+		return nil
+	}
+	dc := &DocContainer{ID: id, Name: c.Name}
+	if c.ImageName != "" || c.ImageDigest != "" {
+		dc.Image = &DocImage{Name: c.ImageName, Digest: c.ImageDigest}
+	}
+	return dc
+}
+
+func entityID(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(id), 10)
+}
+
+// categorize maps a Tracee event name to ECS event.category / event.type.
+func categorize(name string) ([]string, []string) {
+	switch name {
+	case "sched_process_exec", "execve", "execveat":
+		return []string{"process"}, []string{"start"}
+	case "sched_process_exit":
+		return []string{"process"}, []string{"end"}
+	case "sched_process_fork", "clone", "fork", "vfork":
+		return []string{"process"}, []string{"start"}
+	case "ptrace", "process_vm_writev", "mem_prot_alert":
+		return []string{"process"}, []string{"access"}
+	case "security_file_open", "openat", "open", "magic_write":
+		return []string{"file"}, []string{"access"}
+	case "security_inode_rename", "rename", "renameat", "renameat2":
+		return []string{"file"}, []string{"change"}
+	case "security_socket_connect", "connect", "socket_dup":
+		return []string{"network"}, []string{"connection"}
+	case "security_sb_mount", "mount":
+		return []string{"configuration"}, []string{"change"}
+	case "module_load", "init_module", "finit_module":
+		return []string{"driver"}, []string{"start"}
+	}
+	return nil, nil
+}
+
+// extract finds file.path, destination.* and process.args in well-known Tracee arguments.
+func extract(lists [][]trace.Argument) (*DocFile, *DocEndpoint, []string) {
+	var file *DocFile
+	var dst *DocEndpoint
+	var argv []string
+	for _, args := range lists {
+		for _, a := range args {
+			switch a.Name {
+			case "pathname", "path", "file_path", "filepath":
+				if s, ok := a.Value.(string); ok && s != "" && file == nil {
+					file = &DocFile{Path: s}
+				}
+			case "remote_addr", "dst_addr":
+				if dst == nil {
+					dst = endpoint(a.Value)
+				}
+			case "argv":
+				if argv == nil {
+					argv = stringSlice(a.Value)
+				}
+			}
+		}
+	}
+	return file, dst, argv
+}
+
+// endpoint reads a Tracee sockaddr map: {sa_family, sin_addr, sin_port} or sin6_*.
+func endpoint(v interface{}) *DocEndpoint {
+	m, ok := v.(map[string]string)
+	if !ok {
+		mi, ok := v.(map[string]interface{})
+		if !ok {
+			return nil
+		}
+		m = make(map[string]string, len(mi))
+		for k, x := range mi {
+			m[k] = fmt.Sprint(x)
+		}
+	}
+	ip, port := m["sin_addr"], m["sin_port"]
+	if ip == "" {
+		ip, port = m["sin6_addr"], m["sin6_port"]
+	}
+	if ip == "" {
+		return nil
+	}
+	e := &DocEndpoint{IP: ip}
+	if p, err := strconv.Atoi(port); err == nil {
+		e.Port = p
+	}
+	return e
+}
+
+func stringSlice(v interface{}) []string {
+	switch s := v.(type) {
+	case []string:
+		return s
+	case []interface{}:
+		out := make([]string, 0, len(s))
+		for _, x := range s {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+// DocumentID is a deterministic ID for an event: the same alert always gets the same ID, so a
+// retried or re-spooled alert overwrites itself instead of appearing twice. It hashes what makes an
+// event unique: when, where (host, thread, process entity), what (event, signature) and the args.
+func DocumentID(ev *trace.Event) string {
+	h := sha256.New()
+	sig := ""
+	if ev.Metadata != nil {
+		sig = domain.PropertyString(ev.Metadata.Properties, "signatureID")
+	}
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d\x00%s\x00%d\x00%s\x00", ev.Timestamp, ev.HostName,
+		ev.HostProcessID, ev.HostThreadID, ev.ProcessEntityId, ev.CgroupID, ev.EventName, ev.EventID, sig)
+	if b, err := json.Marshal(ev.Args); err == nil { // encoding/json sorts map keys: stable
+		h.Write(b)
+	} else {
+		fmt.Fprintf(h, "%v", ev.Args)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// IndexName is the daily index of a document: PREFIX-YYYY.MM.DD (UTC).
+func IndexName(prefix string, t time.Time) string {
+	return prefix + "-" + t.UTC().Format("2006.01.02")
+}
+
+// IndexPattern matches every daily index of prefix (for searches, templates and Kibana).
+func IndexPattern(prefix string) string { return prefix + "-*" }
