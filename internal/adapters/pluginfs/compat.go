@@ -1,0 +1,207 @@
+package pluginfs
+
+import (
+	"fmt"
+	"maps"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// comparedSettings are the build settings that must be equal in tracee and a plugin: any of them
+// changes the compiled form of shared packages, and Go refuses (or worse, crashes) on a mismatch.
+var comparedSettings = []struct{ key, flag string }{
+	{"-compiler", "-compiler"},
+	{"-trimpath", "-trimpath"},
+	{"-race", "-race"},
+	{"-msan", "-msan"},
+	{"-asan", "-asan"},
+	{"CGO_ENABLED", "CGO_ENABLED"},
+	{"GOOS", "GOOS"},
+	{"GOARCH", "GOARCH"},
+	{"GOEXPERIMENT", "GOEXPERIMENT"},
+}
+
+// settingDefaults are the values a setting has when the build info does not record it.
+var settingDefaults = map[string]string{"-trimpath": "false", "-race": "false", "-msan": "false", "-asan": "false"}
+
+// mismatch is one difference between the host and a plugin, in words a user can act on.
+type mismatch struct {
+	Cause string
+	Fix   string
+}
+
+func setting(bi *debug.BuildInfo, key string) string {
+	for _, s := range bi.Settings {
+		if s.Key == key {
+			return s.Value
+		}
+	}
+	return settingDefaults[key]
+}
+
+// compareBuilds lists what makes a plugin incompatible with the host, judged from their embedded
+// build info before the plugin is opened. An empty list does not guarantee the plugin opens: module
+// versions that cannot be compared (devel builds, local replacements) are left to Go's own check.
+func compareBuilds(host, plug *debug.BuildInfo, pluginPath string) []mismatch {
+	var out []mismatch
+	if mode := setting(plug, "-buildmode"); mode != "plugin" {
+		if mode == "" {
+			mode = "unknown"
+		}
+		out = append(out, mismatch{
+			Cause: fmt.Sprintf("is a Go binary built with -buildmode=%s, not a plugin", mode),
+			Fix:   "build it with go build -buildmode=plugin, or move it out of the signatures directory",
+		})
+		return out
+	}
+	if host.GoVersion != plug.GoVersion {
+		out = append(out, mismatch{
+			Cause: fmt.Sprintf("built with Go %s, this tracee with Go %s", plug.GoVersion, host.GoVersion),
+			Fix:   fmt.Sprintf("rebuild the plugin with Go %s (see `tracee version`)", host.GoVersion),
+		})
+	}
+	for _, s := range comparedSettings {
+		hv, pv := setting(host, s.key), setting(plug, s.key)
+		if hv == pv {
+			continue
+		}
+		out = append(out, mismatch{
+			Cause: fmt.Sprintf("built with %s=%s, this tracee with %s=%s", s.flag, orNone(pv), s.flag, orNone(hv)),
+			Fix:   "rebuild the plugin with " + buildFlagAdvice(s.key, hv),
+		})
+	}
+	out = append(out, compareModules(host, plug, pluginPath)...)
+	return out
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "(unset)"
+	}
+	return v
+}
+
+func buildFlagAdvice(key, want string) string {
+	switch key {
+	case "-trimpath", "-race", "-msan", "-asan":
+		if want == "true" {
+			return key
+		}
+		return "no " + key + " flag"
+	case "CGO_ENABLED", "GOOS", "GOARCH", "GOEXPERIMENT":
+		return key + "=" + orNone(want)
+	default:
+		return key + "=" + orNone(want)
+	}
+}
+
+// moduleVersion is a module as it was actually built: a replacement wins over the required version.
+type moduleVersion struct {
+	Version string
+	Sum     string
+	// Local is true for the main module and directory replacements: no version to compare.
+	Local bool
+	Text  string
+}
+
+func modules(bi *debug.BuildInfo) map[string]moduleVersion {
+	m := make(map[string]moduleVersion, len(bi.Deps)+1)
+	if bi.Main.Path != "" {
+		m[bi.Main.Path] = describe(&bi.Main, true)
+	}
+	for _, d := range bi.Deps {
+		m[d.Path] = describe(d, false)
+	}
+	return m
+}
+
+func describe(mod *debug.Module, main bool) moduleVersion {
+	if r := mod.Replace; r != nil {
+		if r.Version == "" || r.Version == "(devel)" { // replaced by a directory
+			return moduleVersion{Local: true, Text: fmt.Sprintf("%s => %s", orDevel(mod.Version), r.Path)}
+		}
+		return moduleVersion{Version: r.Version, Sum: r.Sum, Text: fmt.Sprintf("%s => %s %s", orDevel(mod.Version), r.Path, r.Version)}
+	}
+	v := orDevel(mod.Version)
+	return moduleVersion{Version: v, Sum: mod.Sum, Local: main || v == "(devel)", Text: v}
+}
+
+func orDevel(v string) string {
+	if v == "" {
+		return "(devel)"
+	}
+	return v
+}
+
+// compareModules names every module both sides were built with at different versions.
+func compareModules(host, plug *debug.BuildInfo, pluginPath string) []mismatch {
+	hostMods := modules(host)
+	plugMods := modules(plug)
+	var out []mismatch
+	for _, path := range slices.Sorted(maps.Keys(plugMods)) {
+		pv := plugMods[path]
+		hv, shared := hostMods[path]
+		if !shared || hv.Local || pv.Local {
+			continue
+		}
+		if hv.Version == pv.Version && (hv.Sum == "" || pv.Sum == "" || hv.Sum == pv.Sum) {
+			continue
+		}
+		cause := fmt.Sprintf("built against %s %s, this tracee has %s %s", path, pv.Text, path, hv.Text)
+		if hv.Version == pv.Version {
+			cause = fmt.Sprintf("built against %s %s with checksum %s, this tracee has checksum %s", path, pv.Version, pv.Sum, hv.Sum)
+		}
+		out = append(out, mismatch{
+			Cause: cause,
+			Fix:   fmt.Sprintf("in the plugin's module run `go get %s@%s` and rebuild it (or rebuild tracee against %s)", path, hv.Version, pv.Version),
+		})
+	}
+	return out
+}
+
+// explainOpenError turns Go's terse plugin.Open message into a cause and fix, naming both
+// versions of the package when the build infos can tell them.
+func explainOpenError(msg string, host, plug *debug.BuildInfo) mismatch {
+	const diff = "plugin was built with a different version of package "
+	if i := strings.Index(msg, diff); i >= 0 {
+		pkg := strings.TrimSpace(msg[i+len(diff):])
+		cause := "built with a different version of package " + pkg
+		if host != nil && plug != nil {
+			if path, hv, pv, ok := moduleOfPackage(pkg, host, plug); ok {
+				cause += fmt.Sprintf(" (module %s: plugin %s, tracee %s)", path, pv.Text, hv.Text)
+			} else if !strings.Contains(pkg, ".") {
+				cause += fmt.Sprintf(" (standard library: plugin %s, tracee %s)", plug.GoVersion, host.GoVersion)
+			}
+		}
+		return mismatch{Cause: cause,
+			Fix: "rebuild the plugin against the same source of " + pkg + " as this tracee: same module versions, Go version and flags (see `tracee version`)"}
+	}
+	if strings.Contains(msg, "plugin already loaded") {
+		return mismatch{Cause: "a plugin built from the same main package is already loaded (a copy of another .so?)",
+			Fix: "keep one copy of the plugin, or give each plugin its own main package"}
+	}
+	if strings.Contains(msg, "not implemented") {
+		return mismatch{Cause: "this tracee cannot load plugins (built without cgo)",
+			Fix: "use a tracee built with CGO_ENABLED=1 (make)"}
+	}
+	return mismatch{Cause: "cannot be opened as a Go plugin: " + msg,
+		Fix: "rebuild the plugin with the Go version, module versions and flags shown by `tracee version`"}
+}
+
+// moduleOfPackage finds the module providing pkg, the longest module path that prefixes it.
+func moduleOfPackage(pkg string, host, plug *debug.BuildInfo) (string, moduleVersion, moduleVersion, bool) {
+	hostMods, plugMods := modules(host), modules(plug)
+	best := ""
+	for path := range plugMods {
+		if (pkg == path || strings.HasPrefix(pkg, path+"/")) && len(path) > len(best) {
+			if _, ok := hostMods[path]; ok {
+				best = path
+			}
+		}
+	}
+	if best == "" {
+		return "", moduleVersion{}, moduleVersion{}, false
+	}
+	return best, hostMods[best], plugMods[best], true
+}
