@@ -32,13 +32,13 @@ type listJSON struct {
 }
 
 type listEventJSON struct {
-	Name         string         `json:"name"`
-	ID           int            `json:"id"`
-	Kind         string         `json:"kind"`
-	Sets         []string       `json:"sets"`
-	Arguments    []listArgJSON  `json:"arguments"`
-	Dependencies []string       `json:"dependencies"`
-	Signature    *listSigJSON   `json:"signature,omitempty"`
+	Name         string        `json:"name"`
+	ID           int           `json:"id"`
+	Kind         string        `json:"kind"`
+	Sets         []string      `json:"sets"`
+	Arguments    []listArgJSON `json:"arguments"`
+	Dependencies []string      `json:"dependencies"`
+	Signature    *listSigJSON  `json:"signature,omitempty"`
 }
 
 type listArgJSON struct {

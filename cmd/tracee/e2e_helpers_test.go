@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"testing"
+)
+
+// The end-to-end tests run the real binary and real plugins, built once per test run with the
+// same flags as this test binary (plugins only load into a host built the same way).
+var (
+	buildOnce  sync.Once
+	buildDir   string
+	buildErr   error
+	buildTrace []byte
+)
+
+func trimpathFlag() []string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-trimpath" && s.Value == "true" {
+				return []string{"-trimpath"}
+			}
+		}
+	}
+	return nil
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// builtTracee returns the path of a freshly built tracee binary with the built-in signatures
+// in <bin dir>/signatures, as `make` lays them out.
+func builtTracee(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary and plugins; skipped with -short")
+	}
+	root := repoRoot(t)
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "tracee-e2e-")
+		if buildErr != nil {
+			return
+		}
+		flags := trimpathFlag()
+		steps := [][]string{
+			append(append([]string{"build"}, flags...), "-o", filepath.Join(buildDir, "tracee"), "./cmd/tracee"),
+			append(append([]string{"build"}, flags...), "-buildmode=plugin", "-o", filepath.Join(buildDir, "signatures", "builtin.so"), "./signatures/plugin"),
+		}
+		for _, args := range steps {
+			cmd := exec.Command("go", args...)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if buildErr = cmd.Run(); buildErr != nil {
+				buildTrace = out.Bytes()
+				return
+			}
+		}
+		// Plugins next to a root-run agent must not be writable by others: the temp dir is 0700.
+		buildErr = os.Chmod(buildDir, 0o755)
+	})
+	if buildErr != nil {
+		t.Fatalf("build tracee: %v\n%s", buildErr, buildTrace)
+	}
+	return filepath.Join(buildDir, "tracee")
+}
+
+// runTracee runs the built binary and returns stdout, stderr and the exit code.
+func runTracee(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(builtTracee(t), args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run tracee %v: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
