@@ -84,9 +84,9 @@ type LoadedSignature struct {
 
 // LoadProblem is one file or signature that could not be loaded, explained in one line.
 type LoadProblem struct {
-	Path  string // the file or directory
-	Cause string // what went wrong
-	Fix   string // what the user can do about it
+	Path  string `json:"path"`  // the file or directory
+	Cause string `json:"cause"` // what went wrong
+	Fix   string `json:"fix"`   // what the user can do about it
 }
 
 func (p LoadProblem) String() string {
