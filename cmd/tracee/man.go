@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -26,13 +27,15 @@ func newManCmd() *cobra.Command {
 			}
 			root := cmd.Root()
 			root.DisableAutoGenTag = true
-			hdr := &doc.GenManHeader{Title: "TRACEE", Section: "1", Source: "tracee", Manual: "Tracee Manual"}
+			// A fixed date keeps the committed pages byte-identical when regenerated.
+			date := time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)
+			hdr := &doc.GenManHeader{Title: "TRACEE", Section: "1", Source: "tracee", Manual: "Tracee Manual", Date: &date}
 			if err := doc.GenManTree(root, hdr, dir); err != nil {
 				return fmt.Errorf("generate command pages: %w", err)
 			}
 			var firstErr error
 			visit := func(f *pflag.Flag) {
-				if f.Hidden || firstErr != nil {
+				if f.Hidden || f.Name == "help" || firstErr != nil {
 					return
 				}
 				page := filepath.Join(dir, "tracee-flag-"+f.Name+".txt")
