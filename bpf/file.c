@@ -1,0 +1,83 @@
+//go:build ignore
+
+/* security_file_open, security_inode_rename and security_sb_mount rebuilt from syscall exits (the
+ * LSM hooks need kprobes, refused here): entry arguments come from the stash. */
+#include "common.h"
+#include "path.h"
+
+#define NR_OPEN 2
+#define NR_CREAT 85
+#define NR_RENAME 82
+#define NR_RENAMEAT 264
+#define NR_RENAMEAT2 316
+
+SEC("tracepoint/syscalls/sys_exit_file_open")
+int sys_exit_file_open(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(&s))
+		return 0;
+	__s64 ret = exit_ret(ctx);
+	if (ret < 0)
+		return 0;
+	__s32 nr = syscall_nr(ctx);
+	struct ebuf *e = start_event(EVENT_SECURITY_FILE_OPEN, nr, 0);
+	if (!e)
+		return 0;
+	struct file *f = fd_file(bpf_get_current_task_btf(), ret);
+	struct inode *ino = put_file_path(e, f);          /* pathname */
+	put_u64(e, BPF_CORE_READ(f, f_flags));            /* flags */
+	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));      /* dev */
+	put_u64(e, BPF_CORE_READ(ino, i_ino));            /* inode */
+	put_u64(e, inode_ctime(ino));                     /* ctime */
+	const char *name = (nr == NR_OPEN || nr == NR_CREAT) ? (void *)s.args[0] : (void *)s.args[1];
+	put_str(e, name, true);                           /* syscall_pathname */
+	submit(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_rename")
+int sys_exit_rename(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(&s))
+		return 0;
+	if (exit_ret(ctx) != 0)
+		return 0;
+	__s32 nr = syscall_nr(ctx);
+	struct ebuf *e = start_event(EVENT_SECURITY_INODE_RENAME, nr, 0);
+	if (!e)
+		return 0;
+	const char *oldp = (void *)s.args[0], *newp = (void *)s.args[1];
+	__s64 olddir = AT_FDCWD, newdir = AT_FDCWD;
+	if (nr != NR_RENAME) {
+		olddir = (int)s.args[0];
+		oldp = (void *)s.args[1];
+		newdir = (int)s.args[2];
+		newp = (void *)s.args[3];
+	}
+	put_str(e, oldp, true);
+	put_base_dir(e, oldp, olddir);
+	put_str(e, newp, true);
+	put_base_dir(e, newp, newdir);
+	submit(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mount")
+int sys_exit_mount(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(&s))
+		return 0;
+	struct ebuf *e = start_event(EVENT_SECURITY_SB_MOUNT, syscall_nr(ctx), exit_ret(ctx));
+	if (!e)
+		return 0;
+	put_str(e, (void *)s.args[0], true);       /* dev_name */
+	put_str(e, (void *)s.args[1], true);       /* path, relative to ... */
+	put_base_dir(e, (void *)s.args[1], AT_FDCWD); /* ... the cwd */
+	put_str(e, (void *)s.args[2], true);       /* type */
+	put_u64(e, s.args[3]);                     /* flags */
+	submit(e);
+	return 0;
+}

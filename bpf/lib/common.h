@@ -1,0 +1,269 @@
+/* Maps, the per-CPU event buffer and the argument writers shared by every hook family. */
+#pragma once
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+#define BUF_SIZE 32768
+#define HALF (BUF_SIZE / 2) /* an event never grows past HALF; writes of <= HALF bytes stay in bounds */
+#define MASK (HALF - 1)
+#define MAX_STR 4096
+#define MAX_NAME 256
+#define MAX_ARGV 4096
+#define MAX_SOCKADDR 128
+
+#define AT_FDCWD -100
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define PF_KTHREAD 0x00200000
+#define SB_KERNMOUNT (1 << 22)
+
+/* Set by userspace before load. */
+const volatile __u32 self_tgid = 0;
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace */
+} events SEC(".maps");
+
+/* enabled[event_id] != 0: the event is selected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EVENT_ID_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} enabled SEC(".maps");
+
+/* Events lost because the ring was full, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct ebuf {
+	__u32 off;
+	__u8 argc;
+	__u8 buf[BUF_SIZE];
+};
+
+/* One event buffer per CPU. A plain array indexed by CPU (resized by userspace to the possible
+ * CPUs): per-CPU array values are limited to 32 KiB. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct ebuf);
+} bufs SEC(".maps");
+
+/* Syscall entry arguments, kept until the exit of the same thread. */
+struct stash {
+	__u64 args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct stash);
+} stashes SEC(".maps");
+
+/* syscall_confs[nr]: how the generic exit encodes a syscall event's arguments. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, struct syscall_conf);
+} syscall_confs SEC(".maps");
+
+static __always_inline bool is_self(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+}
+
+static __always_inline bool is_enabled(__u32 id)
+{
+	__u32 *on = bpf_map_lookup_elem(&enabled, &id);
+	return on && *on;
+}
+
+static __always_inline void fill_header(struct event_header *h, struct task_struct *t, __u32 id, __s32 nr,
+					__s64 ret)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
+	struct pid *tpid = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(tpid, level);
+
+	h->ts = bpf_ktime_get_boot_ns();
+	h->start_time = BPF_CORE_READ(t, start_boottime);
+	h->leader_start_time = BPF_CORE_READ(leader, start_boottime);
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->retval = ret;
+	h->event_id = id;
+	h->syscall = nr;
+	h->host_tid = BPF_CORE_READ(t, pid);
+	h->host_pid = BPF_CORE_READ(t, tgid);
+	h->host_ppid = BPF_CORE_READ(parent, tgid);
+	h->tid = BPF_CORE_READ(tpid, numbers[level].nr);
+	struct pid *lpid = BPF_CORE_READ(leader, thread_pid);
+	h->pid = BPF_CORE_READ(lpid, numbers[level].nr);
+	struct pid *ppid = BPF_CORE_READ(parent, thread_pid);
+	h->ppid = BPF_CORE_READ(ppid, numbers[level].nr);
+	h->uid = bpf_get_current_uid_gid();
+	h->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	h->pidns = BPF_CORE_READ(tpid, numbers[level].ns, ns.inum);
+	h->cpu = bpf_get_smp_processor_id();
+	h->flags = 0;
+	h->pad = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	bpf_probe_read_kernel_str(h->nodename, sizeof(h->nodename), BPF_CORE_READ(t, nsproxy, uts_ns, name.nodename));
+}
+
+/* start_event returns the CPU's buffer with a filled header, or NULL when the event is off. */
+static __always_inline struct ebuf *start_event(__u32 id, __s32 nr, __s64 ret)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	if (!is_enabled(id))
+		return NULL;
+	struct ebuf *e = bpf_map_lookup_elem(&bufs, &cpu);
+	if (!e)
+		return NULL;
+	fill_header((struct event_header *)e->buf, bpf_get_current_task_btf(), id, nr, ret);
+	e->off = sizeof(struct event_header);
+	e->argc = 0;
+	return e;
+}
+
+static __always_inline void submit(struct ebuf *e)
+{
+	struct event_header *h = (struct event_header *)e->buf;
+	__u32 size = e->off;
+	if (size > HALF)
+		size = HALF;
+	/* A bound the verifier sees whatever the compiler made of the test above. */
+	asm volatile("%[size] &= 0x7fff" : [size] "+r"(size));
+	h->args_len = size - sizeof(struct event_header);
+	h->argc = e->argc;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, e->buf, size, flags) < 0) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+		if (n)
+			*n += 1;
+	}
+}
+
+/* at returns the buffer at off, masked in a way the compiler cannot drop: after a room() test
+ * it would otherwise remove the mask, and the verifier does not always follow the test. */
+static __always_inline __u8 *at(struct ebuf *e, __u32 off)
+{
+	__u64 o = off;
+	asm volatile("%[o] &= %[m]" : [o] "+r"(o) : [m] "i"(MASK));
+	return &e->buf[o];
+}
+
+/* clamp bounds a length to max (a power of two) for the verifier. */
+static __always_inline __u32 clamp(__u32 len, __u32 max)
+{
+	__u64 l = len;
+	if (l > max)
+		l = max;
+	asm volatile("%[l] &= %[m]" : [l] "+r"(l) : [m] "i"(2 * 4096 - 1));
+	return l;
+}
+
+/* room reports whether n more bytes fit in the event. */
+static __always_inline bool room(struct ebuf *e, __u32 n)
+{
+	return e->off + n <= HALF;
+}
+
+static __always_inline void put_u64(struct ebuf *e, __u64 v)
+{
+	__u32 off = e->off;
+	if (!room(e, 9))
+		return;
+	*at(e, off) = TAG_U64;
+	bpf_probe_read_kernel(at(e, off + 1), 8, &v);
+	e->off = off + 9;
+	e->argc++;
+}
+
+/* put_len_tagged writes tag and a u16 length at off; the data goes at off+3. */
+static __always_inline void put_tag_len(struct ebuf *e, __u32 off, __u8 tag, __u16 len)
+{
+	*at(e, off) = tag;
+	bpf_probe_read_kernel(at(e, off + 1), 2, &len);
+}
+
+static __always_inline void put_str(struct ebuf *e, const void *src, bool user)
+{
+	__u32 off = e->off;
+	long n;
+	if (!room(e, 3 + MAX_STR))
+		return;
+	if (!src)
+		n = 0;
+	else if (user)
+		n = bpf_probe_read_user_str(at(e, off + 3), MAX_STR, src);
+	else
+		n = bpf_probe_read_kernel_str(at(e, off + 3), MAX_STR, src);
+	if (n < 0)
+		n = 0;
+	put_tag_len(e, off, TAG_STR, n);
+	e->off = off + 3 + (n & (MAX_STR * 2 - 1));
+	e->argc++;
+}
+
+static __always_inline void put_bytes(struct ebuf *e, __u8 tag, const void *src, __u32 len, bool user)
+{
+	__u32 off = e->off;
+	if (!room(e, 3 + MAX_ARGV))
+		return;
+	len = clamp(len, MAX_ARGV);
+	long err = user ? bpf_probe_read_user(at(e, off + 3), len, src)
+			: bpf_probe_read_kernel(at(e, off + 3), len, src);
+	if (err < 0)
+		len = 0;
+	put_tag_len(e, off, tag, len);
+	e->off = off + 3 + len;
+	e->argc++;
+}
+
+static __always_inline void read_enter_args(void *ctx, struct stash *s)
+{
+	/* Read through the helper: one program serves syscalls with fewer than 6 arguments, and a
+	 * direct ctx access past a tracepoint's record would make its attach fail. */
+	bpf_probe_read_kernel(s->args, sizeof(s->args), (void *)ctx + 16);
+}
+
+static __always_inline __s32 syscall_nr(void *ctx)
+{
+	__s32 nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), (void *)ctx + 8);
+	return nr;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
+{
+	struct file *f = NULL;
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+static __always_inline __u64 inode_ctime(struct inode *ino)
+{
+	return BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_ctime_nsec);
+}

@@ -1,0 +1,80 @@
+//go:build ignore
+
+/* security_socket_connect (at connect entry) and socket_dup (a socket duplicated by dup/dup2/dup3). */
+#include "common.h"
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+static __always_inline struct socket *file_socket(struct file *f)
+{
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(f, private_data);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int sys_enter_connect(void *ctx)
+{
+	if (is_self())
+		return 0;
+	struct stash s;
+	read_enter_args(ctx, &s);
+	struct ebuf *e = start_event(EVENT_SECURITY_SOCKET_CONNECT, syscall_nr(ctx), 0);
+	if (!e)
+		return 0;
+	struct socket *sock = file_socket(fd_file(bpf_get_current_task_btf(), (int)s.args[0]));
+	__u32 len = s.args[2];
+	if (len > MAX_SOCKADDR)
+		len = MAX_SOCKADDR;
+	put_u64(e, (int)s.args[0]);              /* sockfd */
+	put_u64(e, BPF_CORE_READ(sock, type));   /* type */
+	put_bytes(e, TAG_BYTES, (void *)s.args[1], len, true); /* remote_addr */
+	submit(e);
+	return 0;
+}
+
+/* put_peer writes the remote address of a connected inet socket as a struct sockaddr. */
+static __always_inline void put_peer(struct ebuf *e, struct socket *sock)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET) {
+		struct sockaddr_in sa = {};
+		sa.sin_family = AF_INET;
+		sa.sin_port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		sa.sin_addr.s_addr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		put_bytes(e, TAG_BYTES, &sa, sizeof(sa), false);
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 sa = {};
+		sa.sin6_family = AF_INET6;
+		sa.sin6_port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		BPF_CORE_READ_INTO(&sa.sin6_addr, sk, __sk_common.skc_v6_daddr);
+		put_bytes(e, TAG_BYTES, &sa, sizeof(sa), false);
+	} else {
+		put_bytes(e, TAG_BYTES, &family, sizeof(family), false);
+	}
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup")
+int sys_exit_dup(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(&s))
+		return 0;
+	__s64 ret = exit_ret(ctx);
+	if (ret < 0)
+		return 0;
+	struct socket *sock = file_socket(fd_file(bpf_get_current_task_btf(), (int)s.args[0]));
+	if (!sock)
+		return 0;
+	struct ebuf *e = start_event(EVENT_SOCKET_DUP, syscall_nr(ctx), ret);
+	if (!e)
+		return 0;
+	put_u64(e, (int)s.args[0]); /* oldfd */
+	put_u64(e, ret);            /* newfd */
+	put_peer(e, sock);          /* remote_addr */
+	submit(e);
+	return 0;
+}

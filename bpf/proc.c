@@ -1,0 +1,73 @@
+//go:build ignore
+
+/* Process life cycle: sched_process_exec / fork / exit on tp_btf (no tracefs, no syscall slow path). */
+#include "common.h"
+#include "path.h"
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (is_self())
+		return 0;
+	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXEC, -1, 0);
+	if (!e)
+		return 0;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	put_str(e, BPF_CORE_READ(bprm, filename), false);       /* cmdpath */
+	struct inode *ino = put_file_path(e, file);             /* pathname */
+	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));            /* dev */
+	put_u64(e, BPF_CORE_READ(ino, i_ino));                  /* inode */
+	put_u64(e, inode_ctime(ino));                           /* ctime */
+	put_u64(e, BPF_CORE_READ(ino, i_mode));                 /* inode_mode */
+	unsigned long arg_start = BPF_CORE_READ(p, mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(p, mm, arg_end);
+	put_bytes(e, TAG_STRARR, (void *)arg_start, arg_end - arg_start, true); /* argv */
+	put_str(e, BPF_CORE_READ(bprm, interp), false);         /* interp */
+	struct file *in = fd_file(p, 0);
+	put_u64(e, BPF_CORE_READ(in, f_inode, i_mode) & S_IFMT); /* stdin_type */
+	put_file_path(e, in);                                   /* stdin_path */
+	put_u64(e, (BPF_CORE_READ(p, real_parent, flags) & PF_KTHREAD) != 0); /* invoked_from_kernel */
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (is_self())
+		return 0;
+	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_FORK, -1, 0);
+	if (!e)
+		return 0;
+	struct pid *pp = BPF_CORE_READ(parent, thread_pid);
+	unsigned int plevel = BPF_CORE_READ(pp, level);
+	struct pid *ppl = BPF_CORE_READ(parent, group_leader, thread_pid);
+	struct pid *cp = BPF_CORE_READ(child, thread_pid);
+	unsigned int clevel = BPF_CORE_READ(cp, level);
+	struct pid *cpl = BPF_CORE_READ(child, group_leader, thread_pid);
+	put_u64(e, BPF_CORE_READ(parent, pid));
+	put_u64(e, BPF_CORE_READ(pp, numbers[plevel].nr));
+	put_u64(e, BPF_CORE_READ(parent, tgid));
+	put_u64(e, BPF_CORE_READ(ppl, numbers[plevel].nr));
+	put_u64(e, BPF_CORE_READ(child, pid));
+	put_u64(e, BPF_CORE_READ(cp, numbers[clevel].nr));
+	put_u64(e, BPF_CORE_READ(child, tgid));
+	put_u64(e, BPF_CORE_READ(cpl, numbers[clevel].nr));
+	put_u64(e, BPF_CORE_READ(child, start_boottime));
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
+{
+	if (is_self())
+		return 0;
+	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXIT, -1, 0);
+	if (!e)
+		return 0;
+	put_u64(e, BPF_CORE_READ(p, exit_code));
+	put_u64(e, group_dead);
+	submit(e);
+	return 0;
+}

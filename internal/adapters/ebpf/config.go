@@ -1,0 +1,54 @@
+// Package ebpf is the live event source: CO-RE programs from bpf/ attached to tracepoints and
+// tp_btf hooks, a ring buffer read and decoded into trace.Event values with Tracee's names.
+package ebpf
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config tunes the source. The zero value takes the defaults.
+type Config struct {
+	// RingBufferBytes is the size of the kernel ring buffer, rounded up to a power of two
+	// (default 16 MiB).
+	RingBufferBytes int
+	// WakeupBytes is how much must be pending before the kernel wakes the reader; below it the
+	// reader polls every PollInterval (default RingBufferBytes/16).
+	WakeupBytes int
+	// PollInterval bounds the latency of an event when the ring is quiet (default 50ms).
+	PollInterval time.Duration
+	// StatsInterval is how often drops are checked and logged when nonzero (default 10s).
+	StatsInterval time.Duration
+	// ProcRoot is where procfs is mounted (default /proc).
+	ProcRoot string
+}
+
+// DefaultRingBufferBytes is the default ring buffer size.
+const DefaultRingBufferBytes = 16 << 20
+
+func (c Config) withDefaults() (Config, error) {
+	if c.RingBufferBytes == 0 {
+		c.RingBufferBytes = DefaultRingBufferBytes
+	}
+	if c.RingBufferBytes < 4096 {
+		return c, fmt.Errorf("ebpf: ring buffer of %d bytes is too small (at least 4096)", c.RingBufferBytes)
+	}
+	size := 4096
+	for size < c.RingBufferBytes {
+		size <<= 1
+	}
+	c.RingBufferBytes = size
+	if c.WakeupBytes <= 0 {
+		c.WakeupBytes = c.RingBufferBytes / 16
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 50 * time.Millisecond
+	}
+	if c.StatsInterval <= 0 {
+		c.StatsInterval = 10 * time.Second
+	}
+	if c.ProcRoot == "" {
+		c.ProcRoot = "/proc"
+	}
+	return c, nil
+}

@@ -1,0 +1,73 @@
+package ebpf
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// containerResolver maps a cgroup ID to the container ID in its cgroup path, reading
+// /proc/<pid>/cgroup once per cgroup.
+type containerResolver struct {
+	procRoot string
+	byCgroup map[uint64]string
+}
+
+func newContainerResolver(procRoot string) *containerResolver {
+	return &containerResolver{procRoot: procRoot, byCgroup: map[uint64]string{}}
+}
+
+func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
+	if id, ok := r.byCgroup[cgroupID]; ok {
+		return id
+	}
+	b, err := os.ReadFile(filepath.Join(r.procRoot, strconv.FormatUint(uint64(pid), 10), "cgroup"))
+	if err != nil {
+		return "" // the process is gone: try again with the next event of this cgroup
+	}
+	id := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		// hierarchy-ID:controllers:path; cgroup v2 is "0::/path"
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) == 3 {
+			if id = containerIDFromCgroup(parts[2]); id != "" {
+				break
+			}
+		}
+	}
+	if len(r.byCgroup) > 65536 {
+		clear(r.byCgroup)
+	}
+	r.byCgroup[cgroupID] = id
+	return id
+}
+
+// containerIDFromCgroup finds a container ID in a cgroup path written by docker, containerd,
+// cri-o, podman or Kubernetes (systemd or cgroupfs drivers): the innermost 64-hex-digit name,
+// with its runtime prefix and .scope suffix removed.
+func containerIDFromCgroup(path string) string {
+	segs := strings.Split(path, "/")
+	for i := len(segs) - 1; i >= 0; i-- {
+		s := strings.TrimSuffix(segs[i], ".scope")
+		if j := strings.LastIndexAny(s, "-:"); j >= 0 {
+			s = s[j+1:]
+		}
+		if isContainerID(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+func isContainerID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,73 @@
+package ebpf
+
+import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+)
+
+// hook is one program attached to one kernel hook point.
+type hook struct {
+	prog string // program name in bpf/ (a traceeProg* constant)
+	// tracepoint group/name; group "" means a tp_btf hook named by the program's section.
+	group, name string
+}
+
+// internalEvents are always produced: the process tree needs them. They ride on tp_btf
+// sched hooks, which cost nothing measurable.
+var internalEvents = []string{"sched_process_exec", "sched_process_fork", "sched_process_exit"}
+
+// syscallPair stashes the entry arguments of a syscall and runs exitProg at its exit.
+func syscallPair(exitProg string, syscalls ...string) []hook {
+	var hs []hook
+	for _, sc := range syscalls {
+		hs = append(hs,
+			hook{prog: traceeProgSysEnterGeneric, group: "syscalls", name: "sys_enter_" + sc},
+			hook{prog: exitProg, group: "syscalls", name: "sys_exit_" + sc})
+	}
+	return hs
+}
+
+// hooksFor lists the hooks an event needs; syscall events of the catalog use the generic pair.
+func hooksFor(def domain.EventDefinition) []hook {
+	switch def.ID {
+	case domain.EventSchedProcessExec:
+		return []hook{{prog: traceeProgSchedProcessExec}}
+	case domain.EventSchedProcessFork:
+		return []hook{{prog: traceeProgSchedProcessFork}}
+	case domain.EventSchedProcessExit:
+		return []hook{{prog: traceeProgSchedProcessExit}}
+	case domain.EventSecurityFileOpen:
+		return syscallPair(traceeProgSysExitFileOpen, "open", "openat", "openat2", "creat")
+	case domain.EventSecurityInodeRename:
+		return syscallPair(traceeProgSysExitRename, "rename", "renameat", "renameat2")
+	case domain.EventSecuritySbMount:
+		return syscallPair(traceeProgSysExitMount, "mount")
+	case domain.EventSecuritySocketConnect:
+		return []hook{{prog: traceeProgSysEnterConnect, group: "syscalls", name: "sys_enter_connect"}}
+	case domain.EventSocketDup:
+		return syscallPair(traceeProgSysExitDup, "dup", "dup2", "dup3")
+	case domain.EventMemProtAlert:
+		return []hook{
+			{prog: traceeProgSysEnterMmap, group: "syscalls", name: "sys_enter_mmap"},
+			{prog: traceeProgSysEnterMprotect, group: "syscalls", name: "sys_enter_mprotect"},
+		}
+	}
+	if def.Kind == domain.KindSyscall {
+		return syscallPair(traceeProgSysExitGeneric, def.Name)
+	}
+	return nil
+}
+
+// syscallConf says how the generic exit encodes a syscall event's arguments.
+func syscallConf(def domain.EventDefinition) traceeSyscallConf {
+	var c traceeSyscallConf
+	for i, p := range def.Params {
+		if i == len(c.Kinds) {
+			break
+		}
+		c.Nargs++
+		if isStringType(p.Type) {
+			c.Kinds[i] = kindUserStr
+		}
+	}
+	return c
+}

@@ -1,0 +1,286 @@
+package ebpf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// Source is the live eBPF event source; it implements ports.EventSource.
+type Source struct {
+	cfg      Config
+	log      *slog.Logger
+	counters counters
+
+	mu       sync.Mutex
+	drops    *ebpf.Map
+	lastLost []uint64
+}
+
+// New checks the configuration; the kernel is touched only by Run.
+func New(cfg Config, log *slog.Logger) (*Source, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Source{cfg: cfg, log: log.With("component", "ebpf")}, nil
+}
+
+// Run loads and attaches the programs sel.Need requires, emits events until ctx ends and
+// detaches everything before returning.
+func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+	if err := checkHost(s.cfg.ProcRoot); err != nil {
+		return err
+	}
+	defs := domain.BaseEvents()
+	need := map[string]bool{}
+	for name := range sel.Need {
+		need[name] = true
+	}
+	for _, name := range internalEvents {
+		need[name] = true
+	}
+	k, err := s.load(defs, need)
+	if err != nil {
+		return err
+	}
+	defer k.close()
+	s.mu.Lock()
+	s.drops = k.maps[traceeMapDrops]
+	s.mu.Unlock()
+	defer s.forgetDrops()
+
+	rd, err := ringbuf.NewReader(k.maps[traceeMapEvents])
+	if err != nil {
+		return fmt.Errorf("ebpf: open ring buffer: %w", err)
+	}
+	defer rd.Close()
+
+	procs := newProcTree(s.cfg.ProcRoot)
+	procs.bootstrap()
+	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
+	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes)
+	return s.readLoop(ctx, rd, dec, sel, emit)
+}
+
+func (s *Source) forgetDrops() {
+	st := s.Stats()
+	s.mu.Lock()
+	s.lastLost = st.LostPerCPU
+	s.drops = nil
+	s.mu.Unlock()
+}
+
+func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder, sel domain.Selection, emit func(*trace.Event)) error {
+	var rec ringbuf.Record
+	nextStats := time.Now().Add(s.cfg.StatsInterval)
+	var lostLogged uint64
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		rd.SetDeadline(time.Now().Add(s.cfg.PollInterval))
+		err := rd.ReadInto(&rec)
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("ebpf: read ring buffer: %w", err)
+			}
+			if now := time.Now(); now.After(nextStats) {
+				nextStats = now.Add(s.cfg.StatsInterval)
+				if st := s.Stats(); st.Lost > lostLogged {
+					s.log.Warn("kernel dropped events: the ring buffer was full", "lost", st.Lost-lostLogged,
+						"lost_total", st.Lost, "lost_per_cpu", st.LostPerCPU, "read", st.EventsRead)
+					lostLogged = st.Lost
+				}
+			}
+			continue
+		}
+		s.counters.read.Add(1)
+		ev, err := dec.decode(rec.RawSample)
+		if err != nil {
+			if s.counters.decodeErrors.Add(1) == 1 {
+				s.log.Warn("undecodable event record", "err", err)
+			}
+			continue
+		}
+		if !sel.Need[ev.EventName] {
+			continue // an internal event kept for the process tree only
+		}
+		s.counters.emitted.Add(1)
+		emit(ev)
+	}
+}
+
+// kernelObjects are the loaded maps, programs and links of one Run.
+type kernelObjects struct {
+	maps     map[string]*ebpf.Map
+	progs    []*ebpf.Program
+	links    []link.Link
+	attached []string
+}
+
+func (k *kernelObjects) close() {
+	for _, l := range k.links {
+		_ = l.Close()
+	}
+	for _, p := range k.progs {
+		_ = p.Close()
+	}
+	for _, m := range k.maps {
+		_ = m.Close()
+	}
+}
+
+// load creates the maps, loads the programs the needed events use and attaches them. An event
+// whose program the kernel refuses is reported in one log line; the others carry on.
+func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*kernelObjects, error) {
+	spec, err := loadTracee()
+	if err != nil {
+		return nil, fmt.Errorf("ebpf: parse embedded object: %w", err)
+	}
+	ncpu, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("ebpf: count CPUs: %w", err)
+	}
+	spec.Maps[traceeMapEvents].MaxEntries = uint32(s.cfg.RingBufferBytes)
+	spec.Maps[traceeMapBufs].MaxEntries = uint32(ncpu)
+	if err := spec.Variables["self_tgid"].Set(uint32(os.Getpid())); err != nil {
+		return nil, fmt.Errorf("ebpf: set self_tgid: %w", err)
+	}
+	if err := spec.Variables["wakeup_bytes"].Set(uint64(s.cfg.WakeupBytes)); err != nil {
+		return nil, fmt.Errorf("ebpf: set wakeup_bytes: %w", err)
+	}
+	mapsOnly := spec.Copy()
+	mapsOnly.Programs = map[string]*ebpf.ProgramSpec{}
+	coll, err := ebpf.NewCollection(mapsOnly)
+	if err != nil {
+		return nil, fmt.Errorf("ebpf: create maps: %w", err)
+	}
+	k := &kernelObjects{maps: coll.Maps}
+
+	progs := map[string]*ebpf.Program{}
+	progErr := map[string]error{}
+	loadProg := func(name string) (*ebpf.Program, error) {
+		if p, ok := progs[name]; ok {
+			return p, nil
+		}
+		if err, ok := progErr[name]; ok {
+			return nil, err
+		}
+		if spec.Programs[name] == nil {
+			return nil, fmt.Errorf("no program %s", name)
+		}
+		one := spec.Copy()
+		one.Programs = map[string]*ebpf.ProgramSpec{name: one.Programs[name]}
+		c, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{MapReplacements: coll.Maps})
+		if err != nil {
+			s.log.Debug("program refused", "program", name, "err", err)
+			progErr[name] = fmt.Errorf("load %s: %s", name, firstLine(err))
+			return nil, progErr[name]
+		}
+		p := c.Programs[name]
+		delete(c.Programs, name)
+		c.Close() // closes the clones of the shared maps only
+		progs[name] = p
+		k.progs = append(k.progs, p)
+		return p, nil
+	}
+	links := map[hook]link.Link{}
+	attach := func(h hook) error {
+		if _, ok := links[h]; ok {
+			return nil
+		}
+		p, err := loadProg(h.prog)
+		if err != nil {
+			return err
+		}
+		var l link.Link
+		if h.group == "" {
+			l, err = link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
+		} else {
+			if err = ensureTracefs(); err == nil {
+				l, err = link.Tracepoint(h.group, h.name, p, nil)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("attach %s to %s/%s: %w", h.prog, h.group, h.name, err)
+		}
+		links[h] = l
+		k.links = append(k.links, l)
+		return nil
+	}
+
+	var unavailable []string
+	enabled := k.maps[traceeMapEnabled]
+	confs := k.maps[traceeMapSyscallConfs]
+	for _, def := range defs {
+		if !need[def.Name] {
+			continue
+		}
+		hooks := hooksFor(def)
+		if len(hooks) == 0 {
+			unavailable = append(unavailable, def.Name+" (no hook)")
+			continue
+		}
+		if def.Kind == domain.KindSyscall {
+			if err := confs.Put(uint32(def.ID), syscallConf(def)); err != nil {
+				k.close()
+				return nil, fmt.Errorf("ebpf: configure %s: %w", def.Name, err)
+			}
+		}
+		// Enable before attaching so that the first events are not lost.
+		if err := enabled.Put(uint32(def.ID), uint32(1)); err != nil {
+			k.close()
+			return nil, fmt.Errorf("ebpf: enable %s: %w", def.Name, err)
+		}
+		var failed error
+		for _, h := range hooks {
+			if err := attach(h); err != nil {
+				failed = err
+				break
+			}
+		}
+		if failed != nil {
+			_ = enabled.Put(uint32(def.ID), uint32(0))
+			unavailable = append(unavailable, fmt.Sprintf("%s (%v)", def.Name, failed))
+			continue
+		}
+		k.attached = append(k.attached, def.Name)
+	}
+	if len(unavailable) > 0 {
+		sort.Strings(unavailable)
+		s.log.Warn("events unavailable on this kernel, continuing without them", "events", strings.Join(unavailable, "; "))
+	}
+	if len(k.attached) == 0 {
+		k.close()
+		return nil, errors.New("ebpf: no event could be attached")
+	}
+	slices.Sort(k.attached)
+	return k, nil
+}
+
+// firstLine keeps a verifier error to its first line; the full log is for debugging only.
+func firstLine(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		return msg[:i]
+	}
+	return msg
+}

@@ -1,0 +1,43 @@
+package ebpf
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts what the source read and lost.
+type Stats struct {
+	EventsRead   uint64   // records read from the ring
+	Emitted      uint64   // events handed to emit
+	DecodeErrors uint64   // records that could not be decoded
+	Lost         uint64   // records the kernel could not write because the ring was full
+	LostPerCPU   []uint64 // Lost, by CPU
+}
+
+type counters struct {
+	read, emitted, decodeErrors atomic.Uint64
+}
+
+func nowNano() int64 { return time.Now().UnixNano() }
+
+// Stats returns the counters; Lost is read from the kernel while the source runs.
+func (s *Source) Stats() Stats {
+	st := Stats{
+		EventsRead:   s.counters.read.Load(),
+		Emitted:      s.counters.emitted.Load(),
+		DecodeErrors: s.counters.decodeErrors.Load(),
+	}
+	s.mu.Lock()
+	drops := s.drops
+	s.mu.Unlock()
+	if drops != nil {
+		var perCPU []uint64
+		if err := drops.Lookup(uint32(0), &perCPU); err == nil {
+			st.LostPerCPU = perCPU
+			for _, n := range perCPU {
+				st.Lost += n
+			}
+		}
+	}
+	return st
+}
