@@ -1,0 +1,231 @@
+package opa
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// FindingPackage is the Rego package finding policies write their decisions in. Several files may
+// contribute to it; see docs/policies.md for the rules and the input document.
+const FindingPackage = "tracee.findings"
+
+// FindingConfig names the finding policies: .rego files, or directories whose .rego files
+// (recursively, except *_test.rego) are read. The -p/--policy paths can be passed as they are:
+// YAML files there are not Rego and are ignored here.
+type FindingConfig struct {
+	Paths []string
+}
+
+// FindingEvaluator runs finding policies on every finding (ports.PolicyEvaluator). The compiled
+// policies sit behind an atomic pointer: Reload swaps them without stopping evaluation, and each
+// finding is judged wholly by one version.
+type FindingEvaluator struct {
+	cfg    FindingConfig
+	log    *slog.Logger
+	cur    atomic.Pointer[findingProgram]
+	reload sync.Mutex
+}
+
+type findingProgram struct {
+	query      rego.PreparedEvalQuery
+	shape      inputShape
+	files      []string
+	generation uint64
+}
+
+// NewFindingEvaluator compiles the finding policies; a policy that does not parse or compile is
+// an error (file:line: cause). With no .rego file every finding passes unchanged.
+func NewFindingEvaluator(cfg FindingConfig, log *slog.Logger) (*FindingEvaluator, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &FindingEvaluator{cfg: cfg, log: log.With("component", "finding-policies")}
+	p, err := e.build(context.Background(), 1)
+	if err != nil {
+		return nil, err
+	}
+	e.cur.Store(p)
+	return e, nil
+}
+
+// Files are the policy files the running version was built from.
+func (e *FindingEvaluator) Files() []string { return e.cur.Load().files }
+
+// Generation counts successful loads (1 after New), for tests and logs.
+func (e *FindingEvaluator) Generation() uint64 { return e.cur.Load().generation }
+
+// Reload re-reads the policy files. If the new version does not compile, the running version
+// stays and the error says why.
+func (e *FindingEvaluator) Reload(ctx context.Context) error {
+	e.reload.Lock()
+	defer e.reload.Unlock()
+	next, err := e.build(ctx, e.cur.Load().generation+1)
+	if err != nil {
+		return fmt.Errorf("finding policies not reloaded, the previous version keeps running: %w", err)
+	}
+	e.cur.Store(next)
+	e.log.Info("finding policies reloaded", "files", len(next.files), "generation", next.generation)
+	return nil
+}
+
+func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findingProgram, error) {
+	files, problems := readRego(ctx, e.cfg.Paths)
+	if len(problems) > 0 {
+		lines := make([]string, len(problems))
+		for i, p := range problems {
+			lines[i] = p.Path + ": " + p.Cause
+		}
+		return nil, fmt.Errorf("finding policy: %s", strings.Join(lines, "\n"))
+	}
+	p := &findingProgram{generation: generation}
+	if len(files) == 0 {
+		return p, nil
+	}
+	modules := map[string]*ast.Module{}
+	var mods []*ast.Module
+	for _, f := range files {
+		modules[f.path] = f.mod
+		mods = append(mods, f.mod)
+		p.files = append(p.files, f.path)
+	}
+	comp, err := compile(modules)
+	if err != nil {
+		return nil, fmt.Errorf("finding policy: %w", err)
+	}
+	pq, err := rego.New(rego.Compiler(comp), rego.Query("data."+FindingPackage)).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("finding policy: %w", regoError(err))
+	}
+	keys := inputKeys(mods...)
+	if keys != nil {
+		keys["args"], keys["metadata"], keys["eventName"] = true, true, true
+	}
+	p.query, p.shape = pq, shapeFor(keys)
+	return p, nil
+}
+
+// EvaluateFinding applies the decisions of package tracee.findings to a signature event:
+// suppress, severity, tags and fields (see docs/policies.md). ev is changed in place; its
+// Metadata is copied first, as it may be shared with the signature.
+func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event) (domain.Verdict, error) {
+	p := e.cur.Load()
+	if len(p.files) == 0 {
+		return domain.Verdict{}, nil
+	}
+	input := p.shape.value(ev)
+	input.Insert(ast.InternedTerm("signature"), signatureTerm(ev))
+	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return domain.Verdict{}, nil
+	}
+	decision, _ := normalizeNumbers(rs[0].Expressions[0].Value).(map[string]interface{})
+	return apply(decision, ev)
+}
+
+// signatureTerm summarises the signature of a finding: id, name, severity, tags, properties.
+func signatureTerm(ev *trace.Event) *ast.Term {
+	md := ev.Metadata
+	if md == nil {
+		return ast.NullTerm()
+	}
+	props := md.Properties
+	return obj(
+		kv("id", strTerm(domain.PropertyString(props, "signatureID"))),
+		kv("name", strTerm(domain.PropertyString(props, "signatureName"))),
+		kv("eventName", strTerm(ev.EventName)),
+		kv("severity", intTerm(domain.PropertyInt(props, "Severity"))),
+		kv("tags", valueTerm(md.Tags)),
+		kv("properties", valueTerm(props)),
+	)
+}
+
+func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
+	var v domain.Verdict
+	switch s := d["suppress"].(type) {
+	case bool:
+		if s {
+			v.Suppress, v.Reason = true, "suppressed by a finding policy"
+		}
+	case []interface{}:
+		if len(s) > 0 {
+			reasons := make([]string, 0, len(s))
+			for _, r := range s {
+				reasons = append(reasons, fmt.Sprint(r))
+			}
+			sort.Strings(reasons)
+			v.Suppress, v.Reason = true, strings.Join(reasons, "; ")
+		}
+	}
+	if v.Suppress {
+		return v, nil
+	}
+	severity, haveSeverity := -1, false
+	switch s := d["severity"].(type) {
+	case int:
+		severity, haveSeverity = s, true
+	case []interface{}: // several policies set one: the highest wins
+		for _, x := range s {
+			if n, ok := x.(int); ok && n > severity {
+				severity, haveSeverity = n, true
+			}
+		}
+	}
+	tags, _ := d["tags"].([]interface{})
+	fields, _ := d["fields"].(map[string]interface{})
+	if !haveSeverity && len(tags) == 0 && len(fields) == 0 {
+		return v, nil
+	}
+	md := cloneMetadata(ev.Metadata)
+	if haveSeverity {
+		if severity < 0 || severity > 4 {
+			return v, fmt.Errorf("finding policy: severity %d out of range 0-4", severity)
+		}
+		md.Properties["Severity"] = severity
+	}
+	for _, t := range tags {
+		if s, ok := t.(string); ok && !containsString(md.Tags, s) {
+			md.Tags = append(md.Tags, s)
+		}
+	}
+	for k, val := range fields {
+		md.Properties[k] = val
+	}
+	ev.Metadata = md
+	return v, nil
+}
+
+func cloneMetadata(m *trace.Metadata) *trace.Metadata {
+	out := &trace.Metadata{Properties: map[string]interface{}{}}
+	if m == nil {
+		return out
+	}
+	out.Version, out.Description = m.Version, m.Description
+	out.Tags = append([]string(nil), m.Tags...)
+	for k, v := range m.Properties {
+		out.Properties[k] = v
+	}
+	return out
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

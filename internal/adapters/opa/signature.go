@@ -1,0 +1,207 @@
+package opa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// The rule names of a Rego signature (Tracee's convention, kept as is).
+const (
+	ruleMetadoc  = "__rego_metadoc__"
+	ruleSelected = "tracee_selected_events"
+	ruleMatch    = "tracee_match"
+)
+
+// compiledSignature is one version of a Rego signature; a reload swaps it whole.
+type compiledSignature struct {
+	meta      detect.SignatureMetadata
+	selectors []detect.SignatureEventSelector
+	match     rego.PreparedEvalQuery
+	shape     inputShape
+	source    string // the file's content, to skip recompiling unchanged files on reload
+}
+
+// regoSignature is a detect.Signature backed by a Rego module. OnEvent reads the current version
+// once, so an event is evaluated wholly by the old or wholly by the new version of a reload.
+type regoSignature struct {
+	path     string
+	cur      atomic.Pointer[compiledSignature]
+	callback detect.SignatureHandler
+}
+
+func (s *regoSignature) GetMetadata() (detect.SignatureMetadata, error) {
+	return s.cur.Load().meta, nil
+}
+
+func (s *regoSignature) GetSelectedEvents() ([]detect.SignatureEventSelector, error) {
+	return s.cur.Load().selectors, nil
+}
+
+func (s *regoSignature) Init(ctx detect.SignatureContext) error {
+	if ctx.Callback == nil {
+		return errors.New("no callback")
+	}
+	s.callback = ctx.Callback
+	return nil
+}
+
+func (s *regoSignature) Close() {}
+
+func (s *regoSignature) OnSignal(detect.Signal) error { return nil }
+
+// OnEvent evaluates tracee_match: true reports a finding without data, an object reports a
+// finding with that object as data; false or undefined reports nothing.
+func (s *regoSignature) OnEvent(pe protocol.Event) error {
+	var ev *trace.Event
+	switch p := pe.Payload.(type) {
+	case trace.Event:
+		ev = &p
+	case *trace.Event:
+		ev = p
+	default:
+		return fmt.Errorf("rego signature %s: unsupported payload %T", s.path, pe.Payload)
+	}
+	c := s.cur.Load()
+	data, matched, err := c.eval(context.Background(), ev)
+	if err != nil || !matched {
+		return err
+	}
+	s.callback(&detect.Finding{Data: data, Event: pe, SigMetadata: c.meta})
+	return nil
+}
+
+// eval runs the prepared match query on ev.
+func (c *compiledSignature) eval(ctx context.Context, ev *trace.Event) (map[string]interface{}, bool, error) {
+	rs, err := c.match.Eval(ctx, rego.EvalParsedInput(c.shape.value(ev)))
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, false, nil
+	}
+	switch v := rs[0].Expressions[0].Value.(type) {
+	case bool:
+		return nil, v, nil
+	case map[string]interface{}:
+		return normalizeNumbers(v).(map[string]interface{}), true, nil
+	case nil:
+		return nil, false, nil
+	default:
+		return map[string]interface{}{"value": v}, true, nil
+	}
+}
+
+// compileSignature builds a signature from its module and the library modules it may import.
+func compileSignature(ctx context.Context, file, source string, mod *ast.Module, libs map[string]*ast.Module) (*compiledSignature, error) {
+	modules := make(map[string]*ast.Module, len(libs)+1)
+	for k, m := range libs {
+		modules[k] = m
+	}
+	modules[file] = mod
+	comp, err := compile(modules)
+	if err != nil {
+		return nil, err
+	}
+	pkg := mod.Package.Path.String()
+	meta, err := readMetadoc(ctx, comp, pkg, file, mod)
+	if err != nil {
+		return nil, err
+	}
+	selectors, err := readSelectors(ctx, comp, pkg, file)
+	if err != nil {
+		return nil, err
+	}
+	pq, err := rego.New(rego.Compiler(comp), rego.Query(pkg+"."+ruleMatch)).PrepareForEval(ctx)
+	if err != nil {
+		return nil, regoError(err)
+	}
+	var compiled []*ast.Module
+	for _, m := range comp.Modules {
+		compiled = append(compiled, m)
+	}
+	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(inputKeys(compiled...)), source: source}, nil
+}
+
+func evalOnce(ctx context.Context, comp *ast.Compiler, query string) (interface{}, bool, error) {
+	rs, err := rego.New(rego.Compiler(comp), rego.Query(query)).Eval(ctx)
+	if err != nil {
+		return nil, false, regoError(err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, false, nil
+	}
+	return rs[0].Expressions[0].Value, true, nil
+}
+
+func readMetadoc(ctx context.Context, comp *ast.Compiler, pkg, file string, mod *ast.Module) (detect.SignatureMetadata, error) {
+	var md detect.SignatureMetadata
+	v, ok, err := evalOnce(ctx, comp, pkg+"."+ruleMetadoc)
+	if err != nil {
+		return md, err
+	}
+	pos := fmt.Sprintf("%s:%d", file, mod.Package.Location.Row)
+	if !ok {
+		return md, fmt.Errorf("%s: no %s rule; add %s := {\"id\": ..., \"name\": ..., \"eventName\": ...}", pos, ruleMetadoc, ruleMetadoc)
+	}
+	m, isObj := normalizeNumbers(v).(map[string]interface{})
+	if !isObj {
+		return md, fmt.Errorf("%s: %s must be an object", pos, ruleMetadoc)
+	}
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	md = detect.SignatureMetadata{ID: str("id"), Version: str("version"), Name: str("name"), EventName: str("eventName"), Description: str("description")}
+	if tags, ok := m["tags"].([]interface{}); ok {
+		for _, t := range tags {
+			if s, ok := t.(string); ok {
+				md.Tags = append(md.Tags, s)
+			}
+		}
+	}
+	if props, ok := m["properties"].(map[string]interface{}); ok {
+		md.Properties = props
+	}
+	switch {
+	case md.ID == "":
+		return md, fmt.Errorf("%s: %s has no \"id\"; add e.g. \"id\": \"MY-1\"", pos, ruleMetadoc)
+	case md.EventName == "":
+		return md, fmt.Errorf("%s: %s of %s has no \"eventName\"; add the event name the findings are emitted as, e.g. \"eventName\": \"my_detection\"", pos, ruleMetadoc, md.ID)
+	}
+	return md, nil
+}
+
+func readSelectors(ctx context.Context, comp *ast.Compiler, pkg, file string) ([]detect.SignatureEventSelector, error) {
+	v, ok, err := evalOnce(ctx, comp, pkg+"."+ruleSelected)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s: no %s rule; add %s contains {\"source\": \"tracee\", \"name\": \"EVENT\"}", file, ruleSelected, ruleSelected)
+	}
+	items, isList := v.([]interface{})
+	if !isList {
+		return nil, fmt.Errorf("%s: %s must be a set of {\"source\", \"name\", \"origin\"} objects", file, ruleSelected)
+	}
+	var out []detect.SignatureEventSelector
+	for _, item := range items {
+		m, ok := item.(map[string]interface{})
+		if !ok {
+			return nil, fmt.Errorf("%s: %s holds %v, not an object", file, ruleSelected, item)
+		}
+		str := func(k, def string) string {
+			if s, ok := m[k].(string); ok && s != "" {
+				return s
+			}
+			return def
+		}
+		out = append(out, detect.SignatureEventSelector{Source: str("source", "tracee"), Name: str("name", "*"), Origin: str("origin", "*")})
+	}
+	return out, nil
+}

@@ -1,0 +1,22 @@
+# A Rego signature in Rego v1: the process asks to be traced (PTRACE_TRACEME).
+package signatures.rego_anti_debugging
+
+import data.tracee.helpers
+
+__rego_metadoc__ := {
+	"id": "REGO-102",
+	"version": "1.0.0",
+	"name": "Anti-debugging (Rego)",
+	"eventName": "rego_anti_debugging",
+	"description": "A process asked to be traced by its parent, a common anti-debugging trick",
+	"tags": ["linux", "container"],
+	"properties": {"Severity": 3, "Category": "defense-evasion", "Technique": "Debugger Evasion", "external_id": "T1622"},
+}
+
+tracee_selected_events contains {"source": "tracee", "name": "ptrace"}
+
+tracee_match := {"ptrace_request": request} if {
+	input.eventName == "ptrace"
+	request := helpers.get_tracee_argument("request")
+	request == "PTRACE_TRACEME"
+}
