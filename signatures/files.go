@@ -1,15 +1,14 @@
 package signatures
 
 import (
+	"strings"
+
 	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // Open flags beyond the access mode that signatures look at.
-const (
-	oCreat = 0o100
-	oTrunc = 0o1000
-)
+const oTrunc = 0o1000
 
 // fileOpenArgs reads pathname and flags of a security_file_open event.
 func fileOpenArgs(args []trace.Argument) (path string, flags int, ok bool) {
@@ -19,4 +18,66 @@ func fileOpenArgs(args []trace.Argument) (path string, flags int, ok bool) {
 	}
 	f, ok := helpers.IntArg(args, "flags")
 	return path, int(f), ok
+}
+
+// writtenPath returns the file an event modifies: the path of a security_file_open with write
+// access, or the destination of a security_inode_rename.
+func writtenPath(ev *trace.Event) (string, bool) {
+	switch ev.EventName {
+	case "security_file_open":
+		if p, flags, ok := fileOpenArgs(ev.Args); ok && helpers.IsFileWrite(flags) {
+			return p, true
+		}
+	case "security_inode_rename":
+		return helpers.StringArg(ev.Args, "new_path")
+	}
+	return "", false
+}
+
+// readPath returns the path of a security_file_open with read access.
+func readPath(ev *trace.Event) (string, bool) {
+	if ev.EventName != "security_file_open" {
+		return "", false
+	}
+	if p, flags, ok := fileOpenArgs(ev.Args); ok && helpers.IsFileRead(flags) {
+		return p, true
+	}
+	return "", false
+}
+
+// underDir reports whether p is a file strictly below dir (dir ends with "/").
+func underDir(p, dir string) bool {
+	return len(p) > len(dir) && strings.HasPrefix(p, dir)
+}
+
+// isPackageManager reports processes whose job is to install system files; persistence
+// signatures skip them to stay quiet during upgrades.
+func isPackageManager(comm string) bool {
+	switch comm {
+	case "dpkg", "apt", "apt-get", "aptitude", "rpm", "dnf", "yum", "zypper", "apk", "pacman",
+		"unattended-upgr", "packagekitd", "snapd":
+		return true
+	}
+	return false
+}
+
+// isShell reports whether a program name is a Unix shell.
+func isShell(name string) bool {
+	switch name {
+	case "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox":
+		return true
+	}
+	return false
+}
+
+// isElfValue reports whether a magic_write "bytes" value starts with the ELF magic; after a JSON
+// round trip the bytes are base64, where the magic reads "f0VMR".
+func isElfValue(v interface{}) bool {
+	switch b := v.(type) {
+	case []byte:
+		return helpers.IsElf(b)
+	case string:
+		return strings.HasPrefix(b, "f0VMR")
+	}
+	return false
 }

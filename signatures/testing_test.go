@@ -130,3 +130,26 @@ func benchSignature(b *testing.B, sig detect.Signature, match, miss trace.Event)
 		})
 	}
 }
+
+// benchPair measures a two-event detection (state, then trigger) as one "match" round, and a
+// lone ignored event as "nomatch".
+func benchPair(b *testing.B, sig detect.Signature, first, second, miss trace.Event) {
+	b.Helper()
+	if err := sig.Init(detect.SignatureContext{Callback: func(*detect.Finding) {}}); err != nil {
+		b.Fatal(err)
+	}
+	p1, p2, pm := first.ToProtocol(), second.ToProtocol(), miss.ToProtocol()
+	b.Run("match", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = sig.OnEvent(p1)
+			_ = sig.OnEvent(p2)
+		}
+	})
+	b.Run("nomatch", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = sig.OnEvent(pm)
+		}
+	})
+}

@@ -1,0 +1,49 @@
+package signatures
+
+import (
+	"os"
+
+	"github.com/seed-428f5ad7/tracee/signatures/helpers"
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
+)
+
+const bpfProgLoad = 5 // BPF_PROG_LOAD
+
+// BpfProgramLoad (EXT-007) reports an eBPF program loaded by a process other than this agent and
+// systemd. eBPF programs run in the kernel and can read any memory or hide activity.
+type BpfProgramLoad struct {
+	base
+	self int // the agent's PID: signatures run inside the agent
+}
+
+// NewBpfProgramLoad returns the EXT-007 signature.
+func NewBpfProgramLoad() *BpfProgramLoad {
+	return &BpfProgramLoad{base: newBase("EXT-007", "bpf_program_load", "eBPF program loaded by another process",
+		"A process other than this agent and systemd loaded an eBPF program into the kernel; eBPF rootkits use this to read secrets and hide processes, files and connections.",
+		mitre{2, "persistence", "Pre-OS Boot / Kernel: eBPF programs", "T1547.006"}, "bpf")}
+}
+
+func (s *BpfProgramLoad) Init(ctx detect.SignatureContext) error {
+	s.self = os.Getpid()
+	return s.base.Init(ctx)
+}
+
+func (s *BpfProgramLoad) OnEvent(event protocol.Event) error {
+	ev, err := traceEvent(&event)
+	if err != nil {
+		return err
+	}
+	if ev.EventName != "bpf" || ev.HostProcessID == s.self {
+		return nil
+	}
+	if cmd, ok := helpers.IntArg(ev.Args, "cmd"); !ok || cmd != bpfProgLoad {
+		return nil
+	}
+	switch ev.ProcessName {
+	case "systemd", "tracee":
+		return nil
+	}
+	s.report(event, map[string]interface{}{"command": "BPF_PROG_LOAD", "return value": ev.ReturnValue})
+	return nil
+}

@@ -1,0 +1,59 @@
+package signatures
+
+import (
+	"github.com/seed-428f5ad7/tracee/signatures/helpers"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
+)
+
+const varLog = "/var/log/"
+
+// LogTampering (EXT-009) reports log files under /var/log truncated on open or deleted, by
+// anything but the log daemons and logrotate.
+type LogTampering struct{ base }
+
+// NewLogTampering returns the EXT-009 signature.
+func NewLogTampering() *LogTampering {
+	return &LogTampering{newBase("EXT-009", "log_tampering", "Log file truncated or deleted",
+		"A file under /var/log was truncated or deleted by a process that does not manage logs; intruders wipe logs to erase their traces.",
+		mitre{2, "defense-evasion", "Indicator Removal: Clear Linux or Mac System Logs", "T1070.002"},
+		"security_file_open", "unlink", "unlinkat")}
+}
+
+func (s *LogTampering) OnEvent(event protocol.Event) error {
+	ev, err := traceEvent(&event)
+	if err != nil {
+		return err
+	}
+	var p, action string
+	switch ev.EventName {
+	case "security_file_open":
+		path, flags, ok := fileOpenArgs(ev.Args)
+		if !ok || !helpers.IsFileWrite(flags) || flags&oTrunc == 0 {
+			return nil
+		}
+		p, action = path, "truncated"
+	case "unlink", "unlinkat":
+		if ev.ReturnValue < 0 {
+			return nil
+		}
+		// unlinkat paths relative to a directory fd cannot be placed; absolute ones can.
+		p, _ = helpers.StringArg(ev.Args, "pathname")
+		action = "deleted"
+	default:
+		return nil
+	}
+	if !underDir(p, varLog) || isLogManager(ev.ProcessName) {
+		return nil
+	}
+	s.report(event, map[string]interface{}{"pathname": p, "action": action})
+	return nil
+}
+
+func isLogManager(comm string) bool {
+	switch comm {
+	case "logrotate", "rsyslogd", "rs:main Q:Reg", "systemd-journal", "journalctl", "syslog-ng", "syslogd",
+		"dpkg", "apt", "apt-get", "unattended-upgr", "systemd-tmpfile":
+		return true
+	}
+	return false
+}

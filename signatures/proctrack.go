@@ -1,0 +1,48 @@
+package signatures
+
+import (
+	"github.com/seed-428f5ad7/tracee/signatures/helpers"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// maxTrackedProcs bounds the memory of a commTracker; past it the tracker starts over, which at
+// worst loses the previous name of processes that exec later.
+const maxTrackedProcs = 1 << 16
+
+// commTracker remembers each process's name before its latest exec, so a signature can tell which
+// program a new program replaced (sched_process_exec reports the new name only).
+type commTracker struct {
+	names map[int]string // host PID -> current comm
+}
+
+func newCommTracker() commTracker { return commTracker{names: make(map[int]string)} }
+
+// observe updates the tracker with fork, exec and exit events. For exec it returns the name the
+// process had before the exec ("" when unknown).
+func (t *commTracker) observe(ev *trace.Event) (previous string) {
+	switch ev.EventName {
+	case "sched_process_fork":
+		// The fork event runs in the parent: its name is what the child starts with.
+		if child, ok := helpers.IntArg(ev.Args, "child_pid"); ok {
+			t.set(int(child), ev.ProcessName)
+		}
+	case "sched_process_exec":
+		previous = t.names[ev.HostProcessID]
+		t.set(ev.HostProcessID, ev.ProcessName)
+	case "sched_process_exit":
+		if v, _ := helpers.ArgValue(ev.Args, "process_group_exit"); v == true {
+			delete(t.names, ev.HostProcessID)
+		}
+	}
+	return previous
+}
+
+func (t *commTracker) set(pid int, comm string) {
+	if old, ok := t.names[pid]; ok && old == comm {
+		return
+	}
+	if len(t.names) >= maxTrackedProcs {
+		clear(t.names)
+	}
+	t.names[pid] = comm
+}

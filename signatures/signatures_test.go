@@ -1,0 +1,139 @@
+package signatures
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// eventsWithoutLiveSource are selected by Tracee-compatible signatures but not produced by this
+// agent's live source yet; replayed Tracee output still carries them.
+var eventsWithoutLiveSource = map[string]bool{"magic_write": true, "module_load": true}
+
+func TestAll_metadata_is_complete_and_unique(t *testing.T) {
+	sigs := All()
+	if len(sigs) < 30 {
+		t.Errorf("%d signatures, the issue asks for at least 30", len(sigs))
+	}
+	live := map[string]bool{}
+	for _, d := range domain.BaseEvents() {
+		live[d.Name] = true
+	}
+	ids, names := map[string]bool{}, map[string]bool{}
+	for _, sig := range sigs {
+		md, err := sig.GetMetadata()
+		if err != nil {
+			t.Fatalf("GetMetadata: %v", err)
+		}
+		t.Run(md.ID+"_"+md.EventName, func(t *testing.T) {
+			if ids[md.ID] || names[md.EventName] {
+				t.Errorf("duplicate ID %s or event name %s", md.ID, md.EventName)
+			}
+			ids[md.ID], names[md.EventName] = true, true
+			if !strings.HasPrefix(md.ID, "TRC-") && !strings.HasPrefix(md.ID, "EXT-") {
+				t.Errorf("ID %q: want TRC-n (Tracee's) or EXT-n (ours)", md.ID)
+			}
+			if md.Name == "" || md.Description == "" || md.Version == "" {
+				t.Error("name, description and version are required")
+			}
+			sev, ok := md.Properties["Severity"].(int)
+			if !ok || sev < 0 || sev > 4 {
+				t.Errorf("Severity %v: want an int 0-4", md.Properties["Severity"])
+			}
+			for _, key := range []string{"Category", "Technique", "external_id"} {
+				if s, _ := md.Properties[key].(string); s == "" {
+					t.Errorf("property %s is missing", key)
+				}
+			}
+			if id, _ := md.Properties["external_id"].(string); !strings.HasPrefix(id, "T1") {
+				t.Errorf("external_id %q is not a MITRE ATT&CK technique ID", id)
+			}
+			sel, err := sig.GetSelectedEvents()
+			if err != nil || len(sel) == 0 {
+				t.Fatalf("GetSelectedEvents: %v, %d selectors", err, len(sel))
+			}
+			for _, s := range sel {
+				if s.Source != "tracee" || s.Origin == "" {
+					t.Errorf("selector %+v: want source tracee and an origin", s)
+				}
+				if !live[s.Name] && !eventsWithoutLiveSource[s.Name] {
+					t.Errorf("selects %q, which is neither a base event nor a known Tracee event", s.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestAll_returns_fresh_instances(t *testing.T) {
+	a, b := All(), All()
+	for i := range a {
+		if a[i] == b[i] {
+			t.Errorf("signature %d is shared between calls", i)
+		}
+	}
+}
+
+func TestAll_rejects_foreign_payloads_without_panicking(t *testing.T) {
+	for _, sig := range All() {
+		md, _ := sig.GetMetadata()
+		t.Run(md.EventName, func(t *testing.T) {
+			// For kernel_module_loading the event itself is the detection.
+			bareEventIsFinding := md.EventName == "kernel_module_loading"
+			if err := sig.Init(detect.SignatureContext{Callback: func(*detect.Finding) {
+				if !bareEventIsFinding {
+					t.Error("unexpected finding")
+				}
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			sel, _ := sig.GetSelectedEvents()
+			pe := protocol.Event{Payload: "not an event"}
+			pe.Headers.Selector.Name = sel[0].Name
+			if err := sig.OnEvent(pe); err == nil {
+				t.Error("want an error for a payload that is not a trace.Event")
+			}
+			// An event with the right name but no arguments at all must not be reported or panic.
+			empty := event(sel[0].Name)
+			if err := sig.OnEvent(empty.ToProtocol()); err != nil {
+				t.Errorf("event without arguments: %v", err)
+			}
+			if err := sig.OnSignal(detect.SignalSourceComplete("tracee")); err != nil {
+				t.Errorf("OnSignal: %v", err)
+			}
+			sig.Close()
+		})
+	}
+}
+
+// TestAll_loads_into_the_engine proves the set works with the domain engine as a plugin would.
+func TestAll_loads_into_the_engine(t *testing.T) {
+	var loaded []domain.LoadedSignature
+	for _, sig := range All() {
+		md, _ := sig.GetMetadata()
+		sel, _ := sig.GetSelectedEvents()
+		loaded = append(loaded, domain.LoadedSignature{Signature: sig,
+			Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
+	}
+	loaded, problems := domain.DedupeSignatures(loaded)
+	if len(problems) > 0 {
+		t.Fatalf("dedupe: %v", problems)
+	}
+	catalog := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
+	var got []string
+	engine, problems := domain.NewEngine(domain.EngineConfig{}, loaded, catalog, func(ev *trace.Event) {
+		got = append(got, ev.EventName)
+	}, nil)
+	if len(problems) > 0 {
+		t.Fatalf("engine: %v", problems)
+	}
+	defer engine.Close()
+	ev := ptraceEvent(0)
+	engine.Dispatch(&ev)
+	if len(got) != 1 || got[0] != "anti_debugging" {
+		t.Fatalf("findings %v, want [anti_debugging]", got)
+	}
+}
