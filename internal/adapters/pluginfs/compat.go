@@ -43,7 +43,7 @@ func setting(bi *debug.BuildInfo, key string) string {
 // compareBuilds lists what makes a plugin incompatible with the host, judged from their embedded
 // build info before the plugin is opened. An empty list does not guarantee the plugin opens: module
 // versions that cannot be compared (devel builds, local replacements) are left to Go's own check.
-func compareBuilds(host, plug *debug.BuildInfo, pluginPath string) []mismatch {
+func compareBuilds(host, plug *debug.BuildInfo) []mismatch {
 	var out []mismatch
 	if mode := setting(plug, "-buildmode"); mode != "plugin" {
 		if mode == "" {
@@ -71,7 +71,7 @@ func compareBuilds(host, plug *debug.BuildInfo, pluginPath string) []mismatch {
 			Fix:   "rebuild the plugin with " + buildFlagAdvice(s.key, hv),
 		})
 	}
-	out = append(out, compareModules(host, plug, pluginPath)...)
+	out = append(out, compareModules(host, plug)...)
 	return out
 }
 
@@ -135,7 +135,7 @@ func orDevel(v string) string {
 }
 
 // compareModules names every module both sides were built with at different versions.
-func compareModules(host, plug *debug.BuildInfo, pluginPath string) []mismatch {
+func compareModules(host, plug *debug.BuildInfo) []mismatch {
 	hostMods := modules(host)
 	plugMods := modules(plug)
 	var out []mismatch

@@ -100,6 +100,9 @@ func buildFixtures() {
 			return
 		}
 	}
+	if fixture.err = buildPlugin(goBin, "", "../../../examples/signature-plugin", filepath.Join(dir, "example.so"), hostBuildFlags(bi, false)); fixture.err != nil {
+		return
+	}
 	if fixture.err = buildPlugin(goBin, "", "./testdata/trimpath", filepath.Join(dir, "trimpath.so"), hostBuildFlags(bi, true)); fixture.err != nil {
 		return
 	}

@@ -83,6 +83,7 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 		skip     string
 		setup    func(t *testing.T, dir string)
 		cfg      Config
+		args     []string // --signatures-dir arguments relative to the case's directory; default: the directory
 		wantIDs  []string
 		problems []wantProblem
 		warnings []string
@@ -90,6 +91,36 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 		{
 			name:    "good plugin",
 			setup:   func(t *testing.T, dir string) { link(t, so("good"), filepath.Join(dir, "good.so")) },
+			wantIDs: []string{"TEST-1", "TEST-2"},
+		},
+		{
+			name:    "the example plugin of examples/signature-plugin",
+			setup:   func(t *testing.T, dir string) { link(t, so("example"), filepath.Join(dir, "example.so")) },
+			wantIDs: []string{"EXAMPLE-1"},
+		},
+		{
+			name:    "a single .so file given instead of a directory",
+			setup:   func(t *testing.T, dir string) { link(t, so("good"), filepath.Join(dir, "good.so")) },
+			args:    []string{"good.so"},
+			wantIDs: []string{"TEST-1", "TEST-2"},
+		},
+		{
+			name:     "missing directory is a problem, the other directory loads",
+			setup:    func(t *testing.T, dir string) { link(t, so("good"), filepath.Join(dir, "here", "good.so")) },
+			args:     []string{"missing", "here"},
+			wantIDs:  []string{"TEST-1", "TEST-2"},
+			problems: []wantProblem{{File: "missing", Cause: "directory does not exist", Fix: "--signatures-dir"}},
+		},
+		{
+			name:     "a file that is neither a directory nor a plugin",
+			setup:    func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "notes.txt"), "x") },
+			args:     []string{"notes.txt"},
+			problems: []wantProblem{{File: "notes.txt", Cause: "is neither a directory nor a .so file"}},
+		},
+		{
+			name:    "the same directory given twice loads once",
+			setup:   func(t *testing.T, dir string) { link(t, so("good"), filepath.Join(dir, "good.so")) },
+			args:    []string{".", "."},
 			wantIDs: []string{"TEST-1", "TEST-2"},
 		},
 		{
@@ -306,7 +337,14 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 			}
 			dir := t.TempDir()
 			tt.setup(t, dir)
-			res := New(tt.cfg, nil).Load(context.Background(), []string{dir})
+			roots := []string{dir}
+			if tt.args != nil {
+				roots = nil
+				for _, a := range tt.args {
+					roots = append(roots, filepath.Join(dir, a))
+				}
+			}
+			res := New(tt.cfg, nil).Load(context.Background(), roots)
 			expand := func(s string) string { return strings.ReplaceAll(s, "DIR", dir) }
 
 			if got := ids(res.Signatures); !slices.Equal(got, tt.wantIDs) {

@@ -103,7 +103,7 @@ func (l *Loader) open(path, real string) fileResult {
 		return out
 	}
 	if l.host.BuildInfo != nil {
-		if ms := compareBuilds(l.host.BuildInfo, bi, path); len(ms) > 0 {
+		if ms := compareBuilds(l.host.BuildInfo, bi); len(ms) > 0 {
 			for _, m := range ms {
 				out.problem(path, m.Cause, m.Fix)
 			}
