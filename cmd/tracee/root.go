@@ -21,6 +21,8 @@ type runOptions struct {
 	outputs []string
 	replay  string
 	strict  bool
+
+	ringBufferMiB int
 }
 
 type streams struct {
@@ -80,6 +82,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		"output: table, json, table:FILE, json:FILE; repeatable (default table)")
 	f.StringVar(&r.replay, "replay", "", "read events from FILE (Tracee JSON lines, - for stdin) instead of the kernel; exit at end of input")
 	f.BoolVar(&r.strict, "strict", false, "with --replay: stop at the first malformed line instead of skipping it")
+	f.IntVar(&r.ringBufferMiB, "ring-buffer-mb", 16, "size of the kernel-to-agent ring buffer in MiB (rounded up to a power of two)")
 
 	root.AddCommand(
 		newListCmd(g, st),

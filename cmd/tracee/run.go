@@ -67,7 +67,7 @@ func eventSourceModule(r *runOptions, in io.Reader) (fx.Option, error) {
 	if r.replay != "" {
 		return fx.Options(fx.Supply(replay.Config{Path: r.replay, Strict: r.strict, Stdin: in}), replay.Module), nil
 	}
-	return liveSourceModule()
+	return liveSourceModule(r)
 }
 
 func provideSignatures(g *globalOptions, log *slog.Logger) (domain.LoadResult, error) {
