@@ -139,8 +139,12 @@ func (e *Engine) Dispatch(ev *trace.Event) {
 		return
 	}
 	e.stats.Matched.Add(1)
-	pe := ev.ToProtocol() // one boxing of the event, shared by every signature
-	origin := pe.Headers.Selector.Origin
+	// Same as ev.ToProtocol(), without its extra copy of the event: one boxing, shared by every signature.
+	origin := string(ev.Origin())
+	pe := protocol.Event{
+		Headers: protocol.EventHeaders{Selector: protocol.Selector{Name: ev.EventName, Origin: origin, Source: trace.EventSource}},
+		Payload: *ev,
+	}
 	for _, s := range exact {
 		if s.origin == "" || s.origin == origin {
 			e.call(s.sig, pe)
