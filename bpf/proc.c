@@ -4,12 +4,19 @@
 #include "common.h"
 #include "path.h"
 
+/* task_syscall is the syscall a task is in (tp_btf hooks do not get it as an argument). */
+static __always_inline __s32 task_syscall(struct task_struct *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (is_self())
 		return 0;
-	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXEC, -1, 0);
+	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXEC, task_syscall(p), 0);
 	if (!e)
 		return 0;
 	struct file *file = BPF_CORE_READ(bprm, file);
@@ -36,7 +43,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 {
 	if (is_self())
 		return 0;
-	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_FORK, -1, 0);
+	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_FORK, task_syscall(parent), 0);
 	if (!e)
 		return 0;
 	struct pid *pp = BPF_CORE_READ(parent, thread_pid);
@@ -63,7 +70,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 {
 	if (is_self())
 		return 0;
-	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXIT, -1, 0);
+	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXIT, task_syscall(p), 0);
 	if (!e)
 		return 0;
 	put_u64(e, BPF_CORE_READ(p, exit_code));

@@ -113,7 +113,7 @@ static __always_inline void fill_header(struct event_header *h, struct task_stru
 	h->tid = BPF_CORE_READ(tpid, numbers[level].nr);
 	struct pid *lpid = BPF_CORE_READ(leader, thread_pid);
 	h->pid = BPF_CORE_READ(lpid, numbers[level].nr);
-	struct pid *ppid = BPF_CORE_READ(parent, thread_pid);
+	struct pid *ppid = BPF_CORE_READ(parent, group_leader, thread_pid);
 	h->ppid = BPF_CORE_READ(ppid, numbers[level].nr);
 	h->uid = bpf_get_current_uid_gid();
 	h->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);

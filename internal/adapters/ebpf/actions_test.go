@@ -2,14 +2,120 @@ package ebpf
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
-// helperAction does one real action that should produce an event.
+// helperAction does one real action that should produce an event; it runs in a child process.
 func helperAction(action, arg string) error {
 	switch action {
 	case "exec-true":
 		return exec.Command("/bin/true").Run()
+	case "open":
+		_, err := os.ReadFile(arg)
+		return err
+	case "ptrace-traceme":
+		// The helper runs with async preemption off: no signal may stop it once traced.
+		_, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0)
+		os.Exit(int(errno))
+	case "memfd-exec":
+		return memfdExec()
+	case "rename":
+		if err := os.Chdir(arg); err != nil {
+			return err
+		}
+		if err := os.WriteFile("old", nil, 0o600); err != nil {
+			return err
+		}
+		return os.Rename("old", "new") // relative: the event must carry absolute paths
+	case "connect":
+		c, err := net.Dial("tcp", arg)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	case "mount":
+		return privateMount(arg)
+	case "mprotect-rwx":
+		mem, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return err
+		}
+		return unix.Mprotect(mem, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
+	case "mmap-wx":
+		_, err := unix.Mmap(-1, 0, 4096, unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		return err
+	case "dup2-socket":
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return err
+		}
+		f, err := c.(*net.TCPConn).File()
+		if err != nil {
+			return err
+		}
+		return unix.Dup2(int(f.Fd()), 1)
+	case "syscalls":
+		return syscalls(arg)
 	}
 	return fmt.Errorf("unknown helper action %q", action)
+}
+
+func memfdExec() error {
+	fd, err := unix.MemfdCreate("tracee-test", 0)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), "memfd")
+	src, err := os.Open("/bin/true")
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, src); err != nil {
+		return err
+	}
+	return syscall.Exec("/proc/self/fd/"+strconv.Itoa(fd), []string{"fileless"}, nil)
+}
+
+func privateMount(dir string) error {
+	runtime.LockOSThread() // the new mount namespace belongs to this thread only
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return err
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return err
+	}
+	return unix.Mount("tmpfs", dir, "tmpfs", 0, "")
+}
+
+// syscalls makes one call of each plain syscall event, in dir.
+func syscalls(dir string) error {
+	path := filepath.Join(dir, "victim")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		return err
+	}
+	p, _ := unix.BytePtrFromString(path)
+	ptr := uintptr(unsafe.Pointer(p))
+	unix.RawSyscall(unix.SYS_KILL, uintptr(os.Getpid()), 0, 0)
+	unix.RawSyscall(unix.SYS_SETUID, 0, 0, 0)
+	unix.RawSyscall(unix.SYS_SETGID, 0, 0, 0)
+	unix.RawSyscall(unix.SYS_CHMOD, ptr, 0o640, 0)
+	unix.RawSyscall(unix.SYS_BPF, 0xffff, 0, 0)
+	unix.RawSyscall(unix.SYS_UNLINK, ptr, 0, 0)
+	var word uint64
+	buf := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	_, err := unix.ProcessVMWritev(os.Getpid(),
+		[]unix.Iovec{{Base: &buf[0], Len: 8}},
+		[]unix.RemoteIovec{{Base: uintptr(unsafe.Pointer(&word)), Len: 8}}, 0)
+	runtime.KeepAlive(p)
+	return err
 }

@@ -21,13 +21,17 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runHelper runs one helper action in a child copy of the test binary; arg is passed last.
-func runHelper(action string, arg ...string) error {
+// runHelper runs one helper action in a child copy of the test binary and returns its pid.
+func runHelper(action string, arg ...string) (int, error) {
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, arg...)...)
-	cmd.Env = append(os.Environ(), helperEnv+"="+action)
+	cmd.Env = append(os.Environ(), helperEnv+"="+action, "GODEBUG=asyncpreemptoff=1")
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("helper %s: %v: %s", action, err, out)
+	pid := 0
+	if cmd.Process != nil {
+		pid = cmd.Process.Pid
 	}
-	return nil
+	if err != nil {
+		return pid, fmt.Errorf("helper %s: %v: %s", action, err, out)
+	}
+	return pid, nil
 }

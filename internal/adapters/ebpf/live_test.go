@@ -1,19 +1,202 @@
 package ebpf
 
 import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
-func TestSource_exec(t *testing.T) {
+func arg(t *testing.T, ev *trace.Event, name string) interface{} {
+	t.Helper()
+	a := ev.GetArgumentByName(name)
+	require.NotNil(t, a, "event %s has no argument %s", ev.EventName, name)
+	return a.Value
+}
+
+// assertContext checks the fields every event of a helper child carries.
+func assertContext(t *testing.T, ev *trace.Event, pid int) {
+	t.Helper()
+	host, _ := os.Hostname()
+	assert.Equal(t, pid, ev.HostProcessID, "hostProcessId")
+	assert.Equal(t, pid, ev.HostThreadID, "hostThreadId (the helper acts on its main thread)")
+	assert.Equal(t, pid, ev.ProcessID, "processId (same pid namespace)")
+	assert.Equal(t, os.Getpid(), ev.HostParentProcessID, "hostParentProcessId")
+	assert.Equal(t, os.Getpid(), ev.ParentProcessID, "parentProcessId")
+	assert.Equal(t, os.Geteuid(), ev.UserID)
+	assert.NotZero(t, ev.MountNS)
+	assert.NotZero(t, ev.PIDNS)
+	assert.NotZero(t, ev.CgroupID)
+	assert.NotZero(t, ev.ProcessEntityId)
+	assert.NotZero(t, ev.ParentEntityId)
+	assert.Equal(t, host, ev.HostName)
+	assert.Equal(t, len(ev.Args), ev.ArgsNum)
+	assert.WithinDuration(t, time.Now(), time.Unix(0, int64(ev.Timestamp)), time.Minute, "timestamp")
+	assert.LessOrEqual(t, ev.ThreadStartTime, ev.Timestamp)
+	assert.NotEmpty(t, ev.Syscall)
+	assert.Equal(t, "host", string(ev.Origin()))
+}
+
+func TestSource_live_events(t *testing.T) {
 	l := requireLive(t)
-	since := l.mark()
-	if err := runHelper("exec-true"); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	self, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	target := filepath.Join(dir, "target")
+	require.NoError(t, os.WriteFile(target, []byte("x"), 0o600))
+	mnt := filepath.Join(dir, "mnt")
+	require.NoError(t, os.Mkdir(mnt, 0o700))
+	renameDir := filepath.Join(dir, "rename")
+	require.NoError(t, os.Mkdir(renameDir, 0o700))
+
+	tests := []struct {
+		name    string
+		action  string
+		arg     string
+		event   string
+		match   func(ev *trace.Event) bool // extra condition besides event name and pid
+		check   func(t *testing.T, ev *trace.Event)
+		context  bool // assert the full helper context
+		byParent bool // the event comes from a child of the helper
+	}{
+		{name: "exec", action: "exec-true", event: "sched_process_exec", byParent: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, "/usr/bin/true", arg(t, ev, "pathname"))
+			assert.Equal(t, "/bin/true", arg(t, ev, "cmdpath"))
+			assert.Equal(t, []string{"/bin/true"}, arg(t, ev, "argv"))
+			assert.Equal(t, "/usr/bin/true", ev.Executable.Path)
+			assert.NotZero(t, arg(t, ev, "inode"))
+			assert.Equal(t, "true", ev.ProcessName)
+		}},
+		{name: "fork", action: "exec-true", event: "sched_process_fork", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.NotZero(t, arg(t, ev, "child_pid"))
+			assert.NotZero(t, arg(t, ev, "start_time"))
+		}},
+		{name: "exit", action: "exec-true", event: "sched_process_exit", match: func(ev *trace.Event) bool {
+			return ev.GetArgumentByName("process_group_exit").Value == true
+		}, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, int64(0), arg(t, ev, "exit_code"))
+		}},
+		{name: "open", action: "open", arg: target, event: "security_file_open", context: true, match: func(ev *trace.Event) bool {
+			return ev.GetArgumentByName("pathname").Value == target
+		}, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, target, arg(t, ev, "syscall_pathname"))
+			assert.Equal(t, self, ev.Executable.Path)
+			assert.NotZero(t, arg(t, ev, "inode"))
+			assert.NotZero(t, arg(t, ev, "dev"))
+			assert.Equal(t, "openat", ev.Syscall)
+		}},
+		{name: "ptrace traceme", action: "ptrace-traceme", event: "ptrace", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, int64(0), arg(t, ev, "request")) // PTRACE_TRACEME
+			assert.Equal(t, "ptrace", ev.Syscall)
+			assert.Equal(t, 0, ev.ReturnValue)
+		}},
+		{name: "memfd_create", action: "memfd-exec", event: "memfd_create", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, "tracee-test", arg(t, ev, "name"))
+		}},
+		{name: "exec from memfd", action: "memfd-exec", event: "sched_process_exec", match: func(ev *trace.Event) bool {
+			return ev.GetArgumentByName("cmdpath").Value != os.Args[0]
+		}, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, "memfd:tracee-test", arg(t, ev, "pathname"))
+			assert.Equal(t, "memfd:tracee-test", ev.Executable.Path)
+			assert.Equal(t, []string{"fileless"}, arg(t, ev, "argv"))
+		}},
+		{name: "rename", action: "rename", arg: renameDir, event: "security_inode_rename", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, filepath.Join(renameDir, "old"), arg(t, ev, "old_path"))
+			assert.Equal(t, filepath.Join(renameDir, "new"), arg(t, ev, "new_path"))
+		}},
+		{name: "connect", action: "connect", arg: "127.0.0.1:" + port, event: "security_socket_connect", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, map[string]string{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": port}, arg(t, ev, "remote_addr"))
+			assert.Equal(t, int32(1), arg(t, ev, "type")) // SOCK_STREAM
+		}},
+		{name: "mount", action: "mount", arg: mnt, event: "security_sb_mount", context: true, match: func(ev *trace.Event) bool {
+			return ev.GetArgumentByName("path").Value == mnt
+		}, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, "tmpfs", arg(t, ev, "dev_name"))
+			assert.Equal(t, "tmpfs", arg(t, ev, "type"))
+		}},
+		{name: "mprotect rwx", action: "mprotect-rwx", event: "mem_prot_alert", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, uint32(trace.ProtAlertMprotectToX), arg(t, ev, "alert"))
+			assert.Equal(t, int32(7), arg(t, ev, "prot"))
+			assert.Equal(t, int32(3), arg(t, ev, "prev_prot"))
+		}},
+		{name: "mmap wx", action: "mmap-wx", event: "mem_prot_alert", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, uint32(trace.ProtAlertMmapWX), arg(t, ev, "alert"))
+		}},
+		{name: "dup2 socket onto stdout", action: "dup2-socket", arg: "127.0.0.1:" + port, event: "socket_dup", context: true, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, int32(1), arg(t, ev, "newfd"))
+			assert.Equal(t, map[string]string{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": port}, arg(t, ev, "remote_addr"))
+		}},
 	}
-	ev := l.waitFor(t, since, func(e *trace.Event) bool {
-		return e.EventName == "sched_process_exec" && e.ProcessName == "true"
-	})
-	t.Logf("%+v", ev)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			since := l.mark()
+			pid, err := runHelper(tt.action, tt.arg)
+			require.NoError(t, err)
+			ev := l.waitFor(t, since, func(ev *trace.Event) bool {
+				if tt.byParent {
+					return ev.EventName == tt.event && ev.HostParentProcessID == pid && (tt.match == nil || tt.match(ev))
+				}
+				return ev.EventName == tt.event && ev.HostProcessID == pid && (tt.match == nil || tt.match(ev))
+			})
+			if tt.context {
+				assertContext(t, ev, pid)
+				assert.Equal(t, self, ev.Executable.Path)
+			}
+			tt.check(t, ev)
+		})
+	}
+}
+
+func TestSource_live_syscall_events(t *testing.T) {
+	l := requireLive(t)
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	since := l.mark()
+	pid, err := runHelper("syscalls", dir)
+	require.NoError(t, err)
+	tests := []struct {
+		event string
+		args  map[string]interface{}
+	}{
+		{"kill", map[string]interface{}{"pid": int32(pid), "sig": int32(0)}},
+		{"setuid", map[string]interface{}{"uid": int32(0)}},
+		{"setgid", map[string]interface{}{"gid": int32(0)}},
+		{"chmod", map[string]interface{}{"pathname": victim, "mode": uint32(0o640)}},
+		{"bpf", map[string]interface{}{"cmd": int32(0xffff)}},
+		{"unlink", map[string]interface{}{"pathname": victim}},
+		{"process_vm_writev", map[string]interface{}{"pid": int32(pid), "liovcnt": uint64(1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.event, func(t *testing.T) {
+			ev := l.waitFor(t, since, func(ev *trace.Event) bool {
+				return ev.EventName == tt.event && ev.HostProcessID == pid
+			})
+			assertContext(t, ev, pid)
+			assert.Equal(t, tt.event, ev.Syscall)
+			for name, want := range tt.args {
+				assert.Equal(t, want, arg(t, ev, name), name)
+			}
+		})
+	}
 }

@@ -62,7 +62,7 @@ func requireLive(t *testing.T) *liveSource {
 		// The source is ready when it sees its first event; poke it with an exec until then.
 		go func() {
 			for i := 0; i < 100; i++ {
-				_ = runHelper("exec-true")
+				_, _ = runHelper("exec-true")
 				live.mu.Lock()
 				n := len(live.events)
 				live.mu.Unlock()
