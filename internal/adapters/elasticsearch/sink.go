@@ -1,0 +1,461 @@
+package elasticsearch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esutil"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// ErrAuth means Elasticsearch refused the credentials (HTTP 401) or their rights (HTTP 403).
+var ErrAuth = errors.New("elasticsearch refused the credentials")
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("elasticsearch sink is closed")
+
+// Stats counts what the sink did since it was created.
+type Stats struct {
+	Written      uint64 // alerts handed to Write (and accepted for this sink)
+	Indexed      uint64 // confirmed by Elasticsearch
+	Spooled      uint64 // written to the disk spool (overflow, outage, retry)
+	Retried      uint64 // bulk items that failed retriably (429, 5xx, connection) and were kept
+	Repaired     uint64 // documents re-sent with a rejected value moved to tracee.rejected
+	DeadLettered uint64 // documents Elasticsearch refused even stripped (kept in rejected.ndjson)
+	Evicted      uint64 // alerts deleted from the spool for its disk budget: LOST
+	Queued       int    // alerts in the memory queue now
+	SpoolBytes   int64  // size of the spool now
+	Down         bool   // Elasticsearch is unavailable and alerts are being spooled
+}
+
+// Sink writes events to Elasticsearch through a bulk indexer. Write only enqueues: a
+// background loop feeds the bulk indexer, and everything it cannot deliver goes to the spool.
+type Sink struct {
+	cfg    Config
+	log    *slog.Logger
+	client *elasticsearch.Client
+	bi     esutil.BulkIndexer
+	queue  chan *spoolItem
+	spool  *spool
+
+	down          atomic.Bool
+	failures      atomic.Int64 // consecutive retriable failures, drives the backoff
+	templateReady atomic.Bool
+	authFailed    atomic.Bool
+	added         atomic.Uint64 // items handed to the bulk indexer since the last Flush
+
+	written, indexed, spooled, retried, repaired, dead atomic.Uint64
+
+	deadMu    sync.Mutex
+	startOnce sync.Once
+	closeOnce sync.Once
+	closed    atomic.Bool
+	closing   chan struct{}
+	done      chan struct{}
+	closeCtx  context.Context //nolint:containedctx // handed from Close to the loop once, for its deadline
+	closeErr  error
+}
+
+// New builds the sink: it opens (and creates) the spool directory but does no network I/O.
+// Call Start to check the cluster and start shipping, and Close to flush or spool everything.
+func New(cfg Config, log *slog.Logger) (*Sink, error) {
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("component", "elasticsearch")
+	client, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{cfg: cfg, log: log, client: client, spool: sp,
+		queue: make(chan *spoolItem, cfg.QueueSize), closing: make(chan struct{}), done: make(chan struct{})}
+	sp.onEvicted = func(n int, total uint64) {
+		log.Error("ALERTS LOST: the Elasticsearch spool is over its disk budget; the oldest alerts were deleted",
+			"deleted", n, "deleted_total", total, "budget_bytes", cfg.SpoolMaxBytes, "spool", cfg.SpoolDir)
+	}
+	s.bi, err = esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
+		Client: client, NumWorkers: cfg.Workers, FlushBytes: cfg.FlushBytes,
+		FlushInterval: cfg.FlushInterval, FlushJitter: cfg.FlushInterval / 10, Timeout: cfg.Timeout,
+		// errors reach every item's OnFailure, which decides; nothing to do here
+		OnError: func(context.Context, error) {},
+	})
+	if err != nil {
+		_ = sp.Close()
+		return nil, fmt.Errorf("elasticsearch bulk indexer: %w", err)
+	}
+	if n := sp.Bytes(); n > 0 {
+		log.Info("alerts from a previous run wait in the spool", "bytes", n, "spool", cfg.SpoolDir)
+	}
+	return s, nil
+}
+
+// Start checks the cluster (health, index template) and starts the shipping loop. Refused
+// credentials are an error (ErrAuth, one line); an unreachable cluster is not: alerts are
+// spooled and shipped once it answers.
+func (s *Sink) Start(ctx context.Context) error {
+	var err error
+	s.startOnce.Do(func() {
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
+		if err = s.ensureReady(cctx); err != nil {
+			if errors.Is(err, ErrAuth) {
+				return
+			}
+			s.log.Warn("Elasticsearch is not reachable; alerts are spooled until it is",
+				"address", s.addresses(), "error", err)
+			s.down.Store(true)
+			err = nil
+		}
+		go s.run()
+		if s.cfg.RetentionDays > 0 {
+			go s.retentionLoop()
+		}
+	})
+	return err
+}
+
+// Write converts the event and enqueues it; it never waits for Elasticsearch. When the memory
+// queue is full the alert goes to the disk spool.
+func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
+	if !s.cfg.AllEvents && !domain.IsSignatureEvent(ev) {
+		return nil
+	}
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	it := s.item(ev)
+	s.written.Add(1)
+	select {
+	case s.queue <- it:
+		return nil
+	default:
+	}
+	s.spooled.Add(1)
+	if err := s.spool.Append(it); err != nil {
+		return fmt.Errorf("elasticsearch: queue full and %w", err)
+	}
+	return nil
+}
+
+// item builds the indexable form of ev. An event whose values do not encode as JSON is still
+// indexed: its ECS fields plus its text form under tracee.rejected.
+func (s *Sink) item(ev *trace.Event) *spoolItem {
+	doc := NewDocument(ev, time.Now())
+	body, err := json.Marshal(doc)
+	if err != nil {
+		doc.Tracee.Event, doc.Tracee.Args = nil, nil
+		doc.Tracee.Rejected = []Rejected{{Field: FieldTraceeEvent, Value: truncate(fmt.Sprintf("%+v", *ev)),
+			Reason: "not encodable as JSON: " + err.Error()}}
+		body, _ = json.Marshal(doc)
+	}
+	return &spoolItem{Index: IndexName(s.cfg.IndexPrefix, doc.Timestamp), ID: doc.Event.ID, Body: body}
+}
+
+// Flush pushes what is queued in memory to Elasticsearch and waits for the bulk requests.
+// While Elasticsearch is down it returns at once: the alerts are in the spool.
+func (s *Sink) Flush(ctx context.Context) error {
+	for len(s.queue) > 0 && !s.down.Load() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.done:
+			return nil
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	if s.down.Load() || s.added.Swap(0) == 0 {
+		return nil
+	}
+	if err := s.bi.Flush(ctx); err != nil && !errors.Is(err, esutil.ErrIndexerClosed) {
+		return fmt.Errorf("elasticsearch flush: %w", err)
+	}
+	return nil
+}
+
+// Close ships what it can before ctx ends and spools the rest for the next run.
+func (s *Sink) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.closeCtx = ctx
+		s.startOnce.Do(func() { go s.run() }) // never started: the loop still spools the queue
+		close(s.closing)
+		<-s.done
+		if err := s.spool.Close(); err != nil && s.closeErr == nil {
+			s.closeErr = err
+		}
+		st := s.Stats()
+		s.log.Info("elasticsearch sink closed", "written", st.Written, "indexed", st.Indexed,
+			"spooled_bytes", st.SpoolBytes, "lost", st.Evicted)
+	})
+	return s.closeErr
+}
+
+// Stats returns the counters.
+func (s *Sink) Stats() Stats {
+	return Stats{
+		Written: s.written.Load(), Indexed: s.indexed.Load(), Spooled: s.spooled.Load(),
+		Retried: s.retried.Load(), Repaired: s.repaired.Load(), DeadLettered: s.dead.Load(),
+		Evicted: s.spool.Evicted(), Queued: len(s.queue), SpoolBytes: s.spool.Bytes(), Down: s.down.Load(),
+	}
+}
+
+// run feeds the bulk indexer from the memory queue and the spool, and waits out outages.
+func (s *Sink) run() {
+	defer close(s.done)
+	var replay []*spoolItem
+	fromSpool := false
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s.down.Load() || !s.templateReady.Load() {
+			if !s.waitForCluster() {
+				s.shutdown(replay)
+				return
+			}
+			continue
+		}
+		// alternate between fresh alerts and the spool so neither starves
+		fromSpool = !fromSpool
+		if fromSpool || len(s.queue) == 0 {
+			if len(replay) == 0 && s.spool.HasUnread() {
+				items, err := s.spool.Next()
+				if err != nil {
+					s.log.Error("read spool", "error", err)
+				}
+				replay = items
+			}
+			if len(replay) > 0 {
+				it := replay[0]
+				replay = replay[1:]
+				s.add(it)
+				continue
+			}
+		}
+		select {
+		case it := <-s.queue:
+			s.add(it)
+		case <-tick.C:
+		case <-s.closing:
+			s.shutdown(replay)
+			return
+		}
+	}
+}
+
+// waitForCluster backs off, probes the cluster and moves the memory queue to the spool meanwhile,
+// so that a crash during an outage loses nothing. It returns false when the sink closes.
+func (s *Sink) waitForCluster() bool {
+	n := s.failures.Load()
+	if n < 1 {
+		n = 1
+	}
+	timer := time.NewTimer(backoff(int(n), 250*time.Millisecond, s.cfg.MaxBackoff))
+	defer timer.Stop()
+	for {
+		select {
+		case it := <-s.queue:
+			s.spooled.Add(1)
+			if err := s.spool.Append(it); err != nil {
+				s.log.Error("spool alert", "error", err)
+			}
+			continue
+		case <-s.closing:
+			return false
+		case <-timer.C:
+		}
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+	defer cancel()
+	if err := s.ensureReady(ctx); err != nil {
+		s.failures.Add(1)
+		s.log.Debug("Elasticsearch still unavailable", "error", err)
+		return true
+	}
+	if s.down.Swap(false) {
+		s.log.Info("Elasticsearch is back; shipping spooled alerts", "spool_bytes", s.spool.Bytes())
+	}
+	return true
+}
+
+// shutdown flushes what can still go before the Close deadline and spools the rest.
+func (s *Sink) shutdown(replay []*spoolItem) {
+	ctx := s.closeCtx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !s.down.Load() && s.templateReady.Load() {
+		for ctx.Err() == nil && !s.down.Load() {
+			select {
+			case it := <-s.queue:
+				s.add(it)
+				continue
+			default:
+			}
+			break
+		}
+	}
+	// whatever is left in memory goes to disk
+	for {
+		select {
+		case it := <-s.queue:
+			s.spooled.Add(1)
+			if err := s.spool.Append(it); err != nil {
+				s.closeErr = err
+			}
+			continue
+		default:
+		}
+		break
+	}
+	if err := s.bi.Close(ctx); err != nil {
+		s.log.Warn("bulk indexer did not finish before the deadline; unfinished alerts stay in the spool", "error", err)
+	}
+	// a partly replayed segment stays on disk for the next run (its IDs make a resend harmless)
+	released := map[*spoolSegment]bool{}
+	for _, it := range replay {
+		if it.seg != nil && !released[it.seg] {
+			released[it.seg] = true
+			s.spool.Release(it.seg)
+		}
+	}
+}
+
+// add hands one item to the bulk indexer; the callbacks decide what happens to it.
+func (s *Sink) add(it *spoolItem) {
+	s.added.Add(1)
+	err := s.bi.Add(context.Background(), esutil.BulkIndexerItem{
+		Index: it.Index, Action: "index", DocumentID: it.ID, Body: bytes.NewReader(it.Body),
+		OnSuccess: func(context.Context, esutil.BulkIndexerItem, esutil.BulkIndexerResponseItem) {
+			s.indexed.Add(1)
+			s.failures.Store(0)
+			s.spool.Done(it)
+		},
+		OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, resp esutil.BulkIndexerResponseItem, err error) {
+			s.failed(it, resp, err)
+		},
+	})
+	if err != nil { // the indexer is closed: keep the alert
+		s.failed(it, esutil.BulkIndexerResponseItem{}, err)
+	}
+}
+
+// failed decides about an item Elasticsearch did not take: a rejected mapping is repaired and
+// re-sent, anything else (429, 5xx, connection, auth) is kept in the spool for a retry.
+func (s *Sink) failed(it *spoolItem, resp esutil.BulkIndexerResponseItem, err error) {
+	if err == nil && resp.Status == http.StatusBadRequest {
+		fixed, ok := repair(it, resp.Error.Type, resp.Error.Reason)
+		if ok {
+			s.repaired.Add(1)
+			s.keep(fixed)
+		} else {
+			s.deadLetter(it, resp.Error.Type+": "+resp.Error.Reason)
+		}
+		s.spool.Done(it)
+		return
+	}
+	reason := ""
+	switch {
+	case err != nil:
+		reason = err.Error()
+	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
+		reason = fmt.Sprintf("HTTP %d %s: %s", resp.Status, resp.Error.Type, resp.Error.Reason)
+		if !s.authFailed.Swap(true) {
+			s.log.Error("Elasticsearch refuses the sink's credentials; alerts are spooled", "status", resp.Status)
+		}
+	default:
+		reason = fmt.Sprintf("HTTP %d %s: %s", resp.Status, resp.Error.Type, resp.Error.Reason)
+	}
+	s.retried.Add(1)
+	s.failures.Add(1)
+	if !s.down.Swap(true) {
+		s.log.Warn("Elasticsearch unavailable; spooling alerts and retrying with backoff", "error", reason)
+	}
+	cp := *it
+	cp.seg = nil
+	s.keep(&cp)
+	s.spool.Done(it)
+}
+
+// keep appends an item to the spool; if even that fails the alert is logged in full as the last resort.
+func (s *Sink) keep(it *spoolItem) {
+	s.spooled.Add(1)
+	if err := s.spool.Append(it); err != nil {
+		s.log.Error("could not spool an alert; it is logged here instead", "error", err, "index", it.Index,
+			"id", it.ID, "document", string(it.Body))
+	}
+}
+
+// ensureReady checks cluster health and installs the index template once.
+func (s *Sink) ensureReady(ctx context.Context) error {
+	res, err := s.client.Cluster.Health(s.client.Cluster.Health.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("cluster health %s: %w", s.addresses(), err)
+	}
+	defer res.Body.Close()
+	if err := responseError(res.StatusCode, res.String(), s.addresses()); err != nil {
+		return err
+	}
+	s.authFailed.Store(false)
+	if s.templateReady.Load() {
+		return nil
+	}
+	return s.installTemplate(ctx)
+}
+
+// installTemplate puts the index template; idempotent (the same body replaces itself).
+func (s *Sink) installTemplate(ctx context.Context) error {
+	name := TemplateName(s.cfg.IndexPrefix)
+	res, err := s.client.Indices.PutIndexTemplate(name, bytes.NewReader(IndexTemplate(s.cfg.IndexPrefix, s.cfg.Replicas)),
+		s.client.Indices.PutIndexTemplate.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("install index template %s: %w", name, err)
+	}
+	defer res.Body.Close()
+	if err := responseError(res.StatusCode, res.String(), s.addresses()); err != nil {
+		return fmt.Errorf("install index template %s: %w", name, err)
+	}
+	s.templateReady.Store(true)
+	return nil
+}
+
+func responseError(status int, body, addr string) error {
+	switch {
+	case status == http.StatusUnauthorized:
+		return fmt.Errorf("%w: %s answered 401 Unauthorized: check user and password-file, api-key or bearer", ErrAuth, addr)
+	case status == http.StatusForbidden:
+		return fmt.Errorf("%w: %s answered 403 Forbidden: the user may not manage index templates or write %s",
+			ErrAuth, addr, "the alert indices")
+	case status >= 300:
+		return fmt.Errorf("%s: %s", addr, truncateN(body, 300))
+	}
+	return nil
+}
+
+func (s *Sink) addresses() string { return strings.Join(s.cfg.Addresses, ",") }
+
+func truncate(s string) string { return truncateN(s, 32<<10) }
+
+func truncateN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "...(truncated)"
+}
