@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -38,7 +37,7 @@ type FindingEvaluator struct {
 }
 
 type findingProgram struct {
-	query      rego.PreparedEvalQuery
+	query      *evaluator
 	shape      inputShape
 	files      []string
 	generation uint64
@@ -103,9 +102,9 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	pq, err := rego.New(rego.Compiler(comp), rego.Query("data."+FindingPackage)).PrepareForEval(ctx)
+	pq, err := prepare(ctx, comp, "data."+FindingPackage)
 	if err != nil {
-		return nil, fmt.Errorf("finding policy: %w", regoError(err))
+		return nil, fmt.Errorf("finding policy: %w", err)
 	}
 	keys := inputKeys(mods...)
 	if keys != nil {
@@ -125,7 +124,7 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	}
 	input := p.shape.value(ev)
 	input.Insert(ast.InternedTerm("signature"), signatureTerm(ev))
-	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := p.query.eval(ctx, input)
 	if err != nil {
 		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 	}

@@ -99,8 +99,10 @@ func (l *SignatureLoader) Load(ctx context.Context, dirs []string) domain.LoadRe
 	l.dirs = append([]string(nil), dirs...)
 	compiled, res := l.compileAll(ctx, nil)
 	l.sigs = map[string]*regoSignature{}
+	inputs := newInputCache(compiled)
 	for _, path := range sortedKeys(compiled) {
-		s := &regoSignature{path: path}
+		s := &regoSignature{path: path, inputs: inputs}
+		compiled[path].useCache = compiled[path].keys != nil && inputs.covers(compiled[path].keys)
 		s.cur.Store(compiled[path])
 		l.sigs[path] = s
 		res.Signatures = append(res.Signatures, domain.LoadedSignature{Signature: s, Info: domain.SignatureInfo{
@@ -197,6 +199,7 @@ func (l *SignatureLoader) Reload(ctx context.Context) (ReloadReport, error) {
 				Cause: "the new version changes the signature's id, eventName or selected events; the loaded version keeps running",
 				Fix:   "restart the agent to apply it"})
 		default:
+			next.useCache = next.keys != nil && s.inputs.covers(next.keys)
 			s.cur.Store(next)
 			rep.Swapped = append(rep.Swapped, path)
 		}

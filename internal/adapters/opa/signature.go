@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -25,9 +27,11 @@ const (
 type compiledSignature struct {
 	meta      detect.SignatureMetadata
 	selectors []detect.SignatureEventSelector
-	match     rego.PreparedEvalQuery
+	match     *evaluator
 	shape     inputShape
-	source    string // the file's content, to skip recompiling unchanged files on reload
+	keys      map[string]bool // input fields read; nil: all
+	useCache  bool            // the loader's shared input cache covers keys
+	source    string          // the file's content, to skip recompiling unchanged files on reload
 }
 
 // regoSignature is a detect.Signature backed by a Rego module. OnEvent reads the current version
@@ -36,6 +40,47 @@ type regoSignature struct {
 	path     string
 	cur      atomic.Pointer[compiledSignature]
 	callback detect.SignatureHandler
+	inputs   *inputCache // shared by the signatures of one loader
+}
+
+// inputCache builds the input document once per event for every Rego signature that sees it:
+// the engine hands all of them the same boxed payload, so its address identifies the event. The
+// payload is kept referenced, so that address cannot be reused by another event while cached.
+type inputCache struct {
+	mu      sync.Mutex
+	shape   inputShape // union of the signatures' shapes
+	payload interface{}
+	addr    unsafe.Pointer
+	value   ast.Object
+}
+
+func newInputCache(sigs map[string]*compiledSignature) *inputCache {
+	keys := map[string]bool{}
+	for _, c := range sigs {
+		if c.keys == nil {
+			keys = nil
+			break
+		}
+		for k := range c.keys {
+			keys[k] = true
+		}
+	}
+	return &inputCache{shape: shapeFor(keys)}
+}
+
+// get returns the input for pe, building it for the first signature that asks.
+func (c *inputCache) get(pe protocol.Event, ev *trace.Event) ast.Object {
+	if _, boxed := pe.Payload.(trace.Event); !boxed {
+		return c.shape.value(ev) // a *trace.Event payload may change between calls: no caching
+	}
+	addr := (*[2]unsafe.Pointer)(unsafe.Pointer(&pe.Payload))[1]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.addr == addr && c.value != nil {
+		return c.value
+	}
+	c.payload, c.addr, c.value = pe.Payload, addr, c.shape.value(ev)
+	return c.value
 }
 
 func (s *regoSignature) GetMetadata() (detect.SignatureMetadata, error) {
@@ -71,7 +116,13 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 		return fmt.Errorf("rego signature %s: unsupported payload %T", s.path, pe.Payload)
 	}
 	c := s.cur.Load()
-	data, matched, err := c.eval(context.Background(), ev)
+	var input ast.Object
+	if c.useCache {
+		input = s.inputs.get(pe, ev)
+	} else {
+		input = c.shape.value(ev)
+	}
+	data, matched, err := c.eval(context.Background(), input)
 	if err != nil || !matched {
 		return err
 	}
@@ -80,8 +131,8 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 }
 
 // eval runs the prepared match query on ev.
-func (c *compiledSignature) eval(ctx context.Context, ev *trace.Event) (map[string]interface{}, bool, error) {
-	rs, err := c.match.Eval(ctx, rego.EvalParsedInput(c.shape.value(ev)))
+func (c *compiledSignature) eval(ctx context.Context, input ast.Object) (map[string]interface{}, bool, error) {
+	rs, err := c.match.eval(ctx, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
 	}
@@ -120,15 +171,16 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 	if err != nil {
 		return nil, err
 	}
-	pq, err := rego.New(rego.Compiler(comp), rego.Query(pkg+"."+ruleMatch)).PrepareForEval(ctx)
+	pq, err := prepare(ctx, comp, pkg+"."+ruleMatch)
 	if err != nil {
-		return nil, regoError(err)
+		return nil, err
 	}
 	var compiled []*ast.Module
 	for _, m := range comp.Modules {
 		compiled = append(compiled, m)
 	}
-	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(inputKeys(compiled...)), source: source}, nil
+	keys := inputKeys(compiled...)
+	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, source: source}, nil
 }
 
 func evalOnce(ctx context.Context, comp *ast.Compiler, query string) (interface{}, bool, error) {
@@ -204,4 +256,21 @@ func readSelectors(ctx context.Context, comp *ast.Compiler, pkg, file string) ([
 		out = append(out, detect.SignatureEventSelector{Source: str("source", "tracee"), Name: str("name", "*"), Origin: str("origin", "*")})
 	}
 	return out, nil
+}
+
+// covers reports whether the cache's shape includes every key in keys.
+func (c *inputCache) covers(keys map[string]bool) bool {
+	for k := range keys {
+		found := false
+		for _, f := range c.shape.fields {
+			if string(f.key.Value.(ast.String)) == k {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

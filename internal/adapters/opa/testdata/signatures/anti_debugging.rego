@@ -1,8 +1,6 @@
 # A Rego signature in Rego v1: the process asks to be traced (PTRACE_TRACEME).
 package signatures.rego_anti_debugging
 
-import data.tracee.helpers
-
 __rego_metadoc__ := {
 	"id": "REGO-102",
 	"version": "1.0.0",
@@ -15,8 +13,7 @@ __rego_metadoc__ := {
 
 tracee_selected_events contains {"source": "tracee", "name": "ptrace"}
 
-tracee_match := {"ptrace_request": request} if {
+tracee_match := {"ptrace_request": input.data.request} if {
 	input.eventName == "ptrace"
-	request := helpers.get_tracee_argument("request")
-	request == "PTRACE_TRACEME"
+	input.data.request == "PTRACE_TRACEME"
 }
