@@ -78,9 +78,6 @@ func provideSignatures(g *globalOptions, log *slog.Logger) (domain.LoadResult, e
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	if len(res.Signatures) == 0 {
-		log.Warn("no signatures loaded: signature events are not available; the agent keeps running")
-	}
 	return res, nil
 }
 

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/pluginfs"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/ports"
@@ -23,6 +26,7 @@ func signatureDirs(g *globalOptions) []string {
 func signatureLoaders(g *globalOptions, log *slog.Logger) []ports.SignatureLoader {
 	return []ports.SignatureLoader{
 		pluginfs.New(pluginfs.Config{AllowNonRootWritable: g.allowUnsafePlugins}, log),
+		opa.NewSignatureLoader(log),
 	}
 }
 
@@ -30,13 +34,23 @@ func signatureLoaders(g *globalOptions, log *slog.Logger) []ports.SignatureLoade
 func loadSignatures(ctx context.Context, loaders []ports.SignatureLoader, dirs []string) domain.LoadResult {
 	var res domain.LoadResult
 	for _, l := range loaders {
-		res.Merge(l.Load(ctx, dirs))
+		one := l.Load(ctx, dirs)
+		// "Nothing found" is decided over every loader together, below: one loader's empty
+		// result is not the user's problem when another found signatures.
+		one.Warnings = slices.DeleteFunc(one.Warnings, func(w string) bool { return strings.HasPrefix(w, noSignaturesFound) })
+		res.Merge(one)
 	}
 	var dups []domain.LoadProblem
 	res.Signatures, dups = domain.DedupeSignatures(res.Signatures)
 	res.Problems = append(res.Problems, dups...)
+	if len(res.Signatures) == 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s %s: tracee keeps running, but no signature events are available",
+			noSignaturesFound, strings.Join(dirs, ", ")))
+	}
 	return res
 }
+
+const noSignaturesFound = "no signatures found in"
 
 // reportLoad writes one line per problem and warning.
 func reportLoad(w io.Writer, res domain.LoadResult) {
