@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// baselineScript is ordinary developer and admin work; none of it may raise a finding of
+// severity 2 or more. Steps whose tool is missing are skipped by the script itself.
+const baselineScript = `
+set -e
+cd "$WORK"
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# build a Go program
+if have go; then
+	mkdir gobuild && cd gobuild
+	printf 'module example.com/hello\n\ngo 1.21\n' > go.mod
+	printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' > main.go
+	go build -o hello . && ./hello >/dev/null
+	echo go-build >> "$WORK/steps"
+	cd ..
+fi
+
+# git operations
+if have git; then
+	git init -q repo && cd repo
+	git config user.email e2e@example.com && git config user.name e2e
+	echo one > a.txt && git add a.txt && git commit -qm one
+	git checkout -qb topic && echo two >> a.txt && git commit -qam two
+	git checkout -q - && git merge -q topic && git log --oneline >/dev/null && git status --short
+	echo git >> "$WORK/steps"
+	cd ..
+fi
+
+# package queries
+if have dpkg; then dpkg -l >/dev/null; dpkg -S /bin/ls >/dev/null; fi
+if have apt-cache; then apt-cache policy bash >/dev/null; apt-cache show coreutils >/dev/null; fi
+if have dpkg || have apt-cache; then echo dpkg-apt-cache >> "$WORK/steps"; fi
+
+# copy, move and delete files under /tmp
+mkdir -p files/src files/dst
+cp -r /etc/default files/src/ 2>/dev/null || true
+for i in 1 2 3 4 5; do echo "line $i" > files/src/f$i.txt; done
+cp files/src/*.txt files/dst/ && mv files/dst/f1.txt files/dst/renamed.txt
+tar -C files -czf files.tgz src && mkdir unpacked && tar -C unpacked -xzf files.tgz
+chmod 755 files/dst/renamed.txt && rm -rf files unpacked files.tgz
+echo copy-move-files >> "$WORK/steps"
+
+# ssh keys in a temp dir
+if have ssh-keygen; then
+	ssh-keygen -q -t ed25519 -N '' -C e2e -f "$WORK/id_ed25519" && ssh-keygen -y -f "$WORK/id_ed25519" >/dev/null
+	echo ssh-keygen >> "$WORK/steps"
+fi
+
+# short scripts
+if have python3; then python3 -c 'import hashlib, json, tempfile; json.dumps({"h": hashlib.sha256(b"x").hexdigest()}); tempfile.mkstemp()' && echo python >> "$WORK/steps"; fi
+if have perl; then perl -e 'my %h = map { $_ => length } qw(a bb ccc); print scalar(keys %h), "\n"' >/dev/null && echo perl >> "$WORK/steps"; fi
+`
+
+// TestBaseline_ordinary_work_raises_no_finding_of_severity_2_or_more runs everyday work with every
+// built-in signature on and lists the lower-severity findings it raises (the known noise).
+func TestBaseline_ordinary_work_raises_no_finding_of_severity_2_or_more(t *testing.T) {
+	a := startAgent(t)
+	cmd := exec.Command("/bin/sh", "-c", baselineScript)
+	work := t.TempDir()
+	cmd.Env = append(os.Environ(), "WORK="+work, "PATH="+filepath.Join(runtime.GOROOT(), "bin")+":"+os.Getenv("PATH"))
+	start := time.Now()
+	root := run(t, cmd)
+	a.settle()
+	steps, _ := os.ReadFile(filepath.Join(work, "steps"))
+	t.Logf("baseline workload ran in %s; steps done: %s", time.Since(start).Round(time.Millisecond),
+		strings.Join(strings.Fields(string(steps)), ", "))
+	a.mu.Lock()
+	execs := 0
+	for pid := range a.execs {
+		if a.descends(pid, root) {
+			execs++
+		}
+	}
+	a.mu.Unlock()
+	if execs < 10 {
+		t.Fatalf("the agent saw only %d programs of the workload start: it did not watch the work", execs)
+	}
+
+	noise := map[string]int{}
+	for _, f := range a.findingsOf(root) {
+		if severity(&f) >= 2 {
+			t.Errorf("benign work raised %s", describe(&f))
+			continue
+		}
+		noise[f.EventName+" ("+f.ProcessName+")"]++
+	}
+	var names []string
+	for n, c := range noise {
+		names = append(names, n+" x"+itoa(c))
+	}
+	sort.Strings(names)
+	t.Logf("findings below severity 2 (known noise): %s", strings.Join(append(names, "none")[:max(len(names), 1)], ", "))
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
