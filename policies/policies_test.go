@@ -38,6 +38,11 @@ func TestRegoUnitTests(t *testing.T) {
 
 func builtinCatalog(t *testing.T) *domain.Catalog {
 	t.Helper()
+	return domain.NewCatalog(domain.SignatureEvents(builtinSignatures(t)), domain.BaseEvents())
+}
+
+func builtinSignatures(t *testing.T) []domain.LoadedSignature {
+	t.Helper()
 	var loaded []domain.LoadedSignature
 	for _, s := range signatures.All() {
 		md, err := s.GetMetadata()
@@ -50,7 +55,7 @@ func builtinCatalog(t *testing.T) *domain.Catalog {
 		}
 		loaded = append(loaded, domain.LoadedSignature{Signature: s, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
 	}
-	return domain.NewCatalog(domain.SignatureEvents(loaded), domain.BaseEvents())
+	return loaded
 }
 
 func TestShippedYAMLPoliciesLoad(t *testing.T) {
