@@ -26,6 +26,7 @@ type PolicySet struct {
 
 type compiledPolicy struct {
 	Policy
+	summary  PolicySummary
 	bit      uint64
 	scope    []Filter
 	follow   bool
@@ -61,7 +62,6 @@ func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
 				cp.scope = append(cp.scope, f)
 			}
 		}
-		s.policies = append(s.policies, cp)
 		uses := map[string]*eventUse{}
 		var order []string
 		for _, r := range p.Rules {
@@ -114,6 +114,8 @@ func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
 		for _, name := range order {
 			s.byEvent[name] = append(s.byEvent[name], *uses[name])
 		}
+		cp.summary = summarize(cat, p, uses)
+		s.policies = append(s.policies, cp)
 	}
 	return s, nil
 }

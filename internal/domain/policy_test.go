@@ -331,3 +331,72 @@ func BenchmarkPolicySet_Match(b *testing.B) {
 		set.Match(ev)
 	}
 }
+
+func TestPolicySet_Describe(t *testing.T) {
+	set, err := NewPolicySet(policyCatalog(), []Policy{
+		{Name: "sec", Rules: []PolicyRule{mustRule(t, "anti_debugging"), mustRule(t, "setg*", "uid=0")}},
+		{Name: "users", Scope: mustScope(t, "uid>=1000", "comm=bash"), Rules: []PolicyRule{mustRule(t, "setuid")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := set.Describe()
+	if len(d) != 2 {
+		t.Fatal(d)
+	}
+	sec := d[0]
+	if strings.Join(sec.Scope, " ") != "global" || strings.Join(sec.Signatures, ",") != "anti_debugging" ||
+		strings.Join(sec.Needs, ",") != "ptrace,setgid" || strings.Join(sec.Emits, ",") != "anti_debugging,setgid" ||
+		strings.Join(sec.Rules[1].Resolved, ",") != "setgid" || strings.Join(sec.Rules[1].Filters, ",") != "uid=0" {
+		t.Errorf("sec = %+v", sec)
+	}
+	if got := d[1].String(); got != "users [uid>=1000 comm=bash] -> setuid" {
+		t.Errorf("users = %q", got)
+	}
+}
+
+func TestPolicySet_KernelScope_is_a_superset_of_Match(t *testing.T) {
+	set, err := NewPolicySet(policyCatalog(), []Policy{
+		{Name: "users", Scope: mustScope(t, "uid>=1000", "uid<2000"), Rules: []PolicyRule{mustRule(t, "setuid")}},
+		{Name: "bash", Scope: mustScope(t, "comm=bash,zsh", "not-container"), Rules: []PolicyRule{mustRule(t, "setuid"), mustRule(t, "anti_debugging")}},
+		{Name: "not-root", Scope: mustScope(t, "uid!=0", "mntns=4026531840"), Rules: []PolicyRule{mustRule(t, "setgid")}},
+		{Name: "glob", Scope: mustScope(t, "comm=*sh", "container"), Rules: []PolicyRule{mustRule(t, "setuid")}},
+		{Name: "follow", Scope: mustScope(t, "comm=sshd", "follow"), Rules: []PolicyRule{mustRule(t, "setgid")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := set.KernelScope()
+	tests := []struct {
+		name  string
+		event string
+		task  KernelTask
+		want  uint64
+	}{
+		{"user in range", "setuid", KernelTask{UID: 1500, Comm: "id"}, 0b00001},
+		{"user out of range", "setuid", KernelTask{UID: 2500, Comm: "id"}, 0},
+		{"bash on host", "setuid", KernelTask{UID: 0, Comm: "bash"}, 0b00010},
+		{"bash in a container: glob policy passes the kernel", "setuid", KernelTask{UID: 0, Comm: "bash", InContainer: true}, 0b01000},
+		{"signature dependency", "ptrace", KernelTask{Comm: "zsh"}, 0b00010},
+		{"dependency out of scope", "ptrace", KernelTask{Comm: "vim"}, 0},
+		{"root excluded", "setgid", KernelTask{UID: 0, MntNS: 4026531840}, 0b10000},
+		{"not root, host mntns", "setgid", KernelTask{UID: 5, MntNS: 4026531840}, 0b10100},
+		{"event no policy needs", "kill", KernelTask{UID: 1500}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ks.Matched(tt.event, tt.task); got != tt.want {
+				t.Fatalf("Matched = %05b, want %05b", got, tt.want)
+			}
+			// whatever userspace emits or dispatches, the kernel must have let through
+			ev := &trace.Event{EventName: tt.event, UserID: int(tt.task.UID), HostProcessID: int(tt.task.PID) + 10,
+				MountNS: int(tt.task.MntNS), PIDNS: int(tt.task.PidNS), ProcessName: tt.task.Comm}
+			if tt.task.InContainer {
+				ev.Container.ID = "abc"
+			}
+			if emit, dispatch := set.Match(ev); (emit || dispatch) && ks.Matched(tt.event, tt.task) == 0 {
+				t.Fatalf("the kernel would drop an event userspace keeps")
+			}
+		})
+	}
+}
