@@ -21,7 +21,7 @@ type BpfProgramLoad struct {
 func NewBpfProgramLoad() *BpfProgramLoad {
 	return &BpfProgramLoad{base: newBase("EXT-007", "bpf_program_load", "eBPF program loaded by another process",
 		"A process other than this agent and systemd loaded an eBPF program into the kernel; eBPF rootkits use this to read secrets and hide processes, files and connections.",
-		mitre{2, "persistence", "Pre-OS Boot / Kernel: eBPF programs", "T1547.006"}, "bpf")}
+		mitre{2, "defense-evasion", "Rootkit", "T1014"}, "bpf")}
 }
 
 func (s *BpfProgramLoad) Init(ctx detect.SignatureContext) error {

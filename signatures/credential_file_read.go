@@ -14,7 +14,7 @@ type CredentialFileRead struct{ base }
 func NewCredentialFileRead() *CredentialFileRead {
 	return &CredentialFileRead{newBase("EXT-001", "credential_file_read", "Credential file read by an unexpected process",
 		"A program other than the login, password and SSH tools read /etc/shadow, /etc/gshadow, an SSH host key or a user's private SSH key: a step towards cracking passwords or reusing keys.",
-		mitre{2, "credential-access", "Unsecured Credentials: Private Keys", "T1552.004"}, "security_file_open")}
+		mitre{2, "credential-access", "OS Credential Dumping: /etc/passwd and /etc/shadow", "T1003.008"}, "security_file_open")}
 }
 
 func (s *CredentialFileRead) OnEvent(event protocol.Event) error {
