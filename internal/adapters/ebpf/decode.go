@@ -74,8 +74,13 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	}
 	ev.Args = buildArgs(def, wire)
 	ev.ArgsNum = len(ev.Args)
-	d.track(ev, &h)
-	ev.Executable.Path = d.procs.exe(h.hostPid)
+	if h.eventID == domain.EventSchedProcessExit {
+		ev.Executable.Path = d.procs.exe(h.hostPid) // before the tree forgets the process
+		d.track(ev, &h)
+	} else {
+		d.track(ev, &h) // an exec names its new executable
+		ev.Executable.Path = d.procs.exe(h.hostPid)
+	}
 	if p := d.procs.get(h.hostPpid); p != nil {
 		ev.ParentEntityId = entityID(h.hostPpid, p.start)
 	}

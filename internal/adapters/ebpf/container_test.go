@@ -1,0 +1,45 @@
+package ebpf
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const cid = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestContainerIDFromCgroup(t *testing.T) {
+	tests := []struct {
+		name, path, want string
+	}{
+		{"host", "/user.slice/user-0.slice/session-1.scope", ""},
+		{"docker systemd", "/system.slice/docker-" + cid + ".scope", cid},
+		{"docker cgroupfs", "/docker/" + cid, cid},
+		{"containerd via kubelet", "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-" + cid + ".scope", cid},
+		{"cri-o", "/kubepods.slice/kubepods-pod2.slice/crio-" + cid + ".scope", cid},
+		{"podman", "/machine.slice/libpod-" + cid + ".scope/container", cid},
+		{"kubepods cgroupfs", "/kubepods/burstable/pod3/" + cid, cid},
+		{"not hex", "/docker/" + strings.Repeat("z", 64), ""},
+		{"too short", "/docker/0123", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, containerIDFromCgroup(tt.path))
+		})
+	}
+}
+
+func TestContainerResolver_caches_by_cgroup(t *testing.T) {
+	procRoot := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(procRoot, "7"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(procRoot, "7", "cgroup"), []byte("0::/system.slice/docker-"+cid+".scope\n"), 0o644))
+	r := newContainerResolver(procRoot)
+	assert.Equal(t, cid, r.lookup(5, 7))
+	require.NoError(t, os.RemoveAll(filepath.Join(procRoot, "7")))
+	assert.Equal(t, cid, r.lookup(5, 8), "a second process of the cgroup is answered from the cache")
+	assert.Equal(t, "", r.lookup(6, 9), "unknown process")
+}

@@ -1,0 +1,229 @@
+package ebpf
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+func testDecoder(t *testing.T) *decoder {
+	t.Helper()
+	procRoot := t.TempDir() // an empty /proc: nothing known about any process
+	return newDecoder(domain.BaseEvents(), 1_700_000_000_000_000_000, newProcTree(procRoot), newContainerResolver(procRoot))
+}
+
+func inet(port uint16, a, b, c, d byte) []byte {
+	return []byte{2, 0, byte(port >> 8), byte(port), a, b, c, d, 0, 0, 0, 0, 0, 0, 0, 0}
+}
+
+func TestDecoder_decode(t *testing.T) {
+	tests := []struct {
+		name    string
+		rec     []byte
+		event   string
+		syscall string
+		ret     int
+		args    map[string]interface{}
+	}{
+		{
+			name:  "exec with argv and absolute path",
+			event: "sched_process_exec", syscall: "execve",
+			rec: newRecord(domain.EventSchedProcessExec, 59, 42).str("./ls").path(0, "ls", "bin", "usr").u64(0x800001).u64(99).u64(5).u64(0o100755).
+				blob(tagStrArr, []byte("ls\x00-la\x00")).str("./ls").u64(0o020000).path(0, "null", "dev").u64(0).bytes(),
+			args: map[string]interface{}{
+				"cmdpath": "./ls", "pathname": "/usr/bin/ls", "dev": uint32(0x800001), "inode": uint64(99), "ctime": uint64(5),
+				"inode_mode": uint16(0o100755), "argv": []string{"ls", "-la"}, "interp": "./ls", "stdin_type": uint16(0o020000),
+				"stdin_path": "/dev/null", "invoked_from_kernel": false, "env": []string{}, "interpreter_pathname": "",
+			},
+		},
+		{
+			name:  "exec from memfd has no leading slash",
+			event: "sched_process_exec", syscall: "execve",
+			rec:  newRecord(domain.EventSchedProcessExec, 59, 42).str("/proc/self/fd/3").path(pathKernelMount, "memfd:x").bytes(),
+			args: map[string]interface{}{"pathname": "memfd:x", "argv": []string{}},
+		},
+		{
+			name:  "fork",
+			event: "sched_process_fork", syscall: "clone",
+			rec: newRecord(domain.EventSchedProcessFork, 56, 42).u64(42).u64(42).u64(42).u64(42).u64(43).u64(43).u64(43).u64(43).u64(123).bytes(),
+			args: map[string]interface{}{"parent_pid": int32(42), "child_pid": int32(43), "child_ns_tid": int32(43), "start_time": uint64(123)},
+		},
+		{
+			name:  "exit",
+			event: "sched_process_exit", syscall: "exit_group",
+			rec:  newRecord(domain.EventSchedProcessExit, 231, 42).u64(256).u64(1).bytes(),
+			args: map[string]interface{}{"exit_code": int64(256), "process_group_exit": true},
+		},
+		{
+			name:  "file open",
+			event: "security_file_open", syscall: "openat",
+			rec:  newRecord(domain.EventSecurityFileOpen, 257, 42).path(0, "shadow", "etc").u64(0x8000).u64(7).u64(8).u64(9).str("shadow").bytes(),
+			args: map[string]interface{}{"pathname": "/etc/shadow", "flags": int32(0x8000), "dev": uint32(7), "inode": uint64(8), "syscall_pathname": "shadow"},
+		},
+		{
+			name:  "rename made absolute against the base directories",
+			event: "security_inode_rename", syscall: "renameat2",
+			rec:  newRecord(domain.EventSecurityInodeRename, 316, 42).str("a").path(0, "tmp").str("/etc/b").path(0).bytes(),
+			args: map[string]interface{}{"old_path": "/tmp/a", "new_path": "/etc/b"},
+		},
+		{
+			name:  "mount",
+			event: "security_sb_mount", syscall: "mount", ret: -1,
+			rec:  newRecord(domain.EventSecuritySbMount, 165, 42).retval(-1).str("/dev/sda1").str("../mnt").path(0, "root").str("ext4").u64(1).bytes(),
+			args: map[string]interface{}{"dev_name": "/dev/sda1", "path": "/mnt", "type": "ext4", "flags": uint64(1)},
+		},
+		{
+			name:  "connect to an IPv4 address",
+			event: "security_socket_connect", syscall: "connect",
+			rec:  newRecord(domain.EventSecuritySocketConnect, 42, 42).u64(3).u64(1).blob(tagBytes, inet(443, 10, 0, 0, 1)).bytes(),
+			args: map[string]interface{}{"sockfd": int32(3), "type": int32(1), "remote_addr": map[string]string{"sa_family": "AF_INET", "sin_port": "443", "sin_addr": "10.0.0.1"}},
+		},
+		{
+			name:  "socket dup onto stdout",
+			event: "socket_dup", syscall: "dup2", ret: 1,
+			rec:  newRecord(domain.EventSocketDup, 33, 42).retval(1).u64(3).u64(1).blob(tagBytes, inet(4444, 127, 0, 0, 1)).bytes(),
+			args: map[string]interface{}{"oldfd": int32(3), "newfd": int32(1), "remote_addr": map[string]string{"sa_family": "AF_INET", "sin_port": "4444", "sin_addr": "127.0.0.1"}},
+		},
+		{
+			name:  "mem_prot_alert",
+			event: "mem_prot_alert", syscall: "mprotect",
+			rec:  newRecord(domain.EventMemProtAlert, 10, 42).u64(2).u64(0x7f0000).u64(4096).u64(7).u64(3).path(0).u64(0).u64(0).u64(0).bytes(),
+			args: map[string]interface{}{"alert": uint32(trace.ProtAlertMprotectToX), "addr": uint64(0x7f0000), "len": uint64(4096), "prot": int32(7), "prev_prot": int32(3), "pathname": ""},
+		},
+		{
+			name:  "syscall event typed by the catalog",
+			event: "ptrace", syscall: "ptrace",
+			rec:  newRecord(101, 101, 42).u64(0).u64(0).u64(0).u64(0).bytes(),
+			args: map[string]interface{}{"request": int64(0), "pid": int32(0), "addr": uint64(0)},
+		},
+		{
+			name:  "syscall event with a string",
+			event: "memfd_create", syscall: "memfd_create", ret: 3,
+			rec:  newRecord(319, 319, 42).retval(3).str("payload").u64(1).bytes(),
+			args: map[string]interface{}{"name": "payload", "flags": uint32(1)},
+		},
+		{
+			name:  "missing arguments become zero values",
+			event: "kill", syscall: "kill",
+			rec:  newRecord(62, 62, 42).bytes(),
+			args: map[string]interface{}{"pid": int32(0), "sig": int32(0)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := testDecoder(t).decode(tt.rec)
+			require.NoError(t, err)
+			assert.Equal(t, tt.event, ev.EventName)
+			assert.Equal(t, tt.syscall, ev.Syscall)
+			assert.Equal(t, tt.ret, ev.ReturnValue)
+			assert.Equal(t, 1_700_000_001_000_000_000, ev.Timestamp)
+			assert.Equal(t, 1_700_000_000_500_000_000, ev.ThreadStartTime)
+			assert.Equal(t, 42, ev.HostProcessID)
+			assert.Equal(t, 1, ev.HostParentProcessID)
+			assert.Equal(t, 1000, ev.UserID)
+			assert.Equal(t, "bash", ev.ProcessName)
+			assert.Equal(t, "host-a", ev.HostName)
+			assert.Equal(t, uint(77), ev.CgroupID)
+			def := defByName(t, tt.event)
+			require.Len(t, ev.Args, len(def.Params), "every catalog argument, in order")
+			for i, p := range def.Params {
+				assert.Equal(t, p.Name, ev.Args[i].Name)
+				assert.Equal(t, p.Type, ev.Args[i].Type)
+				assert.NotNil(t, ev.Args[i].Value, p.Name)
+			}
+			for name, want := range tt.args {
+				a := ev.GetArgumentByName(name)
+				require.NotNil(t, a, name)
+				assert.Equal(t, want, a.Value, name)
+			}
+		})
+	}
+}
+
+func defByName(t *testing.T, name string) domain.EventDefinition {
+	for _, d := range domain.BaseEvents() {
+		if d.Name == name {
+			return d
+		}
+	}
+	t.Fatalf("no base event %s", name)
+	return domain.EventDefinition{}
+}
+
+func TestDecoder_decode_rejects_malformed_records(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  []byte
+	}{
+		{"empty", nil},
+		{"short header", make([]byte, headerSize-1)},
+		{"unknown event", newRecord(9999, 0, 1).bytes()},
+		{"argument cut short", newRecord(62, 62, 1).u64(1).bytes()[:headerSize+4]},
+		{"string longer than the record", func() []byte {
+			b := newRecord(319, 319, 1).str("abcdef").bytes()
+			return b[:len(b)-3]
+		}()},
+		{"unknown tag", newRecord(62, 62, 1).blob(99, nil).bytes()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testDecoder(t).decode(tt.rec)
+			assert.Error(t, err)
+		})
+	}
+}
+
+func TestDecoder_process_tree_names_executables(t *testing.T) {
+	procRoot := t.TempDir()
+	// A process older than the agent, known from /proc only.
+	old := filepath.Join(procRoot, "10")
+	require.NoError(t, os.MkdirAll(old, 0o755))
+	require.NoError(t, os.Symlink("/usr/sbin/sshd", filepath.Join(old, "exe")))
+	require.NoError(t, os.WriteFile(filepath.Join(old, "stat"), []byte("10 (ss hd)) S 1 10 10 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 250 0 0"), 0o644))
+	procs := newProcTree(procRoot)
+	procs.bootstrap()
+	d := newDecoder(domain.BaseEvents(), 0, procs, newContainerResolver(procRoot))
+
+	ev, err := d.decode(newRecord(62, 62, 10).bytes())
+	require.NoError(t, err)
+	assert.Equal(t, "/usr/sbin/sshd", ev.Executable.Path, "bootstrapped from /proc")
+	assert.Equal(t, uint64(2_500_000_000), procs.get(10).start, "starttime in clock ticks")
+
+	// 10 forks 11: the child inherits the executable until it execs.
+	_, err = d.decode(newRecord(domain.EventSchedProcessFork, 56, 10).u64(10).u64(10).u64(10).u64(10).u64(11).u64(11).u64(11).u64(11).u64(5).bytes())
+	require.NoError(t, err)
+	ev, err = d.decode(newRecord(62, 62, 11).bytes())
+	require.NoError(t, err)
+	assert.Equal(t, "/usr/sbin/sshd", ev.Executable.Path)
+
+	_, err = d.decode(newRecord(domain.EventSchedProcessExec, 59, 11).str("sh").path(0, "sh", "bin").bytes())
+	require.NoError(t, err)
+	ev, err = d.decode(newRecord(62, 62, 11).bytes())
+	require.NoError(t, err)
+	assert.Equal(t, "/bin/sh", ev.Executable.Path)
+
+	_, err = d.decode(newRecord(domain.EventSchedProcessExit, 60, 11).u64(0).u64(1).bytes())
+	require.NoError(t, err)
+	assert.Nil(t, procs.get(11), "forgotten at exit")
+}
+
+func FuzzDecoder_decode(f *testing.F) {
+	f.Add(newRecord(domain.EventSchedProcessExec, 59, 1).str("x").path(1, "a").blob(tagStrArr, []byte("a\x00b")).bytes())
+	f.Add(newRecord(domain.EventSecuritySocketConnect, 42, 1).u64(3).u64(1).blob(tagBytes, inet(1, 1, 1, 1, 1)).bytes())
+	f.Add(newRecord(domain.EventSecurityInodeRename, 82, 1).str("a").path(0, "b").str("c").path(0).bytes())
+	f.Add(newRecord(62, 62, 1).u64(1).u64(2).bytes())
+	f.Add(newRecord(domain.EventSocketDup, 33, 1).u64(1).u64(2).blob(tagBytes, make([]byte, 28)).bytes())
+	d := newDecoder(domain.BaseEvents(), 0, newProcTree(f.TempDir()), newContainerResolver(f.TempDir()))
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		ev, err := d.decode(rec)
+		if err == nil && ev == nil {
+			t.Fatal("nil event without an error")
+		}
+	})
+}
