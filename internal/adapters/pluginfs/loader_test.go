@@ -299,6 +299,25 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 			problems: []wantProblem{{File: "theirs.so", Cause: "is owned by", Fix: "chown root DIR/theirs.so"}},
 		},
 		{
+			name: "directory above the plugin owned by another user is refused",
+			skip: map[bool]string{false: "needs root to chown"}[asRoot],
+			setup: func(t *testing.T, dir string) {
+				link(t, so("good"), filepath.Join(dir, "home", "good.so"))
+				if err := os.Chown(filepath.Join(dir, "home"), 65534, -1); err != nil {
+					t.Fatal(err)
+				}
+			},
+			problems: []wantProblem{{File: "home/good.so", Cause: "directory DIR/home above it is owned by", Fix: "chown root DIR/home"}},
+		},
+		{
+			name: "unreadable plugin file is reported",
+			skip: map[bool]string{true: "root reads any file"}[asRoot],
+			setup: func(t *testing.T, dir string) {
+				copyFile(t, so("good"), filepath.Join(dir, "secret.so"), 0)
+			},
+			problems: []wantProblem{{File: "secret.so", Cause: "cannot read file: permission denied", Fix: "readable"}},
+		},
+		{
 			name: "unreadable directory is reported, the rest loads",
 			skip: map[bool]string{true: "root reads any directory"}[asRoot],
 			setup: func(t *testing.T, dir string) {
