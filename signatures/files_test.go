@@ -123,7 +123,8 @@ func TestScheduledTaskMod(t *testing.T) {
 		{name: "crontab file", events: evs(openEvent("/etc/crontab", wrOnly)), findings: 1},
 		{name: "cron.d", events: evs(openEvent("/etc/cron.d/job", wrTrnc)), findings: 1},
 		{name: "user crontab", events: evs(renameEvent("/var/spool/cron/crontabs/tmp.x", "/var/spool/cron/crontabs/root")), findings: 1},
-		{name: "crontab program", events: evs(execEvent("/usr/bin/crontab", nil, nil)), findings: 1},
+		{name: "crontab program", events: evs(execEvent("/usr/bin/crontab", []string{"crontab", "-e"}, nil)), findings: 1},
+		{name: "crontab -l only reads", events: evs(execEvent("/usr/bin/crontab", []string{"crontab", "-l"}, nil))},
 		{name: "cron reads its table", events: evs(openEvent("/etc/crontab", rdOnly))},
 		{name: "cron.allow", events: evs(openEvent("/etc/cron.allow", wrOnly))},
 	})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // ScheduledTaskMod (TRC-1027) reports changes to cron and anacron tables and runs of crontab.
@@ -26,7 +27,7 @@ func (s *ScheduledTaskMod) OnEvent(event protocol.Event) error {
 		return nil
 	}
 	if ev.EventName == "sched_process_exec" {
-		if p, _ := helpers.StringArg(ev.Args, "pathname"); baseName(p) == "crontab" {
+		if p, _ := helpers.StringArg(ev.Args, "pathname"); baseName(p) == "crontab" && !onlyListsCrontab(ev.Args) {
 			s.report(event, map[string]interface{}{"command": p})
 		}
 		return nil
@@ -46,6 +47,17 @@ func isCronPath(p string) bool {
 		return strings.IndexByte(p[len("/etc/cron."):], '/') > 0
 	case underDir(p, "/var/spool/cron/"), underDir(p, "/var/spool/anacron/"):
 		return true
+	}
+	return false
+}
+
+// onlyListsCrontab reports `crontab -l`, which reads the table without changing it.
+func onlyListsCrontab(args []trace.Argument) bool {
+	argv, _ := helpers.StringSliceArg(args, "argv")
+	for _, a := range argv[min(1, len(argv)):] {
+		if a == "-l" {
+			return true
+		}
 	}
 	return false
 }
