@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/signatures"
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -127,4 +128,45 @@ tracee_match if {
 	}
 	cpu.report(b)
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/8, "ns/event/signature")
+}
+
+// BenchmarkEngine_anti_debugging compares, on the same machine and load, one Go signature and
+// its Rego twin dispatched by the engine (input built per event, as in production).
+func BenchmarkEngine_anti_debugging(b *testing.B) {
+	_, res := loadTestSignatures(b)
+	rego := byID(b, res, "REGO-102")
+	goSig := signatures.NewAntiDebugging()
+	md, _ := goSig.GetMetadata()
+	sel, _ := goSig.GetSelectedEvents()
+	goLoaded := domain.LoadedSignature{Signature: goSig, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}}
+	for _, tc := range []struct {
+		name string
+		sig  domain.LoadedSignature
+	}{{"go", goLoaded}, {"rego", rego}} {
+		for _, req := range []struct {
+			name string
+			v    int64
+		}{{"no-match", 16}, {"match", 0}} {
+			b.Run(tc.name+"/"+req.name, func(b *testing.B) {
+				sigs := []domain.LoadedSignature{tc.sig}
+				cat := domain.NewCatalog(domain.SignatureEvents(sigs), domain.BaseEvents())
+				found := 0
+				eng, problems := domain.NewEngine(domain.EngineConfig{}, sigs, cat, func(*trace.Event) { found++ }, nil)
+				if len(problems) > 0 {
+					b.Fatal(problems)
+				}
+				ev := ptraceEvent("")
+				ev.Args[0].Value = req.v
+				b.ReportAllocs()
+				cpu := startCPU()
+				for b.Loop() {
+					eng.Dispatch(&ev)
+				}
+				cpu.report(b)
+				if (found > 0) != (req.v == 0) {
+					b.Fatalf("%d findings", found)
+				}
+			})
+		}
+	}
 }

@@ -15,5 +15,5 @@ tracee_selected_events contains {"source": "tracee", "name": "ptrace"}
 
 tracee_match := {"ptrace_request": input.data.request} if {
 	input.eventName == "ptrace"
-	input.data.request == "PTRACE_TRACEME"
+	input.data.request in {0, "PTRACE_TRACEME"} # a number from the live source, a name in Tracee's parsed JSON
 }
