@@ -88,6 +88,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		newListCmd(g, st),
 		newVersionCmd(st),
 		newManCmd(),
+		newAlertsCmd(st),
 	)
 	return root
 }

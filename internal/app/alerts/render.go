@@ -142,14 +142,15 @@ func renderBuckets(out io.Writer, format string, field domain.AlertField, bs []d
 		_, err := fmt.Fprintln(out, "no alerts match")
 		return err
 	}
-	var max int64
+	var top int64
 	for _, b := range bs {
-		max = maxInt64(max, b.Count)
+		top = max(top, b.Count)
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s\tCOUNT\t\n", strings.ToUpper(string(field)))
+	width := max(len(strconv.FormatInt(top, 10)), len("COUNT"))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\t%*s\n", strings.ToUpper(string(field)), width, "COUNT")
 	for _, b := range bs {
-		fmt.Fprintf(tw, "%s\t%d\t %s\n", b.Key, b.Count, bar(b.Count, max, 30))
+		fmt.Fprintf(tw, "%s\t%*d %s\n", b.Key, width, b.Count, bar(b.Count, top, 30))
 	}
 	return tw.Flush()
 }
@@ -174,9 +175,9 @@ func renderHistogram(out io.Writer, format string, interval time.Duration, bs []
 		_, err := fmt.Fprintln(out, "no alerts match")
 		return err
 	}
-	var max, total int64
+	var top, total int64
 	for _, b := range bs {
-		max = maxInt64(max, b.Count)
+		top = max(top, b.Count)
 		total += b.Count
 	}
 	layout := "2006-01-02 15:04"
@@ -185,9 +186,9 @@ func renderHistogram(out io.Writer, format string, interval time.Duration, bs []
 	} else if interval < time.Minute {
 		layout = "2006-01-02 15:04:05"
 	}
-	width := len(strconv.FormatInt(max, 10))
+	width := len(strconv.FormatInt(top, 10))
 	for _, b := range bs {
-		if _, err := fmt.Fprintf(out, "%s  %*d %s\n", b.Start.Local().Format(layout), width, b.Count, bar(b.Count, max, 50)); err != nil {
+		if _, err := fmt.Fprintf(out, "%s  %*d %s\n", b.Start.Local().Format(layout), width, b.Count, bar(b.Count, top, 50)); err != nil {
 			return err
 		}
 	}
@@ -195,24 +196,17 @@ func renderHistogram(out io.Writer, format string, interval time.Duration, bs []
 	return err
 }
 
-// bar draws n/max as up to width block characters, in eighths; any n > 0 shows at least one eighth.
-func bar(n, max int64, width int) string {
-	if n <= 0 || max <= 0 {
+// bar draws n/top as up to width block characters, in eighths; any n > 0 shows at least one eighth.
+func bar(n, top int64, width int) string {
+	if n <= 0 || top <= 0 {
 		return ""
 	}
-	eighths := int(n * int64(width) * 8 / max)
+	eighths := int(n * int64(width) * 8 / top)
 	if eighths == 0 {
 		eighths = 1
 	}
 	partial := []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"}
 	return strings.Repeat("█", eighths/8) + partial[eighths%8]
-}
-
-func maxInt64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 func writeJSON(out io.Writer, v any) error {
