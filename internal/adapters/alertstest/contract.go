@@ -64,37 +64,42 @@ func Base() time.Time { return time.Now().UTC().Truncate(time.Hour).Add(-48 * ti
 func Events(start time.Time, n int, step time.Duration) []*trace.Event {
 	out := make([]*trace.Event, n)
 	for i := range n {
-		r := Rules[(i*7+i/5)%len(Rules)]
-		c := Containers[i%len(Containers)]
-		ev := &trace.Event{
-			Timestamp:     int(start.Add(time.Duration(i) * step).UnixNano()),
-			ProcessID:     100 + i%50,
-			HostProcessID: 1000 + i,
-			HostThreadID:  1000 + i,
-			ProcessName:   Processes[(i/3)%len(Processes)],
-			HostName:      Hosts[i%len(Hosts)],
-			ContainerID:   c.ID,
-			Container:     trace.Container{ID: c.ID, Name: c.Name},
-			EventID:       6000,
-			EventName:     r.Event,
-			Args: []trace.Argument{
-				{ArgMeta: trace.ArgMeta{Name: "seq", Type: "int"}, Value: i},
-				{ArgMeta: trace.ArgMeta{Name: "detectedFrom", Type: "unknown"}, Value: map[string]interface{}{"id": 1, "name": "ptrace"}},
-			},
-			ContextFlags: trace.ContextFlags{ContainerStarted: c.ID != ""},
-		}
-		props := map[string]interface{}{
-			"signatureID": r.ID, "signatureName": r.Name, "Severity": r.Severity, "Category": "defense-evasion",
-		}
-		if r.TechniqueID != "" {
-			props["external_id"] = r.TechniqueID
-			props["Technique"] = r.Technique
-		}
-		ev.ArgsNum = len(ev.Args)
-		ev.Metadata = &trace.Metadata{Version: "1", Description: r.Description, Properties: props}
-		out[i] = ev
+		out[i] = EventAt(start, i, step)
 	}
 	return out
+}
+
+// EventAt is the i-th event of Events(start, n, step), for generating many without holding them all.
+func EventAt(start time.Time, i int, step time.Duration) *trace.Event {
+	r := Rules[(i*7+i/5)%len(Rules)]
+	c := Containers[i%len(Containers)]
+	ev := &trace.Event{
+		Timestamp:     int(start.Add(time.Duration(i) * step).UnixNano()),
+		ProcessID:     100 + i%50,
+		HostProcessID: 1000 + i,
+		HostThreadID:  1000 + i,
+		ProcessName:   Processes[(i/3)%len(Processes)],
+		HostName:      Hosts[i%len(Hosts)],
+		ContainerID:   c.ID,
+		Container:     trace.Container{ID: c.ID, Name: c.Name},
+		EventID:       6000,
+		EventName:     r.Event,
+		Args: []trace.Argument{
+			{ArgMeta: trace.ArgMeta{Name: "seq", Type: "int"}, Value: i},
+			{ArgMeta: trace.ArgMeta{Name: "detectedFrom", Type: "unknown"}, Value: map[string]interface{}{"id": 1, "name": "ptrace"}},
+		},
+		ContextFlags: trace.ContextFlags{ContainerStarted: c.ID != ""},
+	}
+	props := map[string]interface{}{
+		"signatureID": r.ID, "signatureName": r.Name, "Severity": r.Severity, "Category": "defense-evasion",
+	}
+	if r.TechniqueID != "" {
+		props["external_id"] = r.TechniqueID
+		props["Technique"] = r.Technique
+	}
+	ev.ArgsNum = len(ev.Args)
+	ev.Metadata = &trace.Metadata{Version: "1", Description: r.Description, Properties: props}
+	return ev
 }
 
 // model answers queries over the generated events in memory: the expected results.
