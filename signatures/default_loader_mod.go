@@ -22,11 +22,9 @@ func (s *DefaultLoaderMod) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	p, ok := writtenPath(ev)
-	if !ok || !isLoaderPath(p) || isPackageManager(ev.ProcessName) {
-		return nil
+	if key, value, ok := persistenceTarget(ev, "", isLoaderPath); ok {
+		s.report(event, map[string]interface{}{key: value})
 	}
-	s.report(event, map[string]interface{}{"pathname": p})
 	return nil
 }
 

@@ -81,3 +81,18 @@ func isElfValue(v interface{}) bool {
 	}
 	return false
 }
+
+// persistenceTarget is what the persistence signatures look for: a write to, or rename onto, a
+// path isTarget accepts, or (when tool is set) a run of the program called tool. Package managers
+// are skipped. It returns the finding's data key and value.
+func persistenceTarget(ev *trace.Event, tool string, isTarget func(string) bool) (key, value string, ok bool) {
+	if isPackageManager(ev.ProcessName) {
+		return "", "", false
+	}
+	if ev.EventName == "sched_process_exec" {
+		p, _ := helpers.StringArg(ev.Args, "pathname")
+		return "command", p, tool != "" && baseName(p) == tool
+	}
+	p, ok := writtenPath(ev)
+	return "pathname", p, ok && isTarget(p)
+}

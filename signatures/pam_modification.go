@@ -23,11 +23,9 @@ func (s *PamModification) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	p, ok := writtenPath(ev)
-	if !ok || !isPamPath(p) || isPackageManager(ev.ProcessName) {
-		return nil
+	if key, value, ok := persistenceTarget(ev, "", isPamPath); ok {
+		s.report(event, map[string]interface{}{key: value})
 	}
-	s.report(event, map[string]interface{}{"pathname": p})
 	return nil
 }
 

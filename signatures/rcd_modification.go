@@ -3,7 +3,6 @@ package signatures
 import (
 	"strings"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -23,17 +22,8 @@ func (s *RcdModification) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	if isPackageManager(ev.ProcessName) {
-		return nil
-	}
-	if ev.EventName == "sched_process_exec" {
-		if p, _ := helpers.StringArg(ev.Args, "pathname"); baseName(p) == "update-rc.d" {
-			s.report(event, map[string]interface{}{"command": p})
-		}
-		return nil
-	}
-	if p, ok := writtenPath(ev); ok && isRcPath(p) {
-		s.report(event, map[string]interface{}{"pathname": p})
+	if key, value, ok := persistenceTarget(ev, "update-rc.d", isRcPath); ok {
+		s.report(event, map[string]interface{}{key: value})
 	}
 	return nil
 }

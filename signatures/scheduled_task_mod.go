@@ -23,17 +23,9 @@ func (s *ScheduledTaskMod) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	if isPackageManager(ev.ProcessName) {
-		return nil
-	}
-	if ev.EventName == "sched_process_exec" {
-		if p, _ := helpers.StringArg(ev.Args, "pathname"); baseName(p) == "crontab" && !onlyListsCrontab(ev.Args) {
-			s.report(event, map[string]interface{}{"command": p})
-		}
-		return nil
-	}
-	if p, ok := writtenPath(ev); ok && isCronPath(p) {
-		s.report(event, map[string]interface{}{"pathname": p})
+	key, value, ok := persistenceTarget(ev, "crontab", isCronPath)
+	if ok && !(key == "command" && onlyListsCrontab(ev.Args)) {
+		s.report(event, map[string]interface{}{key: value})
 	}
 	return nil
 }

@@ -19,10 +19,10 @@ func (s *SudoersModification) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	p, ok := writtenPath(ev)
-	if !ok || (p != "/etc/sudoers" && !underDir(p, "/etc/sudoers.d/")) || isPackageManager(ev.ProcessName) {
-		return nil
+	if key, value, ok := persistenceTarget(ev, "", isSudoersPath); ok {
+		s.report(event, map[string]interface{}{key: value})
 	}
-	s.report(event, map[string]interface{}{"pathname": p})
 	return nil
 }
+
+func isSudoersPath(p string) bool { return p == "/etc/sudoers" || underDir(p, "/etc/sudoers.d/") }

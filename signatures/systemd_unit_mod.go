@@ -28,11 +28,9 @@ func (s *SystemdUnitMod) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	p, ok := writtenPath(ev)
-	if !ok || !isUnitFile(p) || isPackageManager(ev.ProcessName) {
-		return nil
+	if key, value, ok := persistenceTarget(ev, "", isUnitFile); ok {
+		s.report(event, map[string]interface{}{key: value})
 	}
-	s.report(event, map[string]interface{}{"pathname": p})
 	return nil
 }
 
