@@ -20,10 +20,11 @@ import (
 // SignatureLoader loads .rego files found (recursively) in signature directories as signatures.
 // It implements ports.SignatureLoader; Go plugins are another loader's job.
 type SignatureLoader struct {
-	log  *slog.Logger
-	mu   sync.Mutex
-	dirs []string
-	sigs map[string]*regoSignature // by file
+	log    *slog.Logger
+	mu     sync.Mutex
+	dirs   []string
+	sigs   map[string]*regoSignature // by file
+	inputs *inputCache
 }
 
 // NewSignatureLoader returns a loader.
@@ -97,12 +98,12 @@ func (l *SignatureLoader) Load(ctx context.Context, dirs []string) domain.LoadRe
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.dirs = append([]string(nil), dirs...)
-	compiled, res := l.compileAll(ctx, nil)
+	compiled, _, res := l.compileAll(ctx, nil)
 	l.sigs = map[string]*regoSignature{}
-	inputs := newInputCache(compiled)
+	l.inputs = newInputCache()
 	for _, path := range sortedKeys(compiled) {
-		s := &regoSignature{path: path, inputs: inputs}
-		compiled[path].useCache = compiled[path].keys != nil && inputs.covers(compiled[path].keys)
+		s := &regoSignature{path: path, inputs: l.inputs}
+		l.inputs.extend(compiled[path].keys)
 		s.cur.Store(compiled[path])
 		l.sigs[path] = s
 		res.Signatures = append(res.Signatures, domain.LoadedSignature{Signature: s, Info: domain.SignatureInfo{
@@ -121,7 +122,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // compileAll compiles every signature file; previous versions whose source is unchanged are reused.
-func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*compiledSignature) (map[string]*compiledSignature, domain.LoadResult) {
+func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*compiledSignature) (map[string]*compiledSignature, map[string]*ast.Module, domain.LoadResult) {
 	var res domain.LoadResult
 	files, problems := readRego(ctx, l.dirs)
 	res.Problems = problems
@@ -158,7 +159,7 @@ func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*c
 		}
 		out[f.path] = c
 	}
-	return out, res
+	return out, libs, res
 }
 
 // ReloadReport says what a reload changed.
@@ -179,7 +180,7 @@ func (l *SignatureLoader) Reload(ctx context.Context) (ReloadReport, error) {
 	for path, s := range l.sigs {
 		previous[path] = s.cur.Load()
 	}
-	compiled, res := l.compileAll(ctx, previous)
+	compiled, _, res := l.compileAll(ctx, previous)
 	rep := ReloadReport{Problems: res.Problems}
 	for _, path := range sortedKeys(l.sigs) {
 		s := l.sigs[path]
@@ -199,7 +200,7 @@ func (l *SignatureLoader) Reload(ctx context.Context) (ReloadReport, error) {
 				Cause: "the new version changes the signature's id, eventName or selected events; the loaded version keeps running",
 				Fix:   "restart the agent to apply it"})
 		default:
-			next.useCache = next.keys != nil && s.inputs.covers(next.keys)
+			l.inputs.extend(next.keys)
 			s.cur.Store(next)
 			rep.Swapped = append(rep.Swapped, path)
 		}

@@ -30,7 +30,7 @@ type compiledSignature struct {
 	match     *evaluator
 	shape     inputShape
 	keys      map[string]bool // input fields read; nil: all
-	useCache  bool            // the loader's shared input cache covers keys
+	pkg       string          // the module's package path (data.x.y)
 	source    string          // the file's content, to skip recompiling unchanged files on reload
 }
 
@@ -48,34 +48,41 @@ type regoSignature struct {
 // payload is kept referenced, so that address cannot be reused by another event while cached.
 type inputCache struct {
 	mu      sync.Mutex
-	shape   inputShape // union of the signatures' shapes
+	keys    map[string]bool // union of the fields the signatures read; nil: all
+	shape   inputShape
 	payload interface{}
 	addr    unsafe.Pointer
 	value   ast.Object
 }
 
-func newInputCache(sigs map[string]*compiledSignature) *inputCache {
-	keys := map[string]bool{}
-	for _, c := range sigs {
-		if c.keys == nil {
-			keys = nil
-			break
-		}
-		for k := range c.keys {
-			keys[k] = true
+func newInputCache() *inputCache { return &inputCache{keys: map[string]bool{}} }
+
+// extend makes the cache build every field keys names too (nil: every field). The set only
+// grows, so that a version being replaced by a reload is still given what it reads.
+func (c *inputCache) extend(keys map[string]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil {
+		return
+	}
+	if keys == nil {
+		c.keys = nil
+	} else {
+		for k := range keys {
+			c.keys[k] = true
 		}
 	}
-	return &inputCache{shape: shapeFor(keys)}
+	c.shape, c.payload, c.addr, c.value = shapeFor(c.keys), nil, nil, nil
 }
 
 // get returns the input for pe, building it for the first signature that asks.
 func (c *inputCache) get(pe protocol.Event, ev *trace.Event) ast.Object {
-	if _, boxed := pe.Payload.(trace.Event); !boxed {
-		return c.shape.value(ev) // a *trace.Event payload may change between calls: no caching
-	}
-	addr := (*[2]unsafe.Pointer)(unsafe.Pointer(&pe.Payload))[1]
+	addr, boxed := payloadAddr(pe)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !boxed {
+		return c.shape.value(ev) // a *trace.Event payload may change between calls: no caching
+	}
 	if c.addr == addr && c.value != nil {
 		return c.value
 	}
@@ -109,20 +116,15 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	var ev *trace.Event
 	switch p := pe.Payload.(type) {
 	case trace.Event:
-		ev = &p
+		addr, _ := payloadAddr(pe)
+		ev = (*trace.Event)(addr) // read in place: no copy of the event per signature
 	case *trace.Event:
 		ev = p
 	default:
 		return fmt.Errorf("rego signature %s: unsupported payload %T", s.path, pe.Payload)
 	}
 	c := s.cur.Load()
-	var input ast.Object
-	if c.useCache {
-		input = s.inputs.get(pe, ev)
-	} else {
-		input = c.shape.value(ev)
-	}
-	data, matched, err := c.eval(context.Background(), input)
+	data, matched, err := c.eval(context.Background(), s.inputs.get(pe, ev))
 	if err != nil || !matched {
 		return err
 	}
@@ -139,15 +141,22 @@ func (c *compiledSignature) eval(ctx context.Context, input ast.Object) (map[str
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil, false, nil
 	}
-	switch v := rs[0].Expressions[0].Value.(type) {
+	data, matched := interpret(rs[0].Expressions[0].Value)
+	return data, matched, nil
+}
+
+// interpret reads a tracee_match value: true (a finding without data), an object (its data),
+// false or undefined (nil: no finding); any other value becomes {"value": v}.
+func interpret(v interface{}) (map[string]interface{}, bool) {
+	switch x := v.(type) {
 	case bool:
-		return nil, v, nil
+		return nil, x
 	case map[string]interface{}:
-		return normalizeNumbers(v).(map[string]interface{}), true, nil
+		return normalizeNumbers(x).(map[string]interface{}), true
 	case nil:
-		return nil, false, nil
+		return nil, false
 	default:
-		return map[string]interface{}{"value": v}, true, nil
+		return map[string]interface{}{"value": normalizeNumbers(x)}, true
 	}
 }
 
@@ -180,7 +189,7 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 		compiled = append(compiled, m)
 	}
 	keys := inputKeys(compiled...)
-	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, source: source}, nil
+	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, pkg: pkg, source: source}, nil
 }
 
 func evalOnce(ctx context.Context, comp *ast.Compiler, query string) (interface{}, bool, error) {
@@ -258,19 +267,11 @@ func readSelectors(ctx context.Context, comp *ast.Compiler, pkg, file string) ([
 	return out, nil
 }
 
-// covers reports whether the cache's shape includes every key in keys.
-func (c *inputCache) covers(keys map[string]bool) bool {
-	for k := range keys {
-		found := false
-		for _, f := range c.shape.fields {
-			if string(f.key.Value.(ast.String)) == k {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+// payloadAddr is the address of the event boxed in pe's payload, which identifies the event for
+// every signature the engine offers it to; false for payloads that are not a boxed trace.Event.
+func payloadAddr(pe protocol.Event) (unsafe.Pointer, bool) {
+	if _, boxed := pe.Payload.(trace.Event); !boxed {
+		return nil, false
 	}
-	return true
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&pe.Payload))[1], true
 }

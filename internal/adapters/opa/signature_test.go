@@ -198,6 +198,7 @@ func TestSignatureLoader_Reload(t *testing.T) {
 func TestSignatureLoader_Reload_under_load(t *testing.T) {
 	dir := t.TempDir()
 	writeSig(t, dir, "a.rego", `tracee_match := {"v": 0} if input.eventName == "ptrace"`)
+	writeSig(t, dir, "b.rego", `tracee_match if input.eventName == "never"`) // shares the input cache
 	l := NewSignatureLoader(nil)
 	res := l.Load(context.Background(), []string{dir})
 	sig := res.Signatures[0].Signature
@@ -221,9 +222,9 @@ func TestSignatureLoader_Reload_under_load(t *testing.T) {
 			}
 		}
 	}()
-	ev := ptraceEvent("x").ToProtocol()
+	ev := ptraceEvent("x")
 	for i := 0; i < events; i++ {
-		if err := sig.OnEvent(ev); err != nil {
+		if err := sig.OnEvent(ev.ToProtocol()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -232,7 +233,5 @@ func TestSignatureLoader_Reload_under_load(t *testing.T) {
 	if total != events {
 		t.Fatalf("%d findings for %d events", total, events)
 	}
-	if len(counts) < 2 {
-		t.Logf("only %d versions seen during the run", len(counts))
-	}
+	t.Logf("%d events evaluated by %d versions", total, len(counts))
 }
