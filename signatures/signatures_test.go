@@ -137,3 +137,41 @@ func TestAll_loads_into_the_engine(t *testing.T) {
 		t.Fatalf("findings %v, want [anti_debugging]", got)
 	}
 }
+
+// BenchmarkSet_benign_events measures the whole set behind the domain engine on everyday events:
+// every signature that selects the event runs, none reports. The engine boxes each event once.
+func BenchmarkSet_benign_events(b *testing.B) {
+	var loaded []domain.LoadedSignature
+	for _, sig := range All() {
+		md, _ := sig.GetMetadata()
+		sel, _ := sig.GetSelectedEvents()
+		loaded = append(loaded, domain.LoadedSignature{Signature: sig, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
+	}
+	catalog := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
+	engine, problems := domain.NewEngine(domain.EngineConfig{}, loaded, catalog, func(ev *trace.Event) { b.Fatalf("finding %s", ev.EventName) }, nil)
+	if len(problems) > 0 {
+		b.Fatal(problems)
+	}
+	defer engine.Close()
+	env := []string{"PATH=/usr/bin", "HOME=/root", "LANG=C.UTF-8", "TERM=xterm", "SHELL=/bin/bash", "USER=root", "PWD=/root"}
+	for _, c := range []struct {
+		name string
+		ev   trace.Event
+	}{
+		{"security_file_open", openEvent("/usr/lib/x86_64-linux-gnu/libc.so.6", rdOnly)},
+		{"security_file_open_write", openEvent("/tmp/build/out.o", wrTrnc)},
+		{"sched_process_exec", execAs("ls", 300, "/usr/bin/ls", 0o020000)},
+		{"sched_process_exec_with_env", func() trace.Event {
+			e := execEvent("/usr/bin/ls", []string{"ls", "-l"}, env)
+			return withProc(e, "ls", 300)
+		}()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ev := c.ev
+			b.ReportAllocs()
+			for b.Loop() {
+				engine.Dispatch(&ev)
+			}
+		})
+	}
+}
