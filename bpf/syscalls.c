@@ -10,22 +10,23 @@ int sys_enter_generic(void *ctx)
 {
 	if (is_self())
 		return 0;
-	struct stash s;
-	read_enter_args(ctx, &s);
-	__u64 id = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&stashes, &id, &s, BPF_ANY);
+	struct stash_slot *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), NULL,
+						       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!slot)
+		return 0;
+	read_enter_args(ctx, &slot->s);
+	slot->valid = 1;
 	return 0;
 }
 
 /* take_stash returns this thread's entry arguments, removing them from the map. */
 static __always_inline bool take_stash(struct stash *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashes, &id);
-	if (!s)
+	struct stash_slot *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), NULL, 0);
+	if (!slot || !slot->valid)
 		return false;
-	__builtin_memcpy(out, s, sizeof(*out));
-	bpf_map_delete_elem(&stashes, &id);
+	__builtin_memcpy(out, &slot->s, sizeof(*out));
+	slot->valid = 0;
 	return true;
 }
 

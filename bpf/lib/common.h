@@ -66,11 +66,18 @@ struct stash {
 	__u64 args[6];
 };
 
+struct stash_slot {
+	__u32 valid;
+	__u32 pad;
+	struct stash s;
+};
+
+/* Per-task storage: no hashing, no lock, freed with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct stash);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct stash_slot);
 } stashes SEC(".maps");
 
 /* syscall_confs[nr]: how the generic exit encodes a syscall event's arguments. */
@@ -92,37 +99,45 @@ static __always_inline bool is_enabled(__u32 id)
 	return on && *on;
 }
 
+/* fill_header reads through BTF pointers (plain loads the verifier turns into guarded ones):
+ * far cheaper than a bpf_probe_read_kernel call per field. */
 static __always_inline void fill_header(struct event_header *h, struct task_struct *t, __u32 id, __s32 nr,
 					__s64 ret)
 {
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
-	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
-	struct pid *tpid = BPF_CORE_READ(t, thread_pid);
-	unsigned int level = BPF_CORE_READ(tpid, level);
+	struct task_struct *leader = t->group_leader;
+	struct task_struct *parent = leader->real_parent;
+	struct pid *tpid = t->thread_pid;
+	unsigned int level = tpid->level;
 
 	h->ts = bpf_ktime_get_boot_ns();
-	h->start_time = BPF_CORE_READ(t, start_boottime);
-	h->leader_start_time = BPF_CORE_READ(leader, start_boottime);
+	h->start_time = t->start_boottime;
+	h->leader_start_time = leader->start_boottime;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->retval = ret;
 	h->event_id = id;
 	h->syscall = nr;
-	h->host_tid = BPF_CORE_READ(t, pid);
-	h->host_pid = BPF_CORE_READ(t, tgid);
-	h->host_ppid = BPF_CORE_READ(parent, tgid);
-	h->tid = BPF_CORE_READ(tpid, numbers[level].nr);
-	struct pid *lpid = BPF_CORE_READ(leader, thread_pid);
-	h->pid = BPF_CORE_READ(lpid, numbers[level].nr);
-	struct pid *ppid = BPF_CORE_READ(parent, group_leader, thread_pid);
-	h->ppid = BPF_CORE_READ(ppid, numbers[level].nr);
+	h->host_tid = t->pid;
+	h->host_pid = t->tgid;
+	h->host_ppid = parent->tgid;
+	if (level == 0) { /* the initial pid namespace: no need to index numbers[] */
+		h->tid = h->host_tid;
+		h->pid = h->host_pid;
+		h->ppid = h->host_ppid;
+		h->pidns = tpid->numbers[0].ns->ns.inum;
+	} else {
+		h->tid = BPF_CORE_READ(tpid, numbers[level].nr);
+		h->pid = BPF_CORE_READ(leader, thread_pid, numbers[level].nr);
+		h->ppid = BPF_CORE_READ(parent, group_leader, thread_pid, numbers[level].nr);
+		h->pidns = BPF_CORE_READ(tpid, numbers[level].ns, ns.inum);
+	}
 	h->uid = bpf_get_current_uid_gid();
-	h->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-	h->pidns = BPF_CORE_READ(tpid, numbers[level].ns, ns.inum);
+	struct nsproxy *nsp = t->nsproxy;
+	h->mntns = nsp->mnt_ns->ns.inum;
 	h->cpu = bpf_get_smp_processor_id();
 	h->flags = 0;
 	h->pad = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	bpf_probe_read_kernel_str(h->nodename, sizeof(h->nodename), BPF_CORE_READ(t, nsproxy, uts_ns, name.nodename));
+	bpf_probe_read_kernel(h->nodename, sizeof(h->nodename), nsp->uts_ns->name.nodename);
 }
 
 /* start_event returns the CPU's buffer with a filled header, or NULL when the event is off. */
@@ -192,7 +207,7 @@ static __always_inline void put_u64(struct ebuf *e, __u64 v)
 	if (!room(e, 9))
 		return;
 	*at(e, off) = TAG_U64;
-	bpf_probe_read_kernel(at(e, off + 1), 8, &v);
+	*(__u64 *)at(e, off + 1) = v; /* unaligned: fine on the architectures bpf2go targets here */
 	e->off = off + 9;
 	e->argc++;
 }
@@ -201,7 +216,7 @@ static __always_inline void put_u64(struct ebuf *e, __u64 v)
 static __always_inline void put_tag_len(struct ebuf *e, __u32 off, __u8 tag, __u16 len)
 {
 	*at(e, off) = tag;
-	bpf_probe_read_kernel(at(e, off + 1), 2, &len);
+	*(__u16 *)at(e, off + 1) = len;
 }
 
 static __always_inline void put_str(struct ebuf *e, const void *src, bool user)

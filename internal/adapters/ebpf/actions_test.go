@@ -9,7 +9,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -66,6 +70,10 @@ func helperAction(action, arg string) error {
 		return unix.Dup2(int(f.Fd()), 1)
 	case "syscalls":
 		return syscalls(arg)
+	case "storm":
+		return storm(arg)
+	case "open-loop":
+		return openLoop(arg)
 	}
 	return fmt.Errorf("unknown helper action %q", action)
 }
@@ -119,3 +127,68 @@ func syscalls(dir string) error {
 	runtime.KeepAlive(p)
 	return err
 }
+
+// storm calls kill(self, 0) from threads for a while, each thread at most rate calls/s (0: no
+// limit); arg is "seconds:threads:rate". It prints the number of calls made.
+func storm(arg string) error {
+	var secs, threads, rate int
+	if _, err := fmt.Sscanf(arg, "%d:%d:%d", &secs, &threads, &rate); err != nil {
+		return err
+	}
+	pid := uintptr(os.Getpid())
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < threads; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			start := time.Now()
+			n := int64(0)
+			for {
+				for j := 0; j < 1000; j++ {
+					unix.RawSyscall(unix.SYS_KILL, pid, 0, 0)
+				}
+				n += 1000
+				now := time.Now()
+				if now.After(deadline) {
+					break
+				}
+				if rate > 0 {
+					if ahead := time.Duration(n)*time.Second/time.Duration(rate) - now.Sub(start); ahead > 0 {
+						time.Sleep(ahead)
+					}
+				}
+			}
+			total.Add(n)
+		}()
+	}
+	wg.Wait()
+	fmt.Println(total.Load())
+	return nil
+}
+
+// openLoop opens and closes a file n times: "path:n".
+func openLoop(arg string) error {
+	i := strings.LastIndexByte(arg, ':')
+	n, err := strconv.Atoi(arg[i+1:])
+	if err != nil {
+		return err
+	}
+	p, err := unix.BytePtrFromString(arg[:i])
+	if err != nil {
+		return err
+	}
+	for j := 0; j < n; j++ {
+		fd, _, errno := unix.RawSyscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)), unix.O_RDONLY, 0, 0, 0)
+		if errno != 0 {
+			return errno
+		}
+		unix.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+	}
+	return nil
+}
+
+// atFDCWD is AT_FDCWD as a raw syscall argument.
+var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()

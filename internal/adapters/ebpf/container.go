@@ -5,26 +5,38 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // containerResolver maps a cgroup ID to the container ID in its cgroup path, reading
 // /proc/<pid>/cgroup once per cgroup.
 type containerResolver struct {
 	procRoot string
-	byCgroup map[uint64]string
+	byCgroup map[uint64]cgroupEntry
 }
 
+type cgroupEntry struct {
+	id      string
+	known   bool
+	retryAt time.Time // when !known: the process was gone; ask /proc again after this
+}
+
+// cgroupRetry bounds how often /proc is asked about a cgroup whose processes vanish quickly.
+const cgroupRetry = time.Second
+
 func newContainerResolver(procRoot string) *containerResolver {
-	return &containerResolver{procRoot: procRoot, byCgroup: map[uint64]string{}}
+	return &containerResolver{procRoot: procRoot, byCgroup: map[uint64]cgroupEntry{}}
 }
 
 func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
-	if id, ok := r.byCgroup[cgroupID]; ok {
-		return id
+	e, ok := r.byCgroup[cgroupID]
+	if ok && (e.known || time.Now().Before(e.retryAt)) {
+		return e.id
 	}
 	b, err := os.ReadFile(filepath.Join(r.procRoot, strconv.FormatUint(uint64(pid), 10), "cgroup"))
 	if err != nil {
-		return "" // the process is gone: try again with the next event of this cgroup
+		r.byCgroup[cgroupID] = cgroupEntry{retryAt: time.Now().Add(cgroupRetry)}
+		return ""
 	}
 	id := ""
 	for _, line := range strings.Split(string(b), "\n") {
@@ -39,7 +51,7 @@ func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
 	if len(r.byCgroup) > 65536 {
 		clear(r.byCgroup)
 	}
-	r.byCgroup[cgroupID] = id
+	r.byCgroup[cgroupID] = cgroupEntry{id: id, known: true}
 	return id
 }
 

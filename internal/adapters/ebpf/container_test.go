@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,4 +43,9 @@ func TestContainerResolver_caches_by_cgroup(t *testing.T) {
 	require.NoError(t, os.RemoveAll(filepath.Join(procRoot, "7")))
 	assert.Equal(t, cid, r.lookup(5, 8), "a second process of the cgroup is answered from the cache")
 	assert.Equal(t, "", r.lookup(6, 9), "unknown process")
+	require.NoError(t, os.MkdirAll(filepath.Join(procRoot, "10"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(procRoot, "10", "cgroup"), []byte("0::/docker/"+cid+"\n"), 0o644))
+	assert.Equal(t, "", r.lookup(6, 10), "a cgroup whose process vanished is not asked again at once")
+	r.byCgroup[6] = cgroupEntry{retryAt: time.Now().Add(-time.Millisecond)}
+	assert.Equal(t, cid, r.lookup(6, 10), "but after a while")
 }

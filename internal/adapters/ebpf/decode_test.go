@@ -227,3 +227,21 @@ func FuzzDecoder_decode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecoder_decode(b *testing.B) {
+	d := newDecoder(domain.BaseEvents(), 0, newProcTree(b.TempDir()), newContainerResolver(b.TempDir()))
+	recs := map[string][]byte{
+		"kill":               newRecord(62, 62, 42).u64(42).u64(0).bytes(),
+		"security_file_open": newRecord(domain.EventSecurityFileOpen, 257, 42).path(0, "passwd", "etc").u64(0).u64(7).u64(8).u64(9).str("/etc/passwd").bytes(),
+	}
+	for name, rec := range recs {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.decode(rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -23,8 +23,7 @@ func TestMain(m *testing.M) {
 
 // runHelper runs one helper action in a child copy of the test binary and returns its pid.
 func runHelper(action string, arg ...string) (int, error) {
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, arg...)...)
-	cmd.Env = append(os.Environ(), helperEnv+"="+action, "GODEBUG=asyncpreemptoff=1")
+	cmd := helperCommand(action, arg...)
 	out, err := cmd.CombinedOutput()
 	pid := 0
 	if cmd.Process != nil {
@@ -34,4 +33,11 @@ func runHelper(action string, arg ...string) (int, error) {
 		return pid, fmt.Errorf("helper %s: %v: %s", action, err, out)
 	}
 	return pid, nil
+}
+
+// helperCommand prepares a child copy of the test binary that does action.
+func helperCommand(action string, arg ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, arg...)...)
+	cmd.Env = append(os.Environ(), helperEnv+"="+action, "GODEBUG=asyncpreemptoff=1")
+	return cmd
 }

@@ -63,9 +63,14 @@ const (
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 
-type traceeStash struct {
-	_    structs.HostLayout
-	Args [6]uint64
+type traceeStashSlot struct {
+	_     structs.HostLayout
+	Valid uint32
+	Pad   uint32
+	S     struct {
+		_    structs.HostLayout
+		Args [6]uint64
+	}
 }
 
 type traceeSyscallConf struct {
