@@ -60,6 +60,7 @@ type Sink struct {
 
 	deadMu    sync.Mutex
 	startOnce sync.Once
+	runOnce   sync.Once
 	closeOnce sync.Once
 	closed    atomic.Bool
 	closing   chan struct{}
@@ -123,7 +124,7 @@ func (s *Sink) Start(ctx context.Context) error {
 			s.down.Store(true)
 			err = nil
 		}
-		go s.run()
+		s.runOnce.Do(func() { go s.run() })
 		if s.cfg.RetentionDays > 0 {
 			go s.retentionLoop()
 		}
@@ -194,7 +195,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		s.closeCtx = ctx
-		s.startOnce.Do(func() { go s.run() }) // never started: the loop still spools the queue
+		s.runOnce.Do(func() { go s.run() }) // never started: the loop still spools the queue
 		close(s.closing)
 		<-s.done
 		if err := s.spool.Close(); err != nil && s.closeErr == nil {
