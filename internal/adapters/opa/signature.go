@@ -31,6 +31,7 @@ type compiledSignature struct {
 	shape     inputShape
 	keys      map[string]bool // input fields read; nil: all
 	pkg       string          // the module's package path (data.x.y)
+	pre       *prefilter      // nil: every event is evaluated
 	source    string          // the file's content, to skip recompiling unchanged files on reload
 }
 
@@ -124,6 +125,9 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 		return fmt.Errorf("rego signature %s: unsupported payload %T", s.path, pe.Payload)
 	}
 	c := s.cur.Load()
+	if c.pre != nil && !c.pre.mayMatch(ev) {
+		return nil
+	}
 	data, matched, err := c.eval(context.Background(), s.inputs.get(pe, ev))
 	if err != nil || !matched {
 		return err
@@ -189,7 +193,11 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 		compiled = append(compiled, m)
 	}
 	keys := inputKeys(compiled...)
-	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, pkg: pkg, source: source}, nil
+	var pre *prefilter
+	if fresh, err := parseModule(file, source); err == nil { // the compiler rewrote mod in place
+		pre = buildPrefilter(fresh, !hasHelpersPackage(libs))
+	}
+	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, pkg: pkg, pre: pre, source: source}, nil
 }
 
 func evalOnce(ctx context.Context, comp *ast.Compiler, query string) (interface{}, bool, error) {
@@ -274,4 +282,14 @@ func payloadAddr(pe protocol.Event) (unsafe.Pointer, bool) {
 		return nil, false
 	}
 	return (*[2]unsafe.Pointer)(unsafe.Pointer(&pe.Payload))[1], true
+}
+
+// hasHelpersPackage reports whether a library replaces the built-in tracee.helpers.
+func hasHelpersPackage(libs map[string]*ast.Module) bool {
+	for _, m := range libs {
+		if m.Package.Path.String() == "data.tracee.helpers" {
+			return true
+		}
+	}
+	return false
 }
