@@ -1,0 +1,156 @@
+package ebpf
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/signatures"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// defaultAgent runs what `tracee` runs by default, minus the outputs: the source with the
+// events the built-in signatures select, feeding the engine with those signatures.
+type defaultAgent struct {
+	cancel context.CancelFunc
+	done   chan error
+	src    *Source
+	eng    *domain.Engine
+}
+
+func startDefaultAgent(t *testing.T) *defaultAgent {
+	t.Helper()
+	var loaded []domain.LoadedSignature
+	for _, s := range signatures.All() {
+		md, _ := s.GetMetadata()
+		sel, _ := s.GetSelectedEvents()
+		loaded = append(loaded, domain.LoadedSignature{Signature: s, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
+	}
+	cat := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
+	// TRACEE_EBPF_BENCH_EVENTS selects other events than the default signatures (to find floors).
+	var names []string
+	if v := os.Getenv("TRACEE_EBPF_BENCH_EVENTS"); v != "" {
+		names = strings.Split(v, ",")
+	}
+	sel, err := domain.Select(cat, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	eng, _ := domain.NewEngine(domain.EngineConfig{}, loaded, cat, nil, log)
+	src, err := New(Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &defaultAgent{cancel: cancel, done: make(chan error, 1), src: src, eng: eng}
+	go func() { a.done <- src.Run(ctx, sel, func(ev *trace.Event) { eng.Dispatch(ev) }) }()
+	for src.Stats().EventsRead == 0 {
+		_ = exec.Command("/bin/true").Run()
+		time.Sleep(20 * time.Millisecond)
+	}
+	need := make([]string, 0, len(sel.Need))
+	for n := range sel.Need {
+		need = append(need, n)
+	}
+	sort.Strings(need)
+	t.Logf("agent events: %s", strings.Join(need, ","))
+	return a
+}
+
+func (a *defaultAgent) stop(t *testing.T) {
+	a.cancel()
+	if err := <-a.done; err != nil {
+		t.Fatal(err)
+	}
+	a.eng.Close()
+}
+
+// TestBench_overhead: workloads timed without and with the agent, alternating in one run.
+func TestBench_overhead(t *testing.T) {
+	requireBench(t)
+	pairs := envInt("TRACEE_EBPF_BENCH_PAIRS", 5)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ddCount := envInt("TRACEE_EBPF_BENCH_DD", 2_000_000)
+	only := os.Getenv("TRACEE_EBPF_BENCH_ONLY") // a substring of the workload names to run
+	workloads := []struct {
+		name string
+		cmd  func() *exec.Cmd
+	}{
+		{"exec loop (fork+exec /bin/true x2000)", func() *exec.Cmd {
+			return exec.Command("/bin/bash", "-c", "for i in $(seq 2000); do /bin/true; done")
+		}},
+		{"open/close loop (x500000)", func() *exec.Cmd { return helperCommand("open-loop", file+":500000") }},
+		{fmt.Sprintf("dd bs=1 count=%d", ddCount), func() *exec.Cmd {
+			return exec.Command("dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count="+strconv.Itoa(ddCount))
+		}},
+	}
+	if only != "" {
+		for i := len(workloads) - 1; i >= 0; i-- {
+			if !strings.Contains(workloads[i].name, only) {
+				workloads = append(workloads[:i], workloads[i+1:]...)
+			}
+		}
+	}
+	timeIt := func(cmd *exec.Cmd) time.Duration {
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", cmd.Args, err, out)
+		}
+		return time.Since(start)
+	}
+	base := make([][]time.Duration, len(workloads))
+	with := make([][]time.Duration, len(workloads))
+	var hwm string
+	for p := 0; p < pairs; p++ {
+		for i, w := range workloads {
+			base[i] = append(base[i], timeIt(w.cmd()))
+		}
+		a := startDefaultAgent(t)
+		for i, w := range workloads {
+			with[i] = append(with[i], timeIt(w.cmd()))
+		}
+		st := a.src.Stats()
+		a.stop(t)
+		hwm = vmHWM()
+		t.Logf("pair %d: read=%d emitted=%d lost=%d", p+1, st.EventsRead, st.Emitted, st.Lost)
+	}
+	for i, w := range workloads {
+		b, a := median(base[i]), median(with[i])
+		t.Logf("RESULT overhead %s: without %v, with %v, ratio %.2fx (medians of %d, alternating)",
+			w.name, b.Round(time.Millisecond), a.Round(time.Millisecond), float64(a)/float64(b), pairs)
+	}
+	t.Logf("RESULT rss peak of the test process running the agent (VmHWM): %s", hwm)
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func vmHWM() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}

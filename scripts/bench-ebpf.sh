@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# eBPF source benchmarks (docs/benchmarks/ebpf.md): throughput with drops, overhead ratios of an
+# exec loop, an open/close loop and dd with and without the agent (alternating), and the RSS.
+# Needs root and a kernel with BTF. Knobs: TRACEE_EBPF_BENCH_SECONDS (5), TRACEE_EBPF_BENCH_PAIRS (5),
+# TRACEE_EBPF_BENCH_DD (2000000), TRACEE_EBPF_BENCH_EVENTS (default: the built-in signatures' events).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+	echo "bench-ebpf: needs root (the benchmarks load eBPF programs)" >&2
+	exit 1
+fi
+out=${1:-/tmp/tracee-bench-ebpf.txt}
+bin=$(mktemp -d)/ebpf.test
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+CGO_ENABLED=1 go test -trimpath -c -o "$bin" ./internal/adapters/ebpf/
+{
+	echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+	TRACEE_EBPF_BENCH=1 "$bin" -test.run 'TestBench_(throughput|overhead)$' -test.v -test.timeout 60m 2>&1 |
+		grep -E 'RESULT|FAIL|agent events' | sed 's/^ *[a-z_]*\.go:[0-9]*: //'
+	go test -run '^$' -bench 'BenchmarkDecoder' -benchmem ./internal/adapters/ebpf/ | grep Benchmark
+	echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out"
