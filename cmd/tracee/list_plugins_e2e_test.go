@@ -15,7 +15,8 @@ import (
 )
 
 // The loader's test plugins (internal/adapters/pluginfs/testdata), built once per run with the
-// same flags as the tracee binary of builtTracee, plus one built with the opposite -trimpath.
+// same flags as the tracee binary of builtTracee, plus one built with the opposite -trimpath. They
+// live in a folder of builtTracee's temp dir, so they go wherever that goes.
 var (
 	listPluginsOnce sync.Once
 	listPluginsDir  string
@@ -35,11 +36,11 @@ var listPluginPackages = map[string]string{
 
 func listPlugins(t *testing.T) string {
 	t.Helper()
-	builtTracee(t) // skips with -short, and the plugins must match that binary
+	bin := builtTracee(t) // skips with -short, and the plugins must match that binary
 	root := repoRoot(t)
 	listPluginsOnce.Do(func() {
-		listPluginsDir, listPluginsErr = os.MkdirTemp("", "tracee-list-plugins-")
-		if listPluginsErr != nil {
+		listPluginsDir = filepath.Join(filepath.Dir(bin), "test-plugins")
+		if listPluginsErr = os.MkdirAll(listPluginsDir, 0o755); listPluginsErr != nil {
 			return
 		}
 		flags := trimpathFlag()
@@ -70,14 +71,6 @@ func listPlugins(t *testing.T) string {
 		t.Fatalf("build test plugins: %v\n%s", listPluginsErr, listPluginsLog)
 	}
 	return listPluginsDir
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if listPluginsDir != "" {
-		os.RemoveAll(listPluginsDir)
-	}
-	os.Exit(code)
 }
 
 // pluginDir lays out a signatures directory in a temp dir: each name links to a built plugin;

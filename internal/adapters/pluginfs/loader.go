@@ -93,7 +93,10 @@ func (l *Loader) Load(ctx context.Context, dirs []string) domain.LoadResult {
 	sigs, dups := domain.DedupeSignatures(loaded)
 	res.Signatures = sigs
 	res.Problems = append(res.Problems, dups...)
-	if len(res.Signatures) == 0 {
+	switch {
+	case len(dirs) == 0:
+		res.Warnings = append(res.Warnings, "no signatures directory given: no signature events are available")
+	case len(res.Signatures) == 0:
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
 			"no signatures found in %s: tracee keeps running, but no signature events are available", strings.Join(dirs, ", ")))
 	}
