@@ -170,3 +170,50 @@ func BenchmarkEngine_anti_debugging(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindingEvaluator is the cost of the finding policies per finding (debugger exception
+// plus container tagging, as shipped in policies/findings).
+func BenchmarkFindingEvaluator(b *testing.B) {
+	e, err := NewFindingEvaluator(FindingConfig{Paths: []string{"../../../policies/findings"}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	trigger := ptraceEvent("PTRACE_POKETEXT")
+	trigger.Container = trace.Container{ID: "abc", ImageName: "alpine"}
+	b.ReportAllocs()
+	cpu := startCPU()
+	for b.Loop() {
+		ev := finding("TRC-103", trigger)
+		if _, err := e.EvaluateFinding(context.Background(), ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+}
+
+// BenchmarkRegoSignature_without_prefilter is a rule the prefilter cannot read (its conditions
+// go through a comprehension), so every event is evaluated by OPA: the cost of a full evaluation.
+func BenchmarkRegoSignature_without_prefilter(b *testing.B) {
+	dir := b.TempDir()
+	src := `package sigs.full
+__rego_metadoc__ := {"id": "FULL", "eventName": "full"}
+tracee_selected_events contains {"name": "ptrace"}
+tracee_match if count([a | some a in input.args; a.name == "request"; a.value == 0]) > 0
+`
+	if err := os.WriteFile(filepath.Join(dir, "full.rego"), []byte(src), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	res := NewSignatureLoader(nil).Load(context.Background(), []string{dir})
+	sig := res.Signatures[0].Signature
+	_ = sig.Init(detect.SignatureContext{Callback: func(*detect.Finding) {}})
+	ev := ptraceEvent("")
+	ev.Args[0].Value = int64(16)
+	b.ReportAllocs()
+	cpu := startCPU()
+	for b.Loop() {
+		if err := sig.OnEvent(ev.ToProtocol()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+}

@@ -19,6 +19,39 @@ import (
 // contribute to it; see docs/policies.md for the rules and the input document.
 const FindingPackage = "tracee.findings"
 
+// The decision rules are read through a generated package, so that one evaluation computes
+// only them (not every helper rule of the policies) and returns only them.
+const (
+	decisionPackage = "tracee_findings_decision"
+	decisionFile    = "tracee/findings_decision.rego"
+	decisionSource  = "package " + decisionPackage + `
+
+default suppress := false
+
+suppress := x if x := data.` + FindingPackage + `.suppress
+
+default severity := null
+
+severity := x if x := data.` + FindingPackage + `.severity
+
+default tags := []
+
+tags := x if x := data.` + FindingPackage + `.tags
+
+default fields := {}
+
+fields := x if x := data.` + FindingPackage + `.fields
+`
+)
+
+func decisionModule() *ast.Module {
+	m, err := ast.ParseModuleWithOpts(decisionFile, decisionSource, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		panic("generated decision module does not parse: " + err.Error()) // a build-time mistake
+	}
+	return m
+}
+
 // FindingConfig names the finding policies: .rego files, or directories whose .rego files
 // (recursively, except *_test.rego) are read. The -p/--policy paths can be passed as they are:
 // YAML files there are not Rego and are ignored here.
@@ -98,19 +131,18 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 		mods = append(mods, f.mod)
 		p.files = append(p.files, f.path)
 	}
+	modules[decisionFile] = decisionModule()
 	comp, err := compile(modules)
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	pq, err := prepare(ctx, comp, "data."+FindingPackage)
+	d := "data." + decisionPackage
+	pq, err := prepare(ctx, comp, "suppress := "+d+".suppress; severity := "+d+".severity; tags := "+d+".tags; fields := "+d+".fields")
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	keys := inputKeys(mods...)
-	if keys != nil {
-		keys["args"], keys["metadata"], keys["eventName"] = true, true, true
-	}
-	p.query, p.shape = pq, shapeFor(keys)
+	p.query, p.shape = pq, shapeFor(inputKeys(mods...)) // signature is added to every input
+
 	return p, nil
 }
 
@@ -128,10 +160,13 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	if err != nil {
 		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	if len(rs) == 0 {
 		return domain.Verdict{}, nil
 	}
-	decision, _ := normalizeNumbers(rs[0].Expressions[0].Value).(map[string]interface{})
+	decision := make(map[string]interface{}, len(rs[0].Bindings))
+	for k, v := range rs[0].Bindings {
+		decision[k] = normalizeNumbers(v)
+	}
 	return apply(decision, ev)
 }
 
