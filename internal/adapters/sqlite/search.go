@@ -50,9 +50,12 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 	if desc {
 		order = "ts DESC, id DESC"
 	}
-	query := "SELECT id, ts, rule_id, rule_name, event_name, severity, technique_id, technique, host, container_id, " +
-		"container, process, pid, message, description, event FROM alerts" + whereSQL(where) +
-		" ORDER BY " + order + " LIMIT ?"
+	// choose the page on (ts, id) alone, then read its rows: a sort, when the plan needs one,
+	// then holds two integers per candidate instead of whole alerts
+	query := "WITH page AS (SELECT id, ts FROM alerts" + whereSQL(where) + " ORDER BY " + order + " LIMIT ?) " +
+		"SELECT a.id, a.ts, rule_id, rule_name, event_name, severity, technique_id, technique, host, container_id, " +
+		"container, process, pid, message, description, coalesce(e.event, '') FROM page JOIN alerts a ON a.id = page.id " +
+		"LEFT JOIN alert_events e ON e.id = page.id ORDER BY " + strings.ReplaceAll(strings.ReplaceAll(order, "ts", "page.ts"), "id", "page.id")
 	rows, err := s.ro.QueryContext(ctx, query, append(args, limit)...)
 	if err != nil {
 		return domain.AlertPage{}, classify(s.cfg.Path, err)

@@ -178,8 +178,10 @@ func (w *writer) loop(ctx context.Context) {
 }
 
 const insertSQL = `INSERT INTO alerts (ts, rule_id, rule_name, event_name, severity, technique_id, technique,
-	host, container_id, container, process, pid, message, description, event)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	host, container_id, container, process, pid, message, description)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const insertEventSQL = `INSERT INTO alert_events (id, event) VALUES (?, ?)`
 
 func (w *writer) insert(ctx context.Context, batch []row) {
 	if err := w.insertTx(ctx, batch); err != nil {
@@ -205,11 +207,24 @@ func (w *writer) insertTx(ctx context.Context, batch []row) error {
 		return err
 	}
 	defer stmt.Close()
+	evStmt, err := tx.PrepareContext(ctx, insertEventSQL)
+	if err != nil {
+		return err
+	}
+	defer evStmt.Close()
 	for _, r := range batch {
 		a := r.a
-		if _, err := stmt.ExecContext(ctx, a.Time.UnixNano(), a.RuleID, a.RuleName, a.EventName, a.Severity,
+		res, err := stmt.ExecContext(ctx, a.Time.UnixNano(), a.RuleID, a.RuleName, a.EventName, a.Severity,
 			a.TechniqueID, a.Technique, a.Host, a.ContainerID, a.Container, a.Process, a.PID, a.Message,
-			a.Description, r.event); err != nil {
+			a.Description)
+		if err != nil {
+			return err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if _, err := evStmt.ExecContext(ctx, id, r.event); err != nil {
 			return err
 		}
 		rk := [5]string{a.RuleID, a.RuleName, a.EventName, a.TechniqueID, a.Technique}
