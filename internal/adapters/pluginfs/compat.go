@@ -57,8 +57,8 @@ func compareBuilds(host, plug *debug.BuildInfo) []mismatch {
 	}
 	if host.GoVersion != plug.GoVersion {
 		out = append(out, mismatch{
-			Cause: fmt.Sprintf("built with Go %s, this tracee with Go %s", plug.GoVersion, host.GoVersion),
-			Fix:   fmt.Sprintf("rebuild the plugin with Go %s (see `tracee version`)", host.GoVersion),
+			Cause: fmt.Sprintf("built with %s, this tracee with %s", plug.GoVersion, host.GoVersion),
+			Fix:   fmt.Sprintf("rebuild the plugin with %s (see `tracee version`)", host.GoVersion),
 		})
 	}
 	for _, s := range comparedSettings {

@@ -54,8 +54,8 @@ func TestCompareBuilds(t *testing.T) {
 		{
 			name:   "other Go version",
 			plugin: buildInfo("go1.25.3", plugin),
-			causes: []string{"built with Go go1.25.3, this tracee with Go go1.26.8"},
-			fixes:  []string{"rebuild the plugin with Go go1.26.8"},
+			causes: []string{"built with go1.25.3, this tracee with go1.26.8"},
+			fixes:  []string{"rebuild the plugin with go1.26.8"},
 		},
 		{
 			name:   "without -trimpath",

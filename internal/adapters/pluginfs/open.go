@@ -120,14 +120,11 @@ func (l *Loader) open(path, real string) fileResult {
 	}
 
 	info, _ := os.Stat(real)
-	p, err := openPlugin(real)
-	if err == nil {
-		opened.byPackage[bi.Path] = path
-	}
-	if err != nil {
+	if p, err := openPlugin(real); err != nil {
 		m := explainOpenError(err.Error(), l.host.BuildInfo, bi)
 		out.problem(path, m.Cause, m.Fix)
 	} else {
+		opened.byPackage[bi.Path] = path
 		out = readSignatures(path, p, bi)
 	}
 	rec := openedPlugin{path: path, result: out}
