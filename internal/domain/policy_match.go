@@ -142,7 +142,12 @@ func (s *PolicySet) Policies() []Policy {
 
 // Selection is what the policies select: Emit are the events some rule names, Need the base
 // events the source must produce (including those signatures need), Signatures those that run.
-func (s *PolicySet) Selection() Selection { return s.sel }
+func (s *PolicySet) Selection() Selection {
+	if s == nil {
+		return Selection{Emit: map[string]bool{}, Need: map[string]bool{}, Signatures: map[string]bool{}}
+	}
+	return s.sel
+}
 
 // NeedsProcessTree reports whether a tree or follow filter is used (then every event is offered
 // to Match, even ones no rule names, so that the tree stays complete).

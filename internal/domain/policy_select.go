@@ -1,6 +1,9 @@
 package domain
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrEventsWithPolicies is returned when -e/--events (or --scope) is given together with
 // -p/--policy: as in Tracee, the two ways of choosing events do not mix.
@@ -26,6 +29,26 @@ func SelectWithPolicies(cat *Catalog, policies []Policy) (Selection, error) {
 func CheckEventsWithPolicies(events, scopes []string, policies int) error {
 	if policies > 0 && (len(events) > 0 || len(scopes) > 0) {
 		return ErrEventsWithPolicies
+	}
+	return nil
+}
+
+// CheckReload says whether next can replace running without restarting the source and the
+// engine: the events the source produces and the signatures that run are fixed at start, so next
+// may only need a subset of them. Emitted events, scopes and filters may change freely.
+func CheckReload(running, next *PolicySet) error {
+	have, want := running.Selection(), next.Selection()
+	for name := range want.Need {
+		if !have.Need[name] {
+			return &PolicyError{Msg: fmt.Sprintf("the new policies need event %q, which the running source does not produce", name),
+				Fix: "restart the agent to apply them"}
+		}
+	}
+	for name := range want.Signatures {
+		if !have.Signatures[name] {
+			return &PolicyError{Msg: fmt.Sprintf("the new policies need signature event %q, whose signature is not running", name),
+				Fix: "restart the agent to apply them"}
+		}
 	}
 	return nil
 }

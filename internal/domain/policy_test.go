@@ -400,3 +400,28 @@ func TestPolicySet_KernelScope_is_a_superset_of_Match(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckReload(t *testing.T) {
+	cat := policyCatalog()
+	mk := func(events ...string) *PolicySet {
+		var rules []PolicyRule
+		for _, e := range events {
+			rules = append(rules, mustRule(t, e))
+		}
+		set, err := NewPolicySet(cat, []Policy{{Name: "p", Rules: rules}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	running := mk("anti_debugging", "setuid")
+	if err := CheckReload(running, mk("setuid")); err != nil {
+		t.Errorf("a subset must reload: %v", err)
+	}
+	if err := CheckReload(running, mk("ptrace")); err != nil {
+		t.Errorf("ptrace is produced for anti_debugging already: %v", err)
+	}
+	if err := CheckReload(running, mk("setgid")); err == nil || !strings.Contains(err.Error(), "restart") {
+		t.Errorf("a new base event needs a restart: %v", err)
+	}
+}
