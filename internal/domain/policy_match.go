@@ -117,6 +117,15 @@ func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
 		cp.summary = summarize(cat, p, uses)
 		s.policies = append(s.policies, cp)
 	}
+	if s.needsTree {
+		// tree and follow learn the process tree from forks (and forget it at exits), as Tracee
+		// enables these events internally; they are not emitted unless a rule names them.
+		for _, name := range []string{"sched_process_fork", "sched_process_exit"} {
+			if _, ok := cat.Lookup(name); ok {
+				s.sel.Need[name] = true
+			}
+		}
+	}
 	return s, nil
 }
 
@@ -220,8 +229,13 @@ func (s *PolicySet) learn(ev *trace.Event) {
 		s.parents[pid] = ppid
 	}
 	if ev.EventName == "sched_process_fork" {
-		if child := argInt(ev, "child_pid"); child > 0 && pid > 0 {
-			s.parents[int(child)] = pid
+		if child := int(argInt(ev, "child_pid")); child > 0 && pid > 0 {
+			s.parents[child] = pid
+			for i := range s.policies {
+				if p := &s.policies[i]; p.follow && p.followed[pid] {
+					p.followed[child] = true
+				}
+			}
 		}
 	}
 	for i := range s.policies {

@@ -425,3 +425,27 @@ func TestCheckReload(t *testing.T) {
 		t.Errorf("a new base event needs a restart: %v", err)
 	}
 }
+
+func TestPolicySet_follow_adopts_forked_children(t *testing.T) {
+	set, err := NewPolicySet(policyCatalog(), []Policy{
+		{Name: "follow", Scope: mustScope(t, "comm=sshd", "follow"), Rules: []PolicyRule{mustRule(t, "setgid")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel := set.Selection(); !sel.Need["sched_process_fork"] || sel.Emit["sched_process_fork"] {
+		t.Fatalf("follow needs forks without emitting them: %+v", sel)
+	}
+	ev := func(name string, pid, ppid int, comm string, args ...trace.Argument) *trace.Event {
+		return &trace.Event{EventName: name, HostProcessID: pid, HostParentProcessID: ppid, ProcessName: comm, Args: args}
+	}
+	set.Match(ev("setgid", 200, 1, "sshd"))
+	set.Match(ev("sched_process_fork", 200, 1, "sshd", trace.Argument{ArgMeta: trace.ArgMeta{Name: "child_pid"}, Value: int32(201)}))
+	set.Match(ev("sched_process_fork", 201, 200, "sshd", trace.Argument{ArgMeta: trace.ArgMeta{Name: "child_pid"}, Value: int32(202)}))
+	if emit, _ := set.Match(ev("setgid", 202, 201, "id")); !emit {
+		t.Fatal("a grandchild known only from forks must be followed")
+	}
+	if emit, _ := set.Match(ev("sched_process_fork", 200, 1, "sshd")); emit {
+		t.Fatal("fork events are not emitted")
+	}
+}
