@@ -98,7 +98,7 @@ func (l *SignatureLoader) Load(ctx context.Context, dirs []string) domain.LoadRe
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.dirs = append([]string(nil), dirs...)
-	compiled, _, res := l.compileAll(ctx, nil)
+	compiled, res := l.compileAll(ctx, nil)
 	l.sigs = map[string]*regoSignature{}
 	l.inputs = newInputCache()
 	for _, path := range sortedKeys(compiled) {
@@ -122,7 +122,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // compileAll compiles every signature file; previous versions whose source is unchanged are reused.
-func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*compiledSignature) (map[string]*compiledSignature, map[string]*ast.Module, domain.LoadResult) {
+func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*compiledSignature) (map[string]*compiledSignature, domain.LoadResult) {
 	var res domain.LoadResult
 	files, problems := readRego(ctx, l.dirs)
 	res.Problems = problems
@@ -159,7 +159,7 @@ func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*c
 		}
 		out[f.path] = c
 	}
-	return out, libs, res
+	return out, res
 }
 
 // ReloadReport says what a reload changed.
@@ -180,7 +180,7 @@ func (l *SignatureLoader) Reload(ctx context.Context) (ReloadReport, error) {
 	for path, s := range l.sigs {
 		previous[path] = s.cur.Load()
 	}
-	compiled, _, res := l.compileAll(ctx, previous)
+	compiled, res := l.compileAll(ctx, previous)
 	rep := ReloadReport{Problems: res.Problems}
 	for _, path := range sortedKeys(l.sigs) {
 		s := l.sigs[path]

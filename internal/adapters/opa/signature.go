@@ -30,7 +30,6 @@ type compiledSignature struct {
 	match     *evaluator
 	shape     inputShape
 	keys      map[string]bool // input fields read; nil: all
-	pkg       string          // the module's package path (data.x.y)
 	pre       *prefilter      // nil: every event is evaluated
 	source    string          // the file's content, to skip recompiling unchanged files on reload
 }
@@ -197,7 +196,7 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 	if fresh, err := parseModule(file, source); err == nil { // the compiler rewrote mod in place
 		pre = buildPrefilter(fresh, !hasHelpersPackage(libs))
 	}
-	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, pkg: pkg, pre: pre, source: source}, nil
+	return &compiledSignature{meta: meta, selectors: selectors, match: pq, shape: shapeFor(keys), keys: keys, pre: pre, source: source}, nil
 }
 
 func evalOnce(ctx context.Context, comp *ast.Compiler, query string) (interface{}, bool, error) {
