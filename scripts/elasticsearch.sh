@@ -90,7 +90,7 @@ wait_health() {
 	local name=$1 dir port i
 	dir=$(node_dir "$name")
 	port=$(cat "$dir/port")
-	for i in $(seq 1 720); do
+	for i in $(seq 1 1200); do
 		# shellcheck disable=SC2046
 		if curl -fsS -o /dev/null $(curl_auth "$dir") "http://127.0.0.1:$port/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null; then
 			return 0
@@ -98,7 +98,7 @@ wait_health() {
 		running "$name" || die "node $name exited while starting; see $dir/start.out and $dir/logs/"
 		sleep 0.25
 	done
-	die "node $name not healthy after 180 s; see $dir/start.out and $dir/logs/"
+	die "node $name not healthy after 300 s; see $dir/start.out and $dir/logs/"
 }
 
 start() {
@@ -118,7 +118,13 @@ start() {
 		cp -r "$ES_HOME/config" "$dir/config"
 		mkdir -p "$dir/data" "$dir/logs"
 	fi
-	[[ -f "$dir/port" ]] || pick_port >"$dir/port"
+	if [[ ! -f "$dir/port" ]]; then
+		# nodes started side by side must not pick the same port
+		exec 9>"$ES_CACHE/.port.lock"
+		flock 9
+		pick_port >"$dir/port"
+		exec 9>&-
+	fi
 	local port
 	port=$(cat "$dir/port")
 	port_free "$port" || die "port $port of node $name is taken by another process"
