@@ -38,7 +38,8 @@ func IsPolicyFile(name string) bool {
 }
 
 // Load reads every path: a file, or a directory whose *.yaml and *.yml files are read in name
-// order (not recursively). A file may hold several policies separated by "---". The result is
+// order (not recursively). .rego files (finding policies, read by the OPA adapter from the same
+// paths) are skipped. A file may hold several policies separated by "---". The result is
 // checked with domain.ValidatePolicies (names, at most 64 policies); events are checked later
 // against the catalog by domain.NewPolicySet.
 func (l *Loader) Load(ctx context.Context, paths []string) ([]domain.Policy, error) {
@@ -51,7 +52,15 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]domain.Policy, err
 			continue
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			switch {
+			case IsPolicyFile(p):
+				files = append(files, p)
+			case strings.HasSuffix(p, ".rego"):
+				// a Rego finding policy given with -p: the OPA adapter reads it
+			default:
+				errs = append(errs, &domain.PolicyError{Pos: p, Msg: "not a policy file",
+					Fix: "give a .yaml/.yml Tracee policy, a .rego finding policy, or a directory of them"})
+			}
 			continue
 		}
 		entries, err := os.ReadDir(p)

@@ -107,3 +107,21 @@ func TestLoad_missing_path(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestLoad_skips_rego_and_refuses_other_files(t *testing.T) {
+	dir := t.TempDir()
+	rego := filepath.Join(dir, "f.rego")
+	txt := filepath.Join(dir, "notes.txt")
+	for _, f := range []string{rego, txt} {
+		if err := os.WriteFile(f, []byte("package tracee.findings\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := New().Load(context.Background(), []string{rego, dir})
+	if err != nil || len(ps) != 0 {
+		t.Fatalf("rego file and directory without YAML: %v %v", ps, err)
+	}
+	if _, err := New().Load(context.Background(), []string{txt}); err == nil || !strings.Contains(err.Error(), "notes.txt: not a policy file") {
+		t.Fatalf("err = %v", err)
+	}
+}
