@@ -247,7 +247,8 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 		f.nums = []int64{n}
 	}
 	for _, v := range f.Values {
-		if strings.Count(v, "*") > 2 || (strings.Contains(strings.Trim(v, "*"), "*")) {
+		inner := strings.TrimSuffix(strings.TrimPrefix(v, "*"), "*")
+		if v != "*" && strings.Contains(inner, "*") {
 			return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("unsupported glob %q", v),
 				Fix: "globs are prefix (x*), suffix (*x) or contains (*x*)"}
 		}

@@ -165,7 +165,8 @@ func (s *PolicySet) NeedsProcessTree() bool { return s != nil && s.needsTree }
 // names it and its scope and filters match), dispatch says signatures may see it (some policy
 // that matches the scope needs it, for output or for a signature). Match sets ev.MatchedPolicies
 // and ev.MatchedPoliciesUser when it emits. With no policies it returns true, true and leaves ev
-// alone, so the caller's -e selection applies.
+// alone, so the caller's -e selection applies. The MatchedPolicies slice is shared between
+// events with the same policies: read it, never modify it.
 func (s *PolicySet) Match(ev *trace.Event) (emit, dispatch bool) {
 	if s == nil || len(s.policies) == 0 {
 		return true, true

@@ -55,6 +55,7 @@ func TestParseFilter_rejects_bad_expressions(t *testing.T) {
 		{name: "global in rule", expr: "global", rule: true, wantErr: "not a rule filter"},
 		{name: "string compared with <", expr: "data.pathname<abc", rule: true, wantErr: "compares numbers"},
 		{name: "bad glob", expr: "comm=a*b", wantErr: "unsupported glob"},
+		{name: "double star", expr: "comm=**sh", wantErr: "unsupported glob"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
