@@ -450,3 +450,47 @@ func TestPolicySet_follow_adopts_forked_children(t *testing.T) {
 		t.Fatal("fork events are not emitted")
 	}
 }
+
+func TestPolicies_Replace_while_matching(t *testing.T) {
+	cat := policyCatalog()
+	mk := func(name, scope string) *PolicySet {
+		set, err := NewPolicySet(cat, []Policy{{Name: name, Scope: mustScope(t, scope), Rules: []PolicyRule{mustRule(t, "setuid")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	p := NewPolicies(mk("v0", "uid>=0"))
+	if err := p.Replace(mk("v1", "uid>=0")); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := NewPolicySet(cat, []Policy{{Name: "x", Rules: []PolicyRule{mustRule(t, "kill")}}})
+	if err := p.Replace(other); err == nil {
+		t.Fatal("a set needing another event must be refused")
+	}
+	if err := NewPolicies(nil).Replace(mk("v1", "uid>=0")); err == nil {
+		t.Fatal("adding policies needs a restart")
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 2; i < 200; i++ {
+			if err := p.Replace(mk(fmt.Sprintf("v%d", i), "uid>=0")); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	matched := 0
+	for i := 0; i < 20000; i++ {
+		ev := event("setuid")
+		if emit, _ := p.Match(ev); emit && len(ev.MatchedPolicies) == 1 {
+			matched++
+		}
+	}
+	<-done
+	if matched != 20000 {
+		t.Fatalf("%d of 20000 events matched exactly one policy version", matched)
+	}
+}
