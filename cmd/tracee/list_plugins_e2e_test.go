@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-428f5ad7/tracee/internal/adapters/pluginfs/testplugins"
 )
 
 // The loader's test plugins (internal/adapters/pluginfs/testdata), built once per run with the
@@ -21,7 +21,6 @@ var (
 	listPluginsOnce sync.Once
 	listPluginsDir  string
 	listPluginsErr  error
-	listPluginsLog  []byte
 )
 
 var listPluginPackages = map[string]string{
@@ -48,27 +47,23 @@ func listPlugins(t *testing.T) string {
 		if len(flags) > 0 {
 			opposite = []string{"-trimpath=false"}
 		}
-		build := func(name, pkg string, flags []string) error {
-			args := append(append([]string{"build", "-buildmode=plugin", "-buildvcs=false"}, flags...),
-				"-o", filepath.Join(listPluginsDir, name+".so"), pkg)
-			cmd := exec.Command("go", args...)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			err := cmd.Run()
-			listPluginsLog = append(listPluginsLog, out.Bytes()...)
-			return err
-		}
+		so := func(name string) string { return filepath.Join(listPluginsDir, name+".so") }
 		for name, pkg := range listPluginPackages {
-			if listPluginsErr = build(name, pkg, flags); listPluginsErr != nil {
+			if listPluginsErr = testplugins.Build(root, pkg, so(name), flags, nil); listPluginsErr != nil {
 				return
 			}
 		}
-		listPluginsErr = build("trimpath", "./internal/adapters/pluginfs/testdata/trimpath", opposite)
+		if listPluginsErr = testplugins.Build(root, "./internal/adapters/pluginfs/testdata/trimpath", so("trimpath"), opposite, nil); listPluginsErr != nil {
+			return
+		}
+		if listPluginsErr = testplugins.BuildNewerDependency(filepath.Join(listPluginsDir, "newerdep"), so("newerdep"), flags); listPluginsErr != nil {
+			return
+		}
+		listPluginsErr = testplugins.BuildOtherTypes(root, filepath.Join(root, "internal/adapters/pluginfs/testdata/othermodule/main.go"),
+			filepath.Join(listPluginsDir, "othertypes"), so("othertypes"), flags)
 	})
 	if listPluginsErr != nil {
-		t.Fatalf("build test plugins: %v\n%s", listPluginsErr, listPluginsLog)
+		t.Fatalf("build test plugins: %v", listPluginsErr)
 	}
 	return listPluginsDir
 }
@@ -92,7 +87,7 @@ func pluginDir(t *testing.T, names ...string) string {
 }
 
 func TestList_signatures_dir_over_good_and_broken_plugins(t *testing.T) {
-	dir := pluginDir(t, "a_good=good", "b_dup=dup", "nosymbol", "wrongtype", "nilsig", "faulty", "trimpath")
+	dir := pluginDir(t, "a_good=good", "b_dup=dup", "nosymbol", "wrongtype", "nilsig", "faulty", "trimpath", "newerdep", "othertypes")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.so"), []byte("not a plugin\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "README.txt"), []byte("ignored\n"), 0o644))
 	require.NoError(t, os.Symlink(".", filepath.Join(dir, "loop")))
@@ -125,6 +120,11 @@ func TestList_signatures_dir_over_good_and_broken_plugins(t *testing.T) {
 		{"faulty.so", "GetMetadata panicked: metadata exploded"},
 		{"faulty.so", "GetSelectedEvents of TEST-23 panicked"},
 		{"trimpath.so", "built with -trimpath="},
+		// Caught from the build info before opening: the real binary lists its modules.
+		{"newerdep.so", "built against go.uber.org/fx v1.24.99, this tracee has go.uber.org/fx v1."},
+		// Left to Go's check (a local replace has no version), then explained.
+		{"othertypes.so", "built with a different version of package github.com/seed-428f5ad7/tracee/types/"},
+		{"othertypes.so", "(module github.com/seed-428f5ad7/tracee: plugin v0.0.0-00010101000000-000000000000 => ../tracee, tracee (devel))"},
 		{"notes.so", "not a Go plugin: not an ELF shared object"},
 		{"loop", "symlink loop"},
 	}

@@ -189,19 +189,22 @@ func explainOpenError(msg string, host, plug *debug.BuildInfo) mismatch {
 		Fix: "rebuild the plugin with the Go version, module versions and flags shown by `tracee version`"}
 }
 
-// moduleOfPackage finds the module providing pkg, the longest module path that prefixes it.
+// moduleOfPackage finds the plugin's module providing pkg (the longest module path prefixing it)
+// and the host's version of that module, "unknown" when the host's build info does not list it.
 func moduleOfPackage(pkg string, host, plug *debug.BuildInfo) (string, moduleVersion, moduleVersion, bool) {
 	hostMods, plugMods := modules(host), modules(plug)
 	best := ""
 	for path := range plugMods {
 		if (pkg == path || strings.HasPrefix(pkg, path+"/")) && len(path) > len(best) {
-			if _, ok := hostMods[path]; ok {
-				best = path
-			}
+			best = path
 		}
 	}
 	if best == "" {
 		return "", moduleVersion{}, moduleVersion{}, false
 	}
-	return best, hostMods[best], plugMods[best], true
+	hv, ok := hostMods[best]
+	if !ok {
+		hv = moduleVersion{Text: "unknown"}
+	}
+	return best, hv, plugMods[best], true
 }

@@ -122,7 +122,7 @@ func TestCompareBuilds(t *testing.T) {
 
 func TestExplainOpenError(t *testing.T) {
 	host := buildInfo("go1.26.8", nil, mod("golang.org/x/sys", "v0.49.0"))
-	plug := buildInfo("go1.26.8", map[string]string{"-buildmode": "plugin"}, mod("golang.org/x/sys", "v0.40.0"))
+	plug := buildInfo("go1.26.8", map[string]string{"-buildmode": "plugin"}, mod("golang.org/x/sys", "v0.40.0"), mod("example.com/only", "v1.0.0"))
 	tests := []struct {
 		name, msg, cause, fix string
 	}{
@@ -131,6 +131,11 @@ func TestExplainOpenError(t *testing.T) {
 			msg:   `plugin.Open("x.so"): plugin was built with a different version of package golang.org/x/sys/unix`,
 			cause: "built with a different version of package golang.org/x/sys/unix (module golang.org/x/sys: plugin v0.40.0, tracee v0.49.0)",
 			fix:   "rebuild the plugin against the same source of golang.org/x/sys/unix",
+		},
+		{
+			name:  "module the host's build info does not list",
+			msg:   `plugin.Open("x.so"): plugin was built with a different version of package example.com/only/pkg`,
+			cause: "(module example.com/only: plugin v1.0.0, tracee unknown)",
 		},
 		{
 			name:  "standard library package",

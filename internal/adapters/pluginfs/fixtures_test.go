@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/seed-428f5ad7/tracee/internal/adapters/pluginfs/testplugins"
 )
 
 // The test plugins are built once per test run, with the flags of the running test binary so
@@ -22,8 +24,17 @@ var fixture struct {
 	err  error
 }
 
-// fixturePlugins names the testdata packages built into <name>.so with the test binary's flags.
-var fixturePlugins = []string{"good", "dup", "nosymbol", "wrongtype", "nilsig", "faulty", "initpanic"}
+// fixturePlugins maps each built <name>.so to its package, built with the test binary's flags.
+var fixturePlugins = map[string]string{
+	"good":      "./testdata/good",
+	"dup":       "./testdata/dup",
+	"nosymbol":  "./testdata/nosymbol",
+	"wrongtype": "./testdata/wrongtype",
+	"nilsig":    "./testdata/nilsig",
+	"faulty":    "./testdata/faulty",
+	"initpanic": "./testdata/initpanic",
+	"example":   "../../../examples/signature-plugin",
+}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -59,19 +70,16 @@ func hostBuildFlags(bi *debug.BuildInfo, invertTrimpath bool) []string {
 	return flags
 }
 
-func goTool() (string, string) {
-	goBin, err := exec.LookPath("go")
+// goToolProblem says why the go command cannot build plugins this test binary can open.
+func goToolProblem() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	out, err := exec.Command(goBin, "env", "GOVERSION").Output()
-	if err != nil {
-		return "", "no go toolchain to build test plugins"
+		return "no go command to build test plugins"
 	}
 	if v := strings.TrimSpace(string(out)); v != runtime.Version() {
-		return "", fmt.Sprintf("the go command is %s but this test binary was built by %s", v, runtime.Version())
+		return fmt.Sprintf("the go command is %s but this test binary was built by %s", v, runtime.Version())
 	}
-	return goBin, ""
+	return ""
 }
 
 func buildFixtures() {
@@ -84,9 +92,7 @@ func buildFixtures() {
 		fixture.skip = "the test binary has no build info"
 		return
 	}
-	goBin, skip := goTool()
-	if skip != "" {
-		fixture.skip = skip
+	if fixture.skip = goToolProblem(); fixture.skip != "" {
 		return
 	}
 	dir, err := os.MkdirTemp("", "pluginfs-fixtures-")
@@ -95,80 +101,25 @@ func buildFixtures() {
 		return
 	}
 	fixture.dir = dir
-	for _, name := range fixturePlugins {
-		if fixture.err = buildPlugin(goBin, "", "./testdata/"+name, filepath.Join(dir, name+".so"), hostBuildFlags(bi, false)); fixture.err != nil {
+	flags := hostBuildFlags(bi, false)
+	so := func(name string) string { return filepath.Join(dir, name+".so") }
+	for name, pkg := range fixturePlugins {
+		if fixture.err = testplugins.Build("", pkg, so(name), flags, nil); fixture.err != nil {
 			return
 		}
 	}
-	if fixture.err = buildPlugin(goBin, "", "../../../examples/signature-plugin", filepath.Join(dir, "example.so"), hostBuildFlags(bi, false)); fixture.err != nil {
-		return
+	steps := []func() error{
+		func() error { return testplugins.Build("", "./testdata/trimpath", so("trimpath"), hostBuildFlags(bi, true), nil) },
+		func() error {
+			return testplugins.BuildOtherTypes("../../..", "testdata/othermodule/main.go", filepath.Join(dir, "othermodule"), so("othermodule"), flags)
+		},
+		func() error {
+			return testplugins.BuildNewerDependency(filepath.Join(dir, "newerdep"), so("newerdep"), flags)
+		},
 	}
-	if fixture.err = buildPlugin(goBin, "", "./testdata/trimpath", filepath.Join(dir, "trimpath.so"), hostBuildFlags(bi, true)); fixture.err != nil {
-		return
-	}
-	fixture.err = buildOtherModule(goBin, dir, hostBuildFlags(bi, false))
-}
-
-func buildPlugin(goBin, workDir, pkg, out string, flags []string) error {
-	args := append([]string{"build", "-buildmode=plugin", "-buildvcs=false"}, flags...)
-	args = append(args, "-o", out, pkg)
-	cmd := exec.Command(goBin, args...)
-	cmd.Dir = workDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOWORK=off")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, msg)
-	}
-	return os.Chmod(out, 0o755)
-}
-
-// buildOtherModule builds testdata/othermodule as a module of its own that replaces tracee by a
-// copy of its types/ with one more exported identifier in detect.
-func buildOtherModule(goBin, dir string, flags []string) error {
-	root := filepath.Join(dir, "othermodule")
-	copyTypes := filepath.Join(root, "tracee")
-	plug := filepath.Join(root, "plugin")
-	for _, pkg := range []string{"detect", "protocol", "trace"} {
-		src := filepath.Join("..", "..", "..", "types", pkg)
-		entries, err := os.ReadDir(src)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(copyTypes, "types", pkg)
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if e.IsDir() || strings.HasSuffix(e.Name(), "_test.go") || !strings.HasSuffix(e.Name(), ".go") {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join(src, e.Name()))
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-				return err
-			}
+	for _, step := range steps {
+		if fixture.err = step(); fixture.err != nil {
+			return
 		}
 	}
-	files := map[string]string{
-		filepath.Join(copyTypes, "go.mod"):                "module github.com/seed-428f5ad7/tracee\n\ngo 1.26\n",
-		filepath.Join(copyTypes, "types/detect/extra.go"): "package detect\n\n// Extra makes this copy differ from the original.\nconst Extra = 1\n",
-		filepath.Join(plug, "go.mod"): "module example.com/othermodule\n\ngo 1.26\n\n" +
-			"require github.com/seed-428f5ad7/tracee v0.0.0-00010101000000-000000000000\n\n" +
-			"replace github.com/seed-428f5ad7/tracee => ../tracee\n",
-	}
-	src, err := os.ReadFile("testdata/othermodule/main.go")
-	if err != nil {
-		return err
-	}
-	files[filepath.Join(plug, "main.go")] = string(src)
-	for path, text := range files {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			return err
-		}
-	}
-	return buildPlugin(goBin, plug, ".", filepath.Join(dir, "othermodule.so"), append(flags, "-mod=mod"))
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -83,7 +84,8 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 		skip     string
 		setup    func(t *testing.T, dir string)
 		cfg      Config
-		args     []string // --signatures-dir arguments relative to the case's directory; default: the directory
+		hostDeps []*debug.Module // added to the host's build info: test binaries record no dependencies
+		args     []string        // --signatures-dir arguments relative to the case's directory; default: the directory
 		wantIDs  []string
 		problems []wantProblem
 		warnings []string
@@ -193,6 +195,14 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 			problems: []wantProblem{{File: "othermodule.so",
 				Cause: "(module github.com/seed-428f5ad7/tracee: plugin v0.0.0-00010101000000-000000000000 => ../tracee, tracee (devel))",
 				Fix:   "rebuild the plugin against the same source of github.com/seed-428f5ad7/tracee/types/"}},
+		},
+		{
+			name:     "other version of a shared module is caught before opening, naming both versions",
+			setup:    func(t *testing.T, dir string) { link(t, so("newerdep"), filepath.Join(dir, "newerdep.so")) },
+			hostDeps: []*debug.Module{{Path: "go.uber.org/fx", Version: "v1.24.0"}},
+			problems: []wantProblem{{File: "newerdep.so",
+				Cause: "built against go.uber.org/fx v1.24.99, this tracee has go.uber.org/fx v1.24.0",
+				Fix:   "in the plugin's module run `go get go.uber.org/fx@v1.24.0` and rebuild it"}},
 		},
 		{
 			name: "copy of a loaded plugin names the first file",
@@ -363,7 +373,13 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 					roots = append(roots, filepath.Join(dir, a))
 				}
 			}
-			res := New(tt.cfg, nil).Load(context.Background(), roots)
+			l := New(tt.cfg, nil)
+			if tt.hostDeps != nil && l.host.BuildInfo != nil {
+				bi := *l.host.BuildInfo
+				bi.Deps = append(append([]*debug.Module(nil), bi.Deps...), tt.hostDeps...)
+				l.host.BuildInfo = &bi
+			}
+			res := l.Load(context.Background(), roots)
 			expand := func(s string) string { return strings.ReplaceAll(s, "DIR", dir) }
 
 			if got := ids(res.Signatures); !slices.Equal(got, tt.wantIDs) {
