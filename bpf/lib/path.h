@@ -7,6 +7,7 @@
 #define MAX_PATH_COMPONENTS 48
 
 struct path_walk {
+	struct ebuf *e;
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
@@ -23,8 +24,7 @@ static long walk_step(__u64 i, void *data)
 	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt;
 	__u32 pos = w->pos;
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct ebuf *e = bpf_map_lookup_elem(&bufs, &cpu);
+	struct ebuf *e = w->e;
 	if (!e || !dentry || pos + MAX_NAME > HALF)
 		return 1;
 	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
@@ -57,6 +57,7 @@ static __always_inline void put_path(struct ebuf *e, const struct path *p)
 	if (!room(e, 4 + MAX_NAME))
 		return;
 	struct path_walk w = {};
+	w.e = e;
 	struct vfsmount *vfsmnt = BPF_CORE_READ(p, mnt);
 	w.dentry = BPF_CORE_READ(p, dentry);
 	w.vfsmnt = vfsmnt;

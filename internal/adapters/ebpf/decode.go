@@ -2,7 +2,6 @@ package ebpf
 
 import (
 	"fmt"
-	"hash/fnv"
 	"path"
 	"strings"
 
@@ -17,10 +16,12 @@ type decoder struct {
 	procs      *procTree
 	containers *containerResolver
 	scratch    []wireArg
+	names      map[string]string // interned comm and hostname strings
 }
 
 func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree, containers *containerResolver) *decoder {
-	d := &decoder{defs: map[int]domain.EventDefinition{}, bootOffset: bootOffset, procs: procs, containers: containers}
+	d := &decoder{defs: map[int]domain.EventDefinition{}, bootOffset: bootOffset, procs: procs, containers: containers,
+		names: map[string]string{}}
 	for _, def := range defs {
 		d.defs[def.ID] = def
 	}
@@ -60,8 +61,8 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		UserID:              int(h.uid),
 		MountNS:             int(h.mntns),
 		PIDNS:               int(h.pidns),
-		ProcessName:         h.comm,
-		HostName:            h.nodename,
+		ProcessName:         d.intern(h.comm),
+		HostName:            d.intern(h.nodename),
 		EventID:             def.ID,
 		EventName:           def.Name,
 		ReturnValue:         int(h.retval),
@@ -90,6 +91,19 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ev.ContextFlags.ContainerStarted = true
 	}
 	return ev, nil
+}
+
+// intern returns a shared copy of b: comm and hostname repeat on almost every event.
+func (d *decoder) intern(b []byte) string {
+	if s, ok := d.names[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	if len(d.names) > 65536 {
+		clear(d.names)
+	}
+	s := string(b)
+	d.names[s] = s
+	return s
 }
 
 // track keeps the process tree up to date with fork, exec and exit.
@@ -122,18 +136,21 @@ func syscallName(nr int32, defs map[int]domain.EventDefinition) string {
 	return fmt.Sprintf("syscall_%d", nr)
 }
 
-// entityID hashes an id with its start time, as Tracee's entity IDs do.
+// entityID hashes an id with its start time (FNV-1a), as Tracee's entity IDs do.
 func entityID(id uint32, start uint64) uint32 {
-	h := fnv.New32a()
-	var b [12]byte
-	for i := 0; i < 4; i++ {
-		b[i] = byte(id >> (8 * i))
+	h := uint32(2166136261)
+	v := uint64(id)
+	for i := 0; i < 12; i++ {
+		var c byte
+		if i < 4 {
+			c = byte(v >> (8 * i))
+		} else {
+			c = byte(start >> (8 * (i - 4)))
+		}
+		h ^= uint32(c)
+		h *= 16777619
 	}
-	for i := 0; i < 8; i++ {
-		b[4+i] = byte(start >> (8 * i))
-	}
-	_, _ = h.Write(b[:])
-	return h.Sum32()
+	return h
 }
 
 // buildArgs maps wire arguments to the catalog's arguments, in the catalog's order and with

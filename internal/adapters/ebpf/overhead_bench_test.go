@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,24 +106,37 @@ func TestBench_overhead(t *testing.T) {
 			}
 		}
 	}
-	timeIt := func(cmd *exec.Cmd) time.Duration {
+	// timeIt returns the wall time and the CPU time (user+sys, children included) of a workload.
+	timeIt := func(cmd *exec.Cmd) (time.Duration, time.Duration) {
 		start := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v: %s", cmd.Args, err, out)
 		}
-		return time.Since(start)
+		wall := time.Since(start)
+		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+		return wall, cpu
 	}
 	base := make([][]time.Duration, len(workloads))
 	with := make([][]time.Duration, len(workloads))
+	baseCPU := make([][]time.Duration, len(workloads))
+	withCPU := make([][]time.Duration, len(workloads))
+	var agentCPU []time.Duration
 	var hwm string
 	for p := 0; p < pairs; p++ {
 		for i, w := range workloads {
-			base[i] = append(base[i], timeIt(w.cmd()))
+			wall, cpu := timeIt(w.cmd())
+			base[i], baseCPU[i] = append(base[i], wall), append(baseCPU[i], cpu)
 		}
 		a := startDefaultAgent(t)
+		cpu0 := selfCPU()
 		for i, w := range workloads {
-			with[i] = append(with[i], timeIt(w.cmd()))
+			wall, cpu := timeIt(w.cmd())
+			with[i], withCPU[i] = append(with[i], wall), append(withCPU[i], cpu)
 		}
+		agentCPU = append(agentCPU, selfCPU()-cpu0)
 		st := a.src.Stats()
 		a.stop(t)
 		hwm = vmHWM()
@@ -130,10 +144,22 @@ func TestBench_overhead(t *testing.T) {
 	}
 	for i, w := range workloads {
 		b, a := median(base[i]), median(with[i])
-		t.Logf("RESULT overhead %s: without %v, with %v, ratio %.2fx (medians of %d, alternating)",
-			w.name, b.Round(time.Millisecond), a.Round(time.Millisecond), float64(a)/float64(b), pairs)
+		bc, ac := median(baseCPU[i]), median(withCPU[i])
+		t.Logf("RESULT overhead %s: wall without %v, with %v, ratio %.2fx; workload CPU without %v, with %v, ratio %.2fx (medians of %d, alternating)",
+			w.name, b.Round(time.Millisecond), a.Round(time.Millisecond), float64(a)/float64(b),
+			bc.Round(time.Millisecond), ac.Round(time.Millisecond), float64(ac)/float64(bc), pairs)
 	}
+	t.Logf("RESULT agent CPU while the workloads ran (median per pass of all three): %v", median(agentCPU).Round(time.Millisecond))
 	t.Logf("RESULT rss peak of the test process running the agent (VmHWM): %s", hwm)
+}
+
+// selfCPU is the CPU time of this process (the agent's goroutines), children excluded.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(d []time.Duration) time.Duration {

@@ -264,6 +264,15 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		}
 		k.attached = append(k.attached, def.Name)
 	}
+	known := map[string]bool{}
+	for _, def := range defs {
+		known[def.Name] = true
+	}
+	for name := range need {
+		if !known[name] {
+			unavailable = append(unavailable, name+" (not produced by the eBPF source)")
+		}
+	}
 	if len(unavailable) > 0 {
 		sort.Strings(unavailable)
 		s.log.Warn("events unavailable on this kernel, continuing without them", "events", strings.Join(unavailable, "; "))

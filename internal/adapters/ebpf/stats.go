@@ -29,6 +29,12 @@ func (s *Source) Stats() Stats {
 	}
 	s.mu.Lock()
 	drops := s.drops
+	if drops == nil && s.lastLost != nil {
+		st.LostPerCPU = append([]uint64(nil), s.lastLost...)
+		for _, n := range st.LostPerCPU {
+			st.Lost += n
+		}
+	}
 	s.mu.Unlock()
 	if drops != nil {
 		var perCPU []uint64

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
 // Wire format of bpf/lib/events.h. Keep in sync (TestWire_matches_bpf checks sizes and IDs).
@@ -38,7 +37,7 @@ type header struct {
 	uid, mntns, pidns, cpu                   uint32
 	argsLen                                  uint32
 	argc, flags                              uint8
-	comm, nodename                           string
+	comm, nodename                           []byte // into the record
 }
 
 // wireArg is one decoded argument; b points into the record.
@@ -74,8 +73,8 @@ func parseHeader(rec []byte, h *header) error {
 	h.argsLen = le.Uint32(rec[88:])
 	h.argc = rec[92]
 	h.flags = rec[93]
-	h.comm = cString(rec[96:112])
-	h.nodename = cString(rec[112:176])
+	h.comm = cBytes(rec[96:112])
+	h.nodename = cBytes(rec[112:176])
 	return nil
 }
 
@@ -121,6 +120,16 @@ func parseArgs(b []byte, argc int, out []wireArg) ([]wireArg, error) {
 	return out, nil
 }
 
+// cBytes returns b up to its first NUL.
+func cBytes(b []byte) []byte {
+	for i, c := range b {
+		if c == 0 {
+			return b[:i]
+		}
+	}
+	return b
+}
+
 // cString returns b up to its first NUL.
 func cString(b []byte) string {
 	for i, c := range b {
@@ -148,31 +157,30 @@ func stringArray(b []byte) []string {
 	return out
 }
 
-// pathString joins components written leaf first into an absolute path.
+// pathString joins components written leaf first into an absolute path, in one allocation.
 func pathString(a wireArg) string {
-	if len(a.b) == 0 {
+	b := a.b
+	if len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
 		return ""
 	}
-	var parts []string
-	for b := a.b; len(b) > 0; {
-		i := 0
-		for i < len(b) && b[i] != 0 {
-			i++
+	out := make([]byte, 0, len(b)+1)
+	first := true
+	for end := len(b); end >= 0; {
+		start := end - 1
+		for start >= 0 && b[start] != 0 {
+			start--
 		}
-		parts = append(parts, string(b[:i]))
-		if i == len(b) {
-			break
+		if !first || a.flags&pathKernelMount == 0 {
+			out = append(out, '/')
 		}
-		b = b[i+1:]
+		first = false
+		out = append(out, b[start+1:end]...)
+		end = start
 	}
-	var sb strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		if i != len(parts)-1 || a.flags&pathKernelMount == 0 {
-			sb.WriteByte('/')
-		}
-		sb.WriteString(parts[i])
-	}
-	return sb.String()
+	return string(out)
 }
 
 // sockaddr renders a struct sockaddr the way Tracee does: a map of its fields as strings.
