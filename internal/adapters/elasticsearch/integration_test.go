@@ -36,7 +36,7 @@ func uniquePrefix(name string) string {
 	return fmt.Sprintf("it-%s-%d", name, rand.Uint32())
 }
 
-func rawClient(t *testing.T, url string) *elasticsearch.Client {
+func rawClient(t testing.TB, url string) *elasticsearch.Client {
 	c, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{url}})
 	require.NoError(t, err)
 	return c
@@ -69,16 +69,7 @@ func countDocs(t *testing.T, c *elasticsearch.Client, prefix string) int {
 }
 
 func deleteIndices(t *testing.T, c *elasticsearch.Client, prefix string) {
-	t.Cleanup(func() {
-		res, err := c.Indices.Delete([]string{IndexPattern(prefix)})
-		if err == nil {
-			res.Body.Close()
-		}
-		res, err = c.Indices.DeleteIndexTemplate(TemplateName(prefix))
-		if err == nil {
-			res.Body.Close()
-		}
-	})
+	t.Cleanup(func() { dropIndices(c, prefix) })
 }
 
 func TestIntegration_ECS_fields_round_trip_with_their_types(t *testing.T) {
