@@ -235,6 +235,14 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 			f.nums = append(f.nums, n)
 		}
 	}
+	if spec.kind == fieldComm {
+		for _, v := range f.Values {
+			if len(strings.Trim(v, "*")) > commLen {
+				return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("comm %q is longer than 15 characters, and the kernel keeps only the first 15", v),
+					Fix: fmt.Sprintf("write comm=%s, or use executable= with the path", v[:commLen])}
+			}
+		}
+	}
 	if spec.kind == fieldContainer && len(f.Values) == 1 && f.Values[0] == "new" {
 		return f, &PolicyError{Pos: pos, Msg: "container=new is not supported yet", Fix: "use container (all containers)"}
 	}

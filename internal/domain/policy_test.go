@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -56,6 +57,7 @@ func TestParseFilter_rejects_bad_expressions(t *testing.T) {
 		{name: "string compared with <", expr: "data.pathname<abc", rule: true, wantErr: "compares numbers"},
 		{name: "bad glob", expr: "comm=a*b", wantErr: "unsupported glob"},
 		{name: "double star", expr: "comm=**sh", wantErr: "unsupported glob"},
+		{name: "comm too long", expr: "comm=a-very-long-command-name", wantErr: "write comm=a-very-long-com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -492,5 +494,54 @@ func TestPolicies_Replace_while_matching(t *testing.T) {
 	<-done
 	if matched != 20000 {
 		t.Fatalf("%d of 20000 events matched exactly one policy version", matched)
+	}
+}
+
+// TestKernelScope_never_drops_what_Match_keeps tries many random scopes and tasks: whenever
+// userspace would emit or dispatch an event, the kernel computation must have let it through.
+func TestKernelScope_never_drops_what_Match_keeps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	scopes := []string{"uid=0", "uid!=0", "uid>=1000", "uid<1000", "uid<=5", "uid>5", "pid=100,200", "pid!=100",
+		"mntns=1", "mntns!=1", "pidns=2", "comm=bash", "comm!=bash", "comm=*sh", "comm!=*sh", "comm=a-very-long-com",
+		"container", "not-container", "executable=/usr/bin/*", "uts=box", "follow", "tree=1"}
+	comms := []string{"bash", "zsh", "sh", "cat", "a-very-long-com"}
+	cat := policyCatalog()
+	for round := 0; round < 300; round++ {
+		var policies []Policy
+		for i := 0; i < 1+rng.IntN(5); i++ {
+			var sc []string
+			used := map[string]bool{}
+			for j := 0; j < rng.IntN(3); j++ {
+				s := scopes[rng.IntN(len(scopes))]
+				field, _, _ := splitFilter(s)
+				if !used[field] {
+					used[field] = true
+					sc = append(sc, s)
+				}
+			}
+			events := []string{"setuid", "anti_debugging", "setgid"}
+			policies = append(policies, Policy{Name: fmt.Sprintf("p%d", i), Scope: mustScope(t, sc...),
+				Rules: []PolicyRule{mustRule(t, events[rng.IntN(len(events))])}})
+		}
+		set, err := NewPolicySet(cat, policies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks := set.KernelScope()
+		for k := 0; k < 50; k++ {
+			task := KernelTask{UID: uint64(rng.IntN(2000)), PID: uint64([]int{100, 200, 300}[rng.IntN(3)]),
+				MntNS: uint64(rng.IntN(3)), PidNS: uint64(rng.IntN(3)), Comm: comms[rng.IntN(len(comms))], InContainer: rng.IntN(2) == 0}
+			name := []string{"setuid", "setgid", "ptrace", "kill"}[rng.IntN(4)]
+			ev := &trace.Event{EventName: name, UserID: int(task.UID), HostProcessID: int(task.PID), HostParentProcessID: 1,
+				MountNS: int(task.MntNS), PIDNS: int(task.PidNS), ProcessName: task.Comm, HostName: "box",
+				Executable: trace.File{Path: "/usr/bin/x"}}
+			if task.InContainer {
+				ev.Container.ID = "abc"
+			}
+			emit, dispatch := set.Match(ev)
+			if (emit || dispatch) && ks.Matched(name, task) == 0 {
+				t.Fatalf("round %d: kernel drops %s from %+v that userspace keeps; policies %+v", round, name, task, set.Describe())
+			}
+		}
 	}
 }
