@@ -255,6 +255,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"since", domain.AlertQuery{Since: base.Add(10 * time.Hour)}},
 		{"since and until", domain.AlertQuery{Since: base.Add(2 * time.Hour), Until: base.Add(3 * time.Hour)}},
 		{"until is exclusive", domain.AlertQuery{Until: m[10].Time}},
+		{"window off the hour", domain.AlertQuery{Since: base.Add(90*time.Minute + 7*time.Second), Until: base.Add(15*time.Hour + 13*time.Minute)}},
+		{"since off the hour", domain.AlertQuery{Since: base.Add(5*time.Hour + 59*time.Minute), MinSeverity: 2}},
 		{"min severity", domain.AlertQuery{MinSeverity: 3}},
 		{"rule by ID", domain.AlertQuery{Rules: []string{"TRC-102"}}},
 		{"rule by name", domain.AlertQuery{Rules: []string{"Illegitimate shell"}}},
@@ -311,7 +313,8 @@ func Run(t *testing.T, newStore NewStore) {
 
 	t.Run("aggregate", func(t *testing.T) {
 		for _, f := range domain.AlertFields {
-			for _, q := range []domain.AlertQuery{{}, {Hosts: []string{"web-1"}, Since: base.Add(5 * time.Hour)}, {Text: "shell"}} {
+			for _, q := range []domain.AlertQuery{{}, {Hosts: []string{"web-1"}, Since: base.Add(5 * time.Hour)}, {Text: "shell"},
+				{Since: base.Add(100 * time.Minute), Until: base.Add(17*time.Hour + time.Second), Rules: []string{"TRC-102", "TRC-107"}}} {
 				for _, size := range []int{2, 100} {
 					t.Run(fmt.Sprintf("%s/%v/%d", f, q.Hosts, size), func(t *testing.T) {
 						got, err := s.Aggregate(ctx, q, f, size)
@@ -332,6 +335,7 @@ func Run(t *testing.T, newStore NewStore) {
 			{domain.AlertQuery{}, 15 * time.Minute},
 			{domain.AlertQuery{Rules: []string{"TRC-105"}, Since: base.Add(3 * time.Hour)}, 10 * time.Minute},
 			{domain.AlertQuery{}, 24 * time.Hour},
+			{domain.AlertQuery{Since: base.Add(100 * time.Minute), Until: base.Add(17*time.Hour + time.Second)}, 2 * time.Hour},
 		} {
 			t.Run(fmt.Sprintf("%s/%v", tt.iv, tt.q.Rules), func(t *testing.T) {
 				got, err := s.Histogram(ctx, tt.q, tt.iv)

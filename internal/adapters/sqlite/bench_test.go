@@ -50,6 +50,14 @@ func BenchmarkStore_1M(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// opening for writing brings an older file's schema up to date (the hourly counts)
+	w, err := sqlite.Open(sqlite.Config{Path: path, MaxBytes: 8 << 30}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
 	s, err := sqlite.OpenReadOnly(path)
 	if err != nil {
 		b.Fatal(err)

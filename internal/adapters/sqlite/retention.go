@@ -54,6 +54,9 @@ func (w *writer) retain(ctx context.Context, now time.Time) {
 	}
 	if deleted > 0 {
 		w.deleted.Add(uint64(deleted))
+		if _, err := w.s.db.ExecContext(ctx, "DELETE FROM alert_counts WHERE n <= 0"); err != nil {
+			w.s.log.Error("pruning hourly counts failed", "error", err)
+		}
 		if _, err := w.s.db.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
 			w.s.log.Error("incremental vacuum failed", "error", err)
 		}

@@ -103,9 +103,15 @@ func parseCursor(c string) (ts, id int64, err error) {
 
 // Count returns the number of matching alerts.
 func (s *Store) Count(ctx context.Context, q domain.AlertQuery) (int64, error) {
-	where, args := s.where(q)
+	query, args := "", []any(nil)
+	if from, cargs, ok := s.counted(q); ok {
+		query, args = "SELECT coalesce(sum(n), 0) FROM "+from, cargs
+	} else {
+		where, wargs := s.where(q)
+		query, args = "SELECT count(*) FROM alerts"+whereSQL(where), wargs
+	}
 	var n int64
-	if err := s.ro.QueryRowContext(ctx, "SELECT count(*) FROM alerts"+whereSQL(where), args...).Scan(&n); err != nil {
+	if err := s.ro.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, classify(s.cfg.Path, err)
 	}
 	return n, nil
@@ -120,10 +126,19 @@ func (s *Store) Aggregate(ctx context.Context, q domain.AlertQuery, field domain
 	if size <= 0 {
 		size = 10
 	}
-	where, args := s.where(q)
-	where = append(where, col+" != ''")
-	query := "SELECT " + col + ", count(*) AS n FROM alerts" + whereSQL(where) +
-		" GROUP BY " + col + " ORDER BY n DESC, " + col + " LIMIT ?"
+	var query string
+	var args []any
+	if from, cargs, ok := s.counted(q); ok {
+		query = "SELECT " + col + ", sum(n) AS c FROM " + from + " WHERE " + col + " != ''" +
+			" GROUP BY " + col + " HAVING c > 0 ORDER BY c DESC, " + col + " LIMIT ?"
+		args = cargs
+	} else {
+		where, wargs := s.where(q)
+		where = append(where, col+" != ''")
+		query = "SELECT " + col + ", count(*) AS c FROM alerts" + whereSQL(where) +
+			" GROUP BY " + col + " ORDER BY c DESC, " + col + " LIMIT ?"
+		args = wargs
+	}
 	rows, err := s.ro.QueryContext(ctx, query, append(args, size)...)
 	if err != nil {
 		return nil, classify(s.cfg.Path, err)
@@ -145,10 +160,19 @@ func (s *Store) Histogram(ctx context.Context, q domain.AlertQuery, interval tim
 	if interval <= 0 {
 		return nil, fmt.Errorf("histogram interval must be positive, got %s", interval)
 	}
-	where, args := s.where(q)
 	iv := interval.Nanoseconds()
-	// ts is positive (after 1970), so ts - ts % iv is the start of its epoch-aligned bucket
-	query := "SELECT ts - (ts % ?) AS b, count(*) FROM alerts" + whereSQL(where) + " GROUP BY b ORDER BY b"
+	// ts is positive (after 1970), so ts - ts % iv is the start of its epoch-aligned bucket; an
+	// hour of the counts falls in one bucket when iv is a whole number of hours
+	var query string
+	var args []any
+	if from, cargs, ok := s.counted(q); ok && iv%countsHour == 0 {
+		query = "SELECT t - (t % ?) AS b, sum(n) AS c FROM " + from + " GROUP BY b HAVING c > 0 ORDER BY b"
+		args = cargs
+	} else {
+		where, wargs := s.where(q)
+		query = "SELECT ts - (ts % ?) AS b, count(*) FROM alerts" + whereSQL(where) + " GROUP BY b ORDER BY b"
+		args = wargs
+	}
 	rows, err := s.ro.QueryContext(ctx, query, append([]any{iv}, args...)...)
 	if err != nil {
 		return nil, classify(s.cfg.Path, err)
@@ -191,6 +215,32 @@ func (s *Store) where(q domain.AlertQuery) ([]string, []any) {
 		conds = append(conds, "ts < ?")
 		args = append(args, q.Until.UnixNano())
 	}
+	f, fargs := s.filters(q)
+	conds, args = append(conds, f...), append(args, fargs...)
+	if words := textWords(q.Text); len(words) > 0 {
+		if s.TextSearch() == textLike {
+			for _, w := range words {
+				pat := "%" + likeEscape(strings.TrimSuffix(w, "*")) + "%"
+				var or []string
+				for _, col := range strings.Split(ftsColumns, ", ") {
+					or = append(or, col+` LIKE ? ESCAPE '\'`)
+					args = append(args, pat)
+				}
+				conds = append(conds, "("+strings.Join(or, " OR ")+")")
+			}
+		} else {
+			conds = append(conds, "id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)")
+			args = append(args, ftsQuery(words))
+		}
+	}
+	return conds, args
+}
+
+// filters translates the query's field filters (not time, not text) into SQL conditions on columns
+// that both alerts and alert_counts have.
+func (s *Store) filters(q domain.AlertQuery) ([]string, []any) {
+	var conds []string
+	var args []any
 	if q.MinSeverity > 0 {
 		conds = append(conds, "severity >= ?")
 		args = append(args, q.MinSeverity)
@@ -224,22 +274,6 @@ func (s *Store) where(q domain.AlertQuery) ([]string, []any) {
 		conds = append(conds, "technique_id IN (SELECT technique_id FROM rules WHERE technique_id != '' AND (technique_id IN "+
 			in+" OR technique IN "+in+"))")
 		args = appendStrings(appendStrings(args, q.Techniques), q.Techniques)
-	}
-	if words := textWords(q.Text); len(words) > 0 {
-		if s.TextSearch() == textLike {
-			for _, w := range words {
-				pat := "%" + likeEscape(strings.TrimSuffix(w, "*")) + "%"
-				var or []string
-				for _, col := range strings.Split(ftsColumns, ", ") {
-					or = append(or, col+` LIKE ? ESCAPE '\'`)
-					args = append(args, pat)
-				}
-				conds = append(conds, "("+strings.Join(or, " OR ")+")")
-			}
-		} else {
-			conds = append(conds, "id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)")
-			args = append(args, ftsQuery(words))
-		}
 	}
 	return conds, args
 }

@@ -234,8 +234,20 @@ func dsn(path string, readOnly bool) string {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	var hasCounts int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'alert_counts'").Scan(&hasCounts); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return err
+	}
+	if _, err := s.db.ExecContext(ctx, countsSchema); err != nil {
+		return err
+	}
+	if hasCounts == 0 { // a store from before the hourly counts existed
+		if _, err := s.db.ExecContext(ctx, countsBackfill); err != nil {
+			return err
+		}
 	}
 	if _, err := s.db.ExecContext(ctx, "PRAGMA journal_size_limit = 67108864"); err != nil {
 		return err
