@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 
@@ -46,6 +47,7 @@ func New(cfg Config, log *slog.Logger) (*Source, error) {
 // Run loads and attaches the programs sel.Need requires, emits events until ctx ends and
 // detaches everything before returning.
 func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+	start := time.Now()
 	if err := checkHost(s.cfg.ProcRoot); err != nil {
 		return err
 	}
@@ -73,10 +75,12 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	}
 	defer rd.Close()
 
+	loaded := time.Since(start)
 	procs := newProcTree(s.cfg.ProcRoot)
 	procs.bootstrap()
 	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
-	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes)
+	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
+		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
 	return s.readLoop(ctx, rd, dec, sel, emit)
 }
 
@@ -174,6 +178,7 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		return nil, fmt.Errorf("ebpf: create maps: %w", err)
 	}
 	k := &kernelObjects{maps: coll.Maps}
+	cache := btf.NewCache() // decode the kernel's BTF once for every program
 
 	progs := map[string]*ebpf.Program{}
 	progErr := map[string]error{}
@@ -189,7 +194,7 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		}
 		one := spec.Copy()
 		one.Programs = map[string]*ebpf.ProgramSpec{name: one.Programs[name]}
-		c, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{MapReplacements: coll.Maps})
+		c, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{MapReplacements: coll.Maps, Cache: cache})
 		if err != nil {
 			s.log.Debug("program refused", "program", name, "err", err)
 			progErr[name] = fmt.Errorf("load %s: %s", name, firstLine(err))
@@ -202,6 +207,31 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		k.progs = append(k.progs, p)
 		return p, nil
 	}
+	// Load every needed program in one pass; only when the kernel refuses one, go one by one to
+	// find which events become unavailable.
+	wanted := map[string]bool{}
+	for _, def := range defs {
+		if need[def.Name] {
+			for _, h := range hooksFor(def) {
+				wanted[h.prog] = true
+			}
+		}
+	}
+	all := spec.Copy()
+	for name := range all.Programs {
+		if !wanted[name] {
+			delete(all.Programs, name)
+		}
+	}
+	if c, err := ebpf.NewCollectionWithOptions(all, ebpf.CollectionOptions{MapReplacements: coll.Maps, Cache: cache}); err == nil {
+		for name, p := range c.Programs {
+			progs[name] = p
+			k.progs = append(k.progs, p)
+		}
+		c.Programs = nil
+		c.Close() // the clones of the shared maps only
+	}
+
 	links := map[hook]link.Link{}
 	attach := func(h hook) error {
 		if _, ok := links[h]; ok {
