@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // MaxPolicies is how many policies can be loaded at once, as in Tracee (one bit each in a uint64).
@@ -53,9 +55,11 @@ type Filter struct {
 	Values []string
 	Pos    string // "file.yaml:12:11", for messages
 
-	kind fieldKind
-	nums []int64 // Values parsed, for numeric fields
-	arg  string  // argument name for data.<arg>
+	kind   fieldKind
+	nums   []int64 // Values parsed, for numeric fields
+	arg    string  // argument name for data.<arg>
+	number func(*trace.Event) int64
+	text   func(*trace.Event) string
 }
 
 // String renders the filter as the user wrote it (canonical field name).
@@ -80,7 +84,8 @@ const (
 	fieldFollow
 	fieldData
 	fieldRetval
-	fieldHostName // alias of uts kept for rule filters written as hostName
+	fieldContextNumber // a numeric event context field (rule filters): Filter.number reads it
+	fieldContextString // a string event context field (rule filters): Filter.text reads it
 )
 
 type fieldSpec struct {
@@ -113,6 +118,37 @@ var scopeFields = map[string]fieldSpec{
 // ruleOnlyFields are accepted in rule filters besides the scope fields.
 var ruleOnlyFields = map[string]fieldSpec{
 	"retval": {kind: fieldRetval, numeric: true, ordered: true, valued: true},
+}
+
+// contextNumbers and contextStrings are the event context fields Tracee's rule filters accept
+// by their JSON names (and short aliases), besides the scope fields.
+var contextNumbers = map[string]func(*trace.Event) int64{
+	"processId":           func(e *trace.Event) int64 { return int64(e.ProcessID) },
+	"threadId":            func(e *trace.Event) int64 { return int64(e.ThreadID) },
+	"tid":                 func(e *trace.Event) int64 { return int64(e.ThreadID) },
+	"parentProcessId":     func(e *trace.Event) int64 { return int64(e.ParentProcessID) },
+	"ppid":                func(e *trace.Event) int64 { return int64(e.ParentProcessID) },
+	"hostProcessId":       func(e *trace.Event) int64 { return int64(e.HostProcessID) },
+	"hostPid":             func(e *trace.Event) int64 { return int64(e.HostProcessID) },
+	"hostThreadId":        func(e *trace.Event) int64 { return int64(e.HostThreadID) },
+	"hostTid":             func(e *trace.Event) int64 { return int64(e.HostThreadID) },
+	"hostParentProcessId": func(e *trace.Event) int64 { return int64(e.HostParentProcessID) },
+	"userId":              func(e *trace.Event) int64 { return int64(e.UserID) },
+	"mountNamespace":      func(e *trace.Event) int64 { return int64(e.MountNS) },
+	"pidNamespace":        func(e *trace.Event) int64 { return int64(e.PIDNS) },
+	"cgroupId":            func(e *trace.Event) int64 { return int64(e.CgroupID) },
+}
+
+var contextStrings = map[string]func(*trace.Event) string{
+	"processName":    func(e *trace.Event) string { return e.ProcessName },
+	"hostName":       func(e *trace.Event) string { return e.HostName },
+	"containerId":    containerID,
+	"containerImage": func(e *trace.Event) string { return e.Container.ImageName },
+	"containerName":  func(e *trace.Event) string { return e.Container.Name },
+	"podName":        func(e *trace.Event) string { return e.Kubernetes.PodName },
+	"podNamespace":   func(e *trace.Event) string { return e.Kubernetes.PodNamespace },
+	"podUid":         func(e *trace.Event) string { return e.Kubernetes.PodUID },
+	"syscall":        func(e *trace.Event) string { return e.Syscall },
 }
 
 // ScopeFieldNames lists the scope fields, for suggestions.
@@ -170,6 +206,12 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 	spec, ok := scopeFields[field]
 	if !ok && inRule {
 		spec, ok = ruleOnlyFields[field]
+		if get, isNum := contextNumbers[field]; !ok && isNum {
+			spec, ok, f.number = fieldSpec{kind: fieldContextNumber, numeric: true, ordered: true, valued: true}, true, get
+		}
+		if get, isStr := contextStrings[field]; !ok && isStr {
+			spec, ok, f.text = fieldSpec{kind: fieldContextString, valued: true}, true, get
+		}
 		if !ok {
 			if name, isData := strings.CutPrefix(field, "data."); isData && name != "" {
 				spec, ok, f.arg = fieldSpec{kind: fieldData, ordered: true, valued: true}, true, name
@@ -184,7 +226,13 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 		fix := "scope fields are uid, pid, mntns, pidns, tree, uts, comm, executable, container, not-container, follow, global"
 		if inRule {
 			candidates = append(candidates, "retval", "data.")
-			fix += "; rule filters also take data.<argument> and retval"
+			for k := range contextNumbers {
+				candidates = append(candidates, k)
+			}
+			for k := range contextStrings {
+				candidates = append(candidates, k)
+			}
+			fix += "; rule filters also take data.<argument>, retval and the event's context fields (processName, containerImage, podName ...)"
 		}
 		if s := Suggest(field, candidates); len(s) > 0 {
 			fix = "did you mean " + strings.Join(s, ", ") + "? " + fix

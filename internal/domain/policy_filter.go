@@ -24,8 +24,12 @@ func (s *PolicySet) filterMatches(f *Filter, ev *trace.Event) bool {
 		return f.matchNumber(int64(ev.ReturnValue))
 	case fieldTree:
 		return f.matchTree(s, ev.HostProcessID)
-	case fieldUTS, fieldHostName:
+	case fieldUTS:
 		return f.matchString(ev.HostName)
+	case fieldContextNumber:
+		return f.matchNumber(f.number(ev))
+	case fieldContextString:
+		return f.matchString(f.text(ev))
 	case fieldComm:
 		return f.matchString(ev.ProcessName)
 	case fieldExecutable:
