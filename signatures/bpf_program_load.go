@@ -10,8 +10,9 @@ import (
 
 const bpfProgLoad = 5 // BPF_PROG_LOAD
 
-// BpfProgramLoad (EXT-007) reports an eBPF program loaded by a process other than this agent and
-// systemd. eBPF programs run in the kernel and can read any memory or hide activity.
+// BpfProgramLoad (EXT-007) reports an eBPF program loaded by a process other than this agent,
+// systemd and the container runtimes. eBPF programs run in the kernel and can read any memory or
+// hide activity.
 type BpfProgramLoad struct {
 	base
 	self int // the agent's PID: signatures run inside the agent
@@ -20,7 +21,7 @@ type BpfProgramLoad struct {
 // NewBpfProgramLoad returns the EXT-007 signature.
 func NewBpfProgramLoad() *BpfProgramLoad {
 	return &BpfProgramLoad{base: newBase("EXT-007", "bpf_program_load", "eBPF program loaded by another process",
-		"A process other than this agent and systemd loaded an eBPF program into the kernel; eBPF rootkits use this to read secrets and hide processes, files and connections.",
+		"A process other than this agent, systemd and the container runtimes loaded an eBPF program into the kernel; eBPF rootkits use this to read secrets and hide processes, files and connections.",
 		mitre{2, "defense-evasion", "Rootkit", "T1014"}, "bpf")}
 }
 
@@ -41,8 +42,8 @@ func (s *BpfProgramLoad) OnEvent(event protocol.Event) error {
 		return nil
 	}
 	switch ev.ProcessName {
-	case "systemd", "tracee":
-		return nil
+	case "systemd", "tracee", "runc", "crun":
+		return nil // systemd's cgroup firewalls, container runtimes' device filters
 	}
 	s.report(event, map[string]interface{}{"command": "BPF_PROG_LOAD", "return value": ev.ReturnValue})
 	return nil

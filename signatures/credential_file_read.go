@@ -53,7 +53,7 @@ func isCredentialTool(comm string) bool {
 		"login", "su", "sudo", "passwd", "chpasswd", "chage", "chfn", "chsh", "unix_chkpwd", "useradd", "usermod",
 		"userdel", "groupadd", "groupmod", "groupdel", "gpasswd", "newgrp", "pwck", "grpck", "vipw", "vigr",
 		"pwconv", "grpconv", "cron", "crond", "systemd", "systemd-logind", "polkitd", "gdm-session-wor",
-		"lightdm", "sddm-helper", "dropbear":
+		"lightdm", "sddm-helper", "dropbear", "atd", "runuser", "accounts-daemon", "polkit-agent-he":
 		return true
 	}
 	return false

@@ -28,6 +28,9 @@ func (s *FilelessExecution) OnEvent(event protocol.Event) error {
 	}
 	pathname, _ := helpers.StringArg(ev.Args, "pathname")
 	cmdpath, _ := helpers.StringArg(ev.Args, "cmdpath")
+	if strings.Contains(pathname, "memfd:runc_cloned:") {
+		return nil // runc (before 1.2) re-executes a sealed memfd copy of itself at every container start
+	}
 	if isMemoryBacked(pathname) || (pathname == "" && isFDPath(cmdpath)) {
 		s.report(event, map[string]interface{}{"pathname": pathname, "cmdpath": cmdpath})
 	}

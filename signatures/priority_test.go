@@ -38,6 +38,7 @@ func TestFilelessExecution(t *testing.T) {
 		{name: "fexecve of a regular file is fine", events: []trace.Event{
 			event("sched_process_exec", arg("cmdpath", "/dev/fd/3"), arg("pathname", "/usr/lib/systemd/systemd-executor"))}},
 		{name: "ordinary binary", events: []trace.Event{execEvent("/usr/bin/ls", nil, nil)}},
+		{name: "runc's self-protecting memfd copy", events: []trace.Event{execEvent("memfd:runc_cloned:/proc/self/exe", nil, nil)}},
 		{name: "shm lookalike outside /dev", events: []trace.Event{execEvent("/home/u/dev/shm/x", nil, nil)}},
 	})
 }

@@ -202,6 +202,7 @@ func TestBpfProgramLoad(t *testing.T) {
 		{name: "bpftool loads a program", events: evs(load("bpftool", 4242)), findings: 1, data: map[string]interface{}{"command": "BPF_PROG_LOAD"}},
 		{name: "the agent itself", events: evs(load("tracee.test", os.Getpid()))},
 		{name: "systemd cgroup filters", events: evs(load("systemd", 1))},
+		{name: "runc device filter", events: evs(load("runc", 77))},
 		{name: "map lookup", events: evs(withProc(event("bpf", arg("cmd", int32(1))), "bpftool", 4242))},
 	})
 }
