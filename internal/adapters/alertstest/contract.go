@@ -364,6 +364,9 @@ func Run(t *testing.T, newStore NewStore) {
 			{"newest first", domain.AlertQuery{}, 1000},
 			{"oldest first", domain.AlertQuery{Ascending: true}, 4999},
 			{"filtered", domain.AlertQuery{Hosts: []string{"web-1", "web-2"}}, 3000},
+			// a word of half the alerts: the embedded store walks time order for it
+			{"common word", domain.AlertQuery{Text: "a"}, 1000},
+			{"rare word and filter", domain.AlertQuery{Text: "debugger", Hosts: []string{"db-1"}}, 300},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				got := searchAll(t, big, tt.q, tt.limit)

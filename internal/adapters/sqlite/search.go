@@ -52,7 +52,11 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 	}
 	// choose the page on (ts, id) alone, then read its rows: a sort, when the plan needs one,
 	// then holds two integers per candidate instead of whole alerts
-	query := "WITH page AS (SELECT id, ts FROM alerts" + whereSQL(where) + " ORDER BY " + order + " LIMIT ?) " +
+	from, err := s.searchSource(ctx, q)
+	if err != nil {
+		return domain.AlertPage{}, err
+	}
+	query := "WITH page AS (SELECT id, ts FROM " + from + whereSQL(where) + " ORDER BY " + order + " LIMIT ?) " +
 		"SELECT a.id, a.ts, rule_id, rule_name, event_name, severity, technique_id, technique, host, container_id, " +
 		"container, process, pid, message, description, coalesce(e.event, '') FROM page JOIN alerts a ON a.id = page.id " +
 		"LEFT JOIN alert_events e ON e.id = page.id ORDER BY " + strings.ReplaceAll(strings.ReplaceAll(order, "ts", "page.ts"), "id", "page.id")
@@ -85,6 +89,30 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 		page.Next = fmt.Sprintf("%d:%d", lastTS, lastID)
 	}
 	return page, nil
+}
+
+// denseText is the number of text matches above which a search walks the time index and stops
+// at the page's end, rather than sorting every match by time.
+const denseText = 5000
+
+// searchSource picks the plan of a search with free text: when the words match many alerts, walk
+// alerts in time order and test each against the text matches (it stops after one page); when
+// they match few, let SQLite start from the matches and sort them.
+func (s *Store) searchSource(ctx context.Context, q domain.AlertQuery) (string, error) {
+	words := textWords(q.Text)
+	if len(words) == 0 || s.TextSearch() == textLike {
+		return "alerts", nil
+	}
+	var n int
+	err := s.ro.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?)",
+		ftsQuery(words), denseText+1).Scan(&n)
+	if err != nil {
+		return "", classify(s.cfg.Path, err)
+	}
+	if n > denseText {
+		return "alerts INDEXED BY alerts_ts", nil
+	}
+	return "alerts", nil
 }
 
 func parseCursor(c string) (ts, id int64, err error) {
