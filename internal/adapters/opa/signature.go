@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -240,7 +241,9 @@ func readMetadoc(ctx context.Context, comp *ast.Compiler, pkg, file string, mod 
 	case md.ID == "":
 		return md, fmt.Errorf("%s: %s has no \"id\"; add e.g. \"id\": \"MY-1\"", pos, ruleMetadoc)
 	case md.EventName == "":
-		return md, fmt.Errorf("%s: %s of %s has no \"eventName\"; add the event name the findings are emitted as, e.g. \"eventName\": \"my_detection\"", pos, ruleMetadoc, md.ID)
+		// Older Tracee Rego signatures have no eventName: derive one from the name, as a
+		// Tracee event name would be written ("Anti-Debugging" -> "anti_debugging").
+		md.EventName = eventNameFrom(md.Name, md.ID)
 	}
 	return md, nil
 }
@@ -291,4 +294,25 @@ func hasHelpersPackage(libs map[string]*ast.Module) bool {
 		}
 	}
 	return false
+}
+
+// eventNameFrom makes an event name of a signature's name (or ID): lowercase, runs of other
+// characters than letters and digits as one '_'.
+func eventNameFrom(name, id string) string {
+	src := name
+	if src == "" {
+		src = id
+	}
+	var b strings.Builder
+	underscore := false
+	for _, r := range strings.ToLower(src) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			underscore = false
+		} else if !underscore && b.Len() > 0 {
+			b.WriteByte('_')
+			underscore = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }

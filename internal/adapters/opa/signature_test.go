@@ -235,3 +235,26 @@ func TestSignatureLoader_Reload_under_load(t *testing.T) {
 	}
 	t.Logf("%d events evaluated by %d versions", total, len(counts))
 }
+
+func TestSignatureLoader_derives_a_missing_eventName(t *testing.T) {
+	dir := t.TempDir()
+	src := `package tracee.TRC_OLD
+
+__rego_metadoc__ := {"id": "TRC-OLD", "name": "Anti-Debugging (old)"}
+
+tracee_selected_events[s] {
+	s := {"source": "tracee", "name": "ptrace"}
+}
+
+tracee_match {
+	input.eventName == "ptrace"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "old.rego"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := NewSignatureLoader(nil).Load(context.Background(), []string{dir})
+	if len(res.Signatures) != 1 || res.Signatures[0].Info.Metadata.EventName != "anti_debugging_old" {
+		t.Fatalf("signatures %+v problems %v", res.Signatures, res.Problems)
+	}
+}
