@@ -91,7 +91,7 @@ func (s *Searcher) Search(ctx context.Context, q domain.AlertQuery) (domain.Aler
 		"track_total_hits": false,
 	}
 	var cur searchCursor
-	path := "/" + s.index + "/_search"
+	path := s.searchPath(q)
 	if q.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
 		if err == nil {
@@ -150,6 +150,15 @@ func (s *Searcher) Search(ctx context.Context, q domain.AlertQuery) (domain.Aler
 	next, _ := json.Marshal(searchCursor{PIT: pit, After: res.Hits.Hits[len(res.Hits.Hits)-1].Sort})
 	page.Next = base64.RawURLEncoding.EncodeToString(next)
 	return page, nil
+}
+
+// searchPath is the _search path of q over the daily indices. With a time window, every shard is
+// first asked whether it can match at all, so the days outside the window are skipped cheaply.
+func (s *Searcher) searchPath(q domain.AlertQuery) string {
+	if q.Since.IsZero() && q.Until.IsZero() {
+		return "/" + s.index + "/_search"
+	}
+	return "/" + s.index + "/_search?pre_filter_shard_size=1"
 }
 
 func searchKeepAlive(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
@@ -221,7 +230,7 @@ func (s *Searcher) Aggregate(ctx context.Context, q domain.AlertQuery, field dom
 			} `json:"by"`
 		} `json:"aggregations"`
 	}
-	if err := s.searchDo(ctx, http.MethodPost, "/"+s.index+"/_search", body, &res); err != nil {
+	if err := s.searchDo(ctx, http.MethodPost, s.searchPath(q), body, &res); err != nil {
 		return nil, err
 	}
 	if err := res.check(s.index); err != nil {
@@ -260,7 +269,7 @@ func (s *Searcher) Histogram(ctx context.Context, q domain.AlertQuery, interval 
 			} `json:"over_time"`
 		} `json:"aggregations"`
 	}
-	if err := s.searchDo(ctx, http.MethodPost, "/"+s.index+"/_search", body, &res); err != nil {
+	if err := s.searchDo(ctx, http.MethodPost, s.searchPath(q), body, &res); err != nil {
 		return nil, err
 	}
 	if err := res.check(s.index); err != nil {
