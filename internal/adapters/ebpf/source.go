@@ -249,6 +249,9 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 				l, err = link.Tracepoint(h.group, h.name, p, nil)
 			}
 		}
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no tracepoint %s/%s in this kernel", h.group, h.name)
+		}
 		if err != nil {
 			return fmt.Errorf("attach %s to %s/%s: %w", h.prog, h.group, h.name, err)
 		}
