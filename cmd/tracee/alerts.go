@@ -22,11 +22,11 @@ import (
 // alertsOptions are the flags of `tracee alerts search`.
 type alertsOptions struct {
 	since, until, severity, output, by, histogram string
-	rules, ids, hosts, containers, processes     []string
-	techniques                                   []string
-	count, follow                                bool
-	limit                                        int
-	esURL, esUser, indexPrefix, db               string
+	rules, ids, hosts, containers, processes      []string
+	techniques                                    []string
+	count, follow                                 bool
+	limit                                         int
+	esURL, esUser, indexPrefix, db                string
 }
 
 func newAlertsCmd(st streams) *cobra.Command {

@@ -30,7 +30,7 @@ type Alert struct {
 	PID         int             `json:"pid,omitempty"`
 	Message     string          `json:"message"`
 	Description string          `json:"description,omitempty"` // the rule's description
-	Event       json.RawMessage `json:"event,omitempty"` // the full signature event as JSON
+	Event       json.RawMessage `json:"event,omitempty"`       // the full signature event as JSON
 }
 
 // AlertFromEvent extracts the searchable fields of a signature event. Event is left empty: the

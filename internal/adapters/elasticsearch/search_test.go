@@ -126,7 +126,10 @@ func TestSearcher_missing_index_is_one_clear_error(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"search": func() error { _, err := s.Search(context.Background(), domain.AlertQuery{}); return err },
 		"count":  func() error { _, err := s.Count(context.Background(), domain.AlertQuery{}); return err },
-		"by":     func() error { _, err := s.Aggregate(context.Background(), domain.AlertQuery{}, domain.FieldHost, 5); return err },
+		"by": func() error {
+			_, err := s.Aggregate(context.Background(), domain.AlertQuery{}, domain.FieldHost, 5)
+			return err
+		},
 		"histogram": func() error {
 			_, err := s.Histogram(context.Background(), domain.AlertQuery{}, time.Hour)
 			return err

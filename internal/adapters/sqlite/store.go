@@ -140,14 +140,14 @@ END;`
 
 // Store is the embedded alert store: an EventSink for signature events and an AlertSearcher.
 type Store struct {
-	cfg   Config
-	log   *slog.Logger
-	db    *sql.DB // one connection: the writer
-	ro    *sql.DB // readers
-	text  string  // fts5, fts4 or like
-	sink  *writer
-	once  sync.Once
-	err   error
+	cfg  Config
+	log  *slog.Logger
+	db   *sql.DB // one connection: the writer
+	ro   *sql.DB // readers
+	text string  // fts5, fts4 or like
+	sink *writer
+	once sync.Once
+	err  error
 }
 
 // Open creates (if needed) and opens the store at cfg.Path for recording and searching, and starts
