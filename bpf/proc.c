@@ -11,6 +11,38 @@ static __always_inline __s32 task_syscall(struct task_struct *t)
 	return BPF_CORE_READ(regs, orig_ax);
 }
 
+#define AT_NULL 0
+#define AT_BASE 7 /* where the ELF interpreter (ld.so) is mapped */
+#define MAX_AUXV_PAIRS 24
+
+static long vma_file_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(struct file **)data = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+/* elf_interpreter finds the file of the ELF interpreter: the mapping at AT_BASE in the new
+ * program's auxiliary vector (the kernel opened it in load_elf_binary, which we cannot hook). */
+static __always_inline struct file *elf_interpreter(struct task_struct *p)
+{
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long base = 0;
+	for (int i = 0; i < MAX_AUXV_PAIRS; i++) {
+		unsigned long pair[2] = {};
+		bpf_probe_read_kernel(pair, sizeof(pair), &mm->saved_auxv[2 * i]);
+		if (pair[0] == AT_NULL)
+			break;
+		if (pair[0] == AT_BASE) {
+			base = pair[1];
+			break;
+		}
+	}
+	struct file *f = NULL;
+	if (base)
+		bpf_find_vma(p, base, vma_file_cb, &f, 0);
+	return f;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -34,6 +66,10 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	put_u64(e, BPF_CORE_READ(in, f_inode, i_mode) & S_IFMT); /* stdin_type */
 	put_file_path(e, in);                                   /* stdin_path */
 	put_u64(e, (BPF_CORE_READ(p, real_parent, flags) & PF_KTHREAD) != 0); /* invoked_from_kernel */
+	struct inode *iino = put_file_path(e, elf_interpreter(p)); /* interpreter_pathname */
+	put_u64(e, BPF_CORE_READ(iino, i_sb, s_dev));           /* interpreter_dev */
+	put_u64(e, BPF_CORE_READ(iino, i_ino));                 /* interpreter_inode */
+	put_u64(e, inode_ctime(iino));                          /* interpreter_ctime */
 	submit(e);
 	return 0;
 }

@@ -168,17 +168,18 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 	raw := func(i int, t string) interface{} { return typedValue(t, wireU64(w, i)) }
 	switch def.ID {
 	case domain.EventSchedProcessExec:
-		// wire: cmdpath, pathname, dev, inode, ctime, mode, argv, interp, stdin_type, stdin_path, invoked
+		// wire: cmdpath, pathname, dev, inode, ctime, mode, argv, interp, stdin_type, stdin_path, invoked,
+		// interpreter path, dev, inode, ctime
 		set(0, wireStr(w, 0))
 		set(1, wirePath(w, 1))
 		set(2, raw(2, "dev_t"))
 		set(3, raw(3, "unsigned long"))
 		set(4, raw(4, "unsigned long"))
 		set(5, raw(5, "umode_t"))
-		set(6, "")
-		set(7, uint32(0))
-		set(8, uint64(0))
-		set(9, uint64(0))
+		set(6, wirePath(w, 11))
+		set(7, raw(12, "dev_t"))
+		set(8, raw(13, "unsigned long"))
+		set(9, raw(14, "unsigned long"))
 		set(10, wireStrArr(w, 6))
 		set(11, wireStr(w, 7))
 		set(12, raw(8, "umode_t"))

@@ -35,11 +35,13 @@ func TestDecoder_decode(t *testing.T) {
 			name:  "exec with argv and absolute path",
 			event: "sched_process_exec", syscall: "execve",
 			rec: newRecord(domain.EventSchedProcessExec, 59, 42).str("./ls").path(0, "ls", "bin", "usr").u64(0x800001).u64(99).u64(5).u64(0o100755).
-				blob(tagStrArr, []byte("ls\x00-la\x00")).str("./ls").u64(0o020000).path(0, "null", "dev").u64(0).bytes(),
+				blob(tagStrArr, []byte("ls\x00-la\x00")).str("./ls").u64(0o020000).path(0, "null", "dev").u64(0).
+				path(0, "ld-linux-x86-64.so.2", "lib64").u64(3).u64(4).u64(6).bytes(),
 			args: map[string]interface{}{
 				"cmdpath": "./ls", "pathname": "/usr/bin/ls", "dev": uint32(0x800001), "inode": uint64(99), "ctime": uint64(5),
 				"inode_mode": uint16(0o100755), "argv": []string{"ls", "-la"}, "interp": "./ls", "stdin_type": uint16(0o020000),
-				"stdin_path": "/dev/null", "invoked_from_kernel": false, "env": []string{}, "interpreter_pathname": "",
+				"stdin_path": "/dev/null", "invoked_from_kernel": false, "env": []string{},
+				"interpreter_pathname": "/lib64/ld-linux-x86-64.so.2", "interpreter_dev": uint32(3), "interpreter_inode": uint64(4), "interpreter_ctime": uint64(6),
 			},
 		},
 		{

@@ -87,6 +87,8 @@ func TestSource_live_events(t *testing.T) {
 			assert.Equal(t, "/usr/bin/true", ev.Executable.Path)
 			assert.NotZero(t, arg(t, ev, "inode"))
 			assert.Equal(t, "true", ev.ProcessName)
+			assert.Contains(t, arg(t, ev, "interpreter_pathname"), "/ld-linux", "the ELF interpreter of a dynamic binary")
+			assert.NotZero(t, arg(t, ev, "interpreter_inode"))
 		}},
 		{name: "fork", action: "exec-true", event: "sched_process_fork", context: true, check: func(t *testing.T, ev *trace.Event) {
 			assert.NotZero(t, arg(t, ev, "child_pid"))
