@@ -71,7 +71,7 @@ func Events(start time.Time, n int, step time.Duration) []*trace.Event {
 
 // EventAt is the i-th event of Events(start, n, step), for generating many without holding them all.
 func EventAt(start time.Time, i int, step time.Duration) *trace.Event {
-	r := Rules[(i*7+i/5)%len(Rules)]
+	r := Rules[(i+i/len(Rules))%len(Rules)]
 	c := Containers[i%len(Containers)]
 	ev := &trace.Event{
 		Timestamp:     int(start.Add(time.Duration(i) * step).UnixNano()),

@@ -105,7 +105,7 @@ func (s *Store) searchSource(ctx context.Context, q domain.AlertQuery) (string, 
 	}
 	var n int
 	err := s.ro.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ?)",
-		ftsQuery(words), denseText+1).Scan(&n)
+		s.ftsQuery(words), denseText+1).Scan(&n)
 	if err != nil {
 		return "", classify(s.cfg.Path, err)
 	}
@@ -258,7 +258,7 @@ func (s *Store) where(q domain.AlertQuery) ([]string, []any) {
 			}
 		} else {
 			conds = append(conds, "id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)")
-			args = append(args, ftsQuery(words))
+			args = append(args, s.ftsQuery(words))
 		}
 	}
 	return conds, args
@@ -318,17 +318,21 @@ func textWords(text string) []string {
 }
 
 // ftsQuery quotes every word (so that FTS operators in user text are plain words) and keeps a
-// trailing * as a prefix search; the words are ANDed.
-func ftsQuery(words []string) string {
+// trailing * as a prefix search; the words are ANDed. FTS4 wants the * inside the quotes, FTS5
+// after them.
+func (s *Store) ftsQuery(words []string) string {
 	parts := make([]string, 0, len(words))
 	for _, w := range words {
 		prefix := strings.HasSuffix(w, "*")
 		w = strings.ReplaceAll(strings.TrimRight(w, "*"), `"`, " ")
-		p := `"` + w + `"`
-		if prefix {
-			p += "*"
+		switch {
+		case !prefix:
+			parts = append(parts, `"`+w+`"`)
+		case s.text == textFTS5:
+			parts = append(parts, `"`+w+`"*`)
+		default:
+			parts = append(parts, `"`+w+`*"`)
 		}
-		parts = append(parts, p)
 	}
 	return strings.Join(parts, " ")
 }
