@@ -55,39 +55,34 @@ func (s *Store) counted(q domain.AlertQuery) (string, []any, bool) {
 	const cols = "rule_id, host, container_id, process, technique_id"
 	var parts []string
 	var args []any
+	// the alerts of a partial hour at one end of the window
+	raw := func(lo, hi int64) {
+		parts = append(parts, "SELECT ts AS t, "+cols+", 1 AS n FROM alerts"+
+			whereSQL(append(append([]string{}, filters...), "ts >= ?", "ts < ?")))
+		args = append(append(args, fargs...), lo, hi)
+	}
 	// whole hours: [ceil(since), floor(until))
 	hourConds := append([]string{}, filters...)
 	hourArgs := append([]any{}, fargs...)
-	var fullLo, fullHi int64
 	if !q.Since.IsZero() {
 		since := q.Since.UnixNano()
-		fullLo = ceilHour(since)
-		hourConds = append(hourConds, "hour >= ?")
-		hourArgs = append(hourArgs, fullLo)
-		if since < fullLo {
-			c, a := rawRange(filters, fargs, since, fullLo)
-			parts, args = append(parts, "SELECT ts AS t, "+cols+", 1 AS n FROM alerts"+whereSQL(c)), append(args, a...)
+		lo := ceilHour(since)
+		hourConds, hourArgs = append(hourConds, "hour >= ?"), append(hourArgs, lo)
+		if since < lo {
+			raw(since, lo)
 		}
 	}
 	if !q.Until.IsZero() {
 		until := q.Until.UnixNano()
-		fullHi = floorHour(until)
-		hourConds = append(hourConds, "hour < ?")
-		hourArgs = append(hourArgs, fullHi)
-		if fullHi < until {
-			c, a := rawRange(filters, fargs, fullHi, until)
-			parts, args = append(parts, "SELECT ts AS t, "+cols+", 1 AS n FROM alerts"+whereSQL(c)), append(args, a...)
+		hi := floorHour(until)
+		hourConds, hourArgs = append(hourConds, "hour < ?"), append(hourArgs, hi)
+		if hi < until {
+			raw(hi, until)
 		}
 	}
 	parts = append(parts, "SELECT hour AS t, "+cols+", n FROM alert_counts"+whereSQL(hourConds))
 	args = append(args, hourArgs...)
 	return "(" + strings.Join(parts, " UNION ALL ") + ")", args, true
-}
-
-func rawRange(filters []string, fargs []any, lo, hi int64) ([]string, []any) {
-	c := append(append([]string{}, filters...), "ts >= ?", "ts < ?")
-	a := append(append([]any{}, fargs...), lo, hi)
-	return c, a
 }
 
 func floorHour(ns int64) int64 { return ns - ns%countsHour }

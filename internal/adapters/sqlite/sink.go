@@ -82,11 +82,7 @@ func (s *Store) Flush(ctx context.Context) error {
 	if w == nil || w.closed.Load() {
 		return nil
 	}
-	w.mu.Lock()
-	batch := w.pending
-	w.pending = nil
-	w.mu.Unlock()
-	if batch != nil {
+	if batch := w.take(); batch != nil {
 		select {
 		case w.batches <- batch:
 		case <-ctx.Done():
@@ -120,15 +116,20 @@ func (s *Store) Stats() Stats {
 	return Stats{Written: s.sink.written.Load(), Failed: s.sink.failed.Load(), Deleted: s.sink.deleted.Load()}
 }
 
+// take returns what Write queued and not yet handed to the writer.
+func (w *writer) take() []row {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	batch := w.pending
+	w.pending = nil
+	return batch
+}
+
 func (w *writer) close(ctx context.Context) error {
 	if w.closed.Swap(true) {
 		return nil
 	}
-	w.mu.Lock()
-	batch := w.pending
-	w.pending = nil
-	w.mu.Unlock()
-	if batch != nil {
+	if batch := w.take(); batch != nil {
 		w.batches <- batch
 	}
 	close(w.batches)
