@@ -101,7 +101,7 @@ func TestAlertsSearch_outputs(t *testing.T) {
 		{"histogram", []string{"--since", "6h", "--histogram", "1h"}, func(t *testing.T, out string) {
 			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 			assert.GreaterOrEqual(t, len(lines), 7)
-			assert.Regexp(t, `^300 alerts in \d+ buckets of 1h0m0s$`, lines[len(lines)-1])
+			assert.Regexp(t, `^300 alerts in \d+ buckets of 1h$`, lines[len(lines)-1])
 		}},
 	}
 	for _, tt := range tests {

@@ -188,7 +188,7 @@ func TestService_Run_outputs(t *testing.T) {
 				assert.Regexp(t, `\s0 $`, lines[0])
 				assert.Regexp(t, `\s8 █{50}$`, lines[1])
 				assert.Regexp(t, `\s2 █{12}▌$`, lines[3])
-				assert.Equal(t, "10 alerts in 4 buckets of 1h0m0s", lines[4])
+				assert.Equal(t, "10 alerts in 4 buckets of 1h", lines[4])
 			},
 		},
 		{
@@ -198,7 +198,7 @@ func TestService_Run_outputs(t *testing.T) {
 					{Start: t0, Count: 1}, {Start: t0.Add(30 * time.Minute), Count: 2}}, nil)
 			},
 			check: func(t *testing.T, out string) {
-				assert.JSONEq(t, `{"interval":"15m0s","buckets":[{"start":"2026-11-27T10:00:00Z","count":1},
+				assert.JSONEq(t, `{"interval":"15m","buckets":[{"start":"2026-11-27T10:00:00Z","count":1},
 					{"start":"2026-11-27T10:15:00Z","count":0},{"start":"2026-11-27T10:30:00Z","count":2}]}`, out)
 			},
 		},

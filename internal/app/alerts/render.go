@@ -161,7 +161,7 @@ func renderHistogram(out io.Writer, format string, interval time.Duration, bs []
 		if bs == nil {
 			bs = []domain.TimeBucket{}
 		}
-		return writeJSON(out, map[string]any{"interval": interval.String(), "buckets": bs})
+		return writeJSON(out, map[string]any{"interval": shortDuration(interval), "buckets": bs})
 	case FormatNDJSON:
 		enc := json.NewEncoder(out)
 		for _, b := range bs {
@@ -192,8 +192,21 @@ func renderHistogram(out io.Writer, format string, interval time.Duration, bs []
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(out, "%d alerts in %d buckets of %s\n", total, len(bs), interval)
+	_, err := fmt.Fprintf(out, "%d alerts in %d buckets of %s\n", total, len(bs), shortDuration(interval))
 	return err
+}
+
+// shortDuration writes whole days, hours or minutes as 1d, 6h, 15m, the way they are typed.
+func shortDuration(d time.Duration) string {
+	for _, u := range []struct {
+		unit   time.Duration
+		suffix string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+		if d >= u.unit && d%u.unit == 0 {
+			return strconv.FormatInt(int64(d/u.unit), 10) + u.suffix
+		}
+	}
+	return d.String()
 }
 
 // bar draws n/top as up to width block characters, in eighths; any n > 0 shows at least one eighth.
