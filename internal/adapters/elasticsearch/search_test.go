@@ -140,3 +140,30 @@ func TestSearcher_missing_index_is_one_clear_error(t *testing.T) {
 		require.NotContains(t, err.Error(), "\n", name)
 	}
 }
+
+func TestSearcher_credentials_on_a_secured_cluster(t *testing.T) {
+	raw := os.Getenv("ELASTICSEARCH_SECURE_URL")
+	if raw == "" {
+		t.Skip("ELASTICSEARCH_SECURE_URL not set")
+	}
+	user, password := os.Getenv("ELASTICSEARCH_SECURE_USER"), os.Getenv("ELASTICSEARCH_SECURE_PASSWORD")
+	tests := []struct {
+		name, user, password string
+		want                 error
+	}{
+		{"no credentials", "", "", domain.ErrStoreUnauthorized},
+		{"wrong password", user, password + "-wrong", domain.ErrStoreUnauthorized},
+		// authenticated: the cluster answers, and holds no index of this prefix
+		{"right password", user, password, domain.ErrNoAlerts},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := elasticsearch.NewSearcher(elasticsearch.SearchConfig{URLs: []string{raw}, Username: tt.user,
+				Password: tt.password, IndexPrefix: "searchtest-none"})
+			require.NoError(t, err)
+			_, err = s.Count(context.Background(), domain.AlertQuery{})
+			require.ErrorIs(t, err, tt.want)
+			require.NotContains(t, err.Error(), "\n")
+		})
+	}
+}
