@@ -63,6 +63,42 @@ func BenchmarkIntegration_ship(b *testing.B) {
 		require.NoError(b, s.Close(context.Background()))
 	})
 
+	// the ceiling: prebuilt 5,000-document _bulk bodies posted one after another, no sink
+	b.Run("raw_bulk_5000", func(b *testing.B) {
+		prefix := uniquePrefix("bench-raw")
+		b.Cleanup(func() { dropIndices(raw, prefix) })
+		res, err := raw.Indices.PutIndexTemplate(TemplateName(prefix), bytes.NewReader(IndexTemplate(prefix, 0)))
+		require.NoError(b, err)
+		res.Body.Close()
+		evs := benchEvents(b.N)
+		var bodies [][]byte
+		var buf bytes.Buffer
+		for i := range evs {
+			doc, _ := json.Marshal(NewDocument(&evs[i], time.Now()))
+			meta, _ := json.Marshal(map[string]interface{}{"index": map[string]string{
+				"_index": IndexName(prefix, time.Unix(0, int64(evs[i].Timestamp))), "_id": DocumentID(&evs[i])}})
+			buf.Write(meta)
+			buf.WriteByte('\n')
+			buf.Write(doc)
+			buf.WriteByte('\n')
+			if (i+1)%5000 == 0 || i == len(evs)-1 {
+				bodies = append(bodies, append([]byte(nil), buf.Bytes()...))
+				buf.Reset()
+			}
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for _, body := range bodies {
+			res, err := raw.Bulk(bytes.NewReader(body))
+			require.NoError(b, err)
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			require.False(b, res.IsError(), res.String())
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+	})
+
 	b.Run("one_per_request", func(b *testing.B) {
 		prefix := uniquePrefix("bench-single")
 		b.Cleanup(func() { dropIndices(raw, prefix) })
