@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,4 +135,59 @@ func TestAlertsSearch_errors_are_one_line(t *testing.T) {
 			assert.NotContains(t, err.Error(), "\n")
 		})
 	}
+}
+
+// lockedBuffer is written by the command's goroutine and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestAlertsSearch_follow_shows_alerts_the_agent_records_later(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alerts.db")
+	store, err := sqlite.Open(sqlite.Config{Path: path}, nil)
+	require.NoError(t, err)
+	defer store.Close(context.Background())
+	evs := alertstest.Events(time.Now().Add(-time.Minute).Truncate(time.Millisecond), 6, time.Second)
+	for _, ev := range evs[:3] {
+		require.NoError(t, store.Write(context.Background(), ev))
+	}
+	require.NoError(t, store.Flush(context.Background()))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lockedBuffer{}
+	root := newRootCmd(strings.NewReader(""), out, &bytes.Buffer{})
+	root.SetArgs([]string{"alerts", "search", "--follow", "-o", "ndjson", "--db", path})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	lines := func() int { return strings.Count(out.String(), "\n") }
+	require.Eventually(t, func() bool { return lines() == 3 }, 10*time.Second, 20*time.Millisecond, "the backlog")
+	for _, ev := range evs[3:] {
+		require.NoError(t, store.Write(context.Background(), ev))
+	}
+	require.NoError(t, store.Flush(context.Background()))
+	require.Eventually(t, func() bool { return lines() == 6 }, 10*time.Second, 20*time.Millisecond, "the new alerts")
+	cancel()
+	require.NoError(t, <-done)
+	var pids []int
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var a domain.Alert
+		require.NoError(t, json.Unmarshal([]byte(l), &a))
+		pids = append(pids, a.PID)
+	}
+	assert.Equal(t, []int{1000, 1001, 1002, 1003, 1004, 1005}, pids, "oldest first, each once")
 }
