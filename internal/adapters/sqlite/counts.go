@@ -43,9 +43,9 @@ const countsHour = int64(time.Hour)
 // counted returns a subquery of (t, rule_id, host, container_id, process, technique_id, n) rows
 // whose n sum to the matching alerts: hourly counts for whole hours (t = the hour), alerts for
 // the partial hours at the ends (t = ts, n = 1). ok is false when the counts cannot answer q
-// (free text) or would not help (a window under two hours).
+// (free text, or a file without them) or would not help (a window under two hours).
 func (s *Store) counted(q domain.AlertQuery) (string, []any, bool) {
-	if len(textWords(q.Text)) > 0 {
+	if !s.counts || len(textWords(q.Text)) > 0 {
 		return "", nil, false
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Sub(q.Since) < 2*time.Hour {

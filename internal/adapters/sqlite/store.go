@@ -145,9 +145,11 @@ type Store struct {
 	db   *sql.DB // one connection: the writer
 	ro   *sql.DB // readers
 	text string  // fts5, fts4 or like
-	sink *writer
-	once sync.Once
-	err  error
+	// counts: the store has hourly counts (a file from an older agent, opened read-only, may not)
+	counts bool
+	sink   *writer
+	once   sync.Once
+	err    error
 }
 
 // Open creates (if needed) and opens the store at cfg.Path for recording and searching, and starts
@@ -175,6 +177,7 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("alert store %s: %w", cfg.Path, err)
 	}
+	s.counts = true
 	s.sink = startWriter(s)
 	log.Debug("alert store open", "text", s.text)
 	return s, nil
@@ -201,6 +204,12 @@ func OpenReadOnly(path string) (*Store, error) {
 		ro.Close()
 		return nil, err
 	}
+	var n int
+	if err := ro.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'alert_counts'").Scan(&n); err != nil {
+		ro.Close()
+		return nil, classify(path, err)
+	}
+	s.counts = n > 0
 	return s, nil
 }
 
