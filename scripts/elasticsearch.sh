@@ -53,6 +53,7 @@ install() {
 }
 
 ensure_user() {
+	[[ $(id -u) == 0 ]] || die "needs root: Elasticsearch refuses root, so it runs as the system user $ES_USER (created here)"
 	id "$ES_USER" >/dev/null 2>&1 || useradd -r -m -s /usr/sbin/nologin "$ES_USER"
 }
 

@@ -64,6 +64,7 @@ type Sink struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	closing   chan struct{}
+	flushReq  chan struct{}
 	done      chan struct{}
 	closeCtx  context.Context //nolint:containedctx // handed from Close to the loop once, for its deadline
 	closeErr  error
@@ -86,7 +87,8 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 		return nil, err
 	}
 	s := &Sink{cfg: cfg, log: log, client: client, spool: sp,
-		queue: make(chan *spoolItem, cfg.QueueSize), closing: make(chan struct{}), done: make(chan struct{})}
+		queue: make(chan *spoolItem, cfg.QueueSize), closing: make(chan struct{}), done: make(chan struct{}),
+		flushReq: make(chan struct{}, 1)}
 	sp.onEvicted = func(n int, total uint64) {
 		log.Error("ALERTS LOST: the Elasticsearch spool is over its disk budget; the oldest alerts were deleted",
 			"deleted", n, "deleted_total", total, "budget_bytes", cfg.SpoolMaxBytes, "spool", cfg.SpoolDir)
@@ -169,25 +171,33 @@ func (s *Sink) item(ev *trace.Event) *spoolItem {
 	return &spoolItem{Index: IndexName(s.cfg.IndexPrefix, doc.Timestamp), ID: doc.Event.ID, Body: body}
 }
 
-// Flush pushes what is queued in memory to Elasticsearch and waits for the bulk requests.
-// While Elasticsearch is down it returns at once: the alerts are in the spool.
-func (s *Sink) Flush(ctx context.Context) error {
-	for len(s.queue) > 0 && !s.down.Load() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.done:
-			return nil
-		case <-time.After(2 * time.Millisecond):
-		}
+// Flush asks the shipping loop to send what is queued now instead of waiting for a full bulk
+// request or the flush interval. It does not wait for Elasticsearch, so a slow cluster can never
+// hold up the caller; Close is what waits.
+func (s *Sink) Flush(context.Context) error {
+	if s.down.Load() {
+		return nil // the alerts are in the spool, nothing to push
 	}
-	if s.down.Load() || s.added.Swap(0) == 0 {
-		return nil
-	}
-	if err := s.bi.Flush(ctx); err != nil && !errors.Is(err, esutil.ErrIndexerClosed) {
-		return fmt.Errorf("elasticsearch flush: %w", err)
+	select {
+	case s.flushReq <- struct{}{}:
+	default: // a flush is already pending
 	}
 	return nil
+}
+
+// flushNow runs in the shipping loop: it moves what is queued to the bulk indexer and flushes it.
+func (s *Sink) flushNow() {
+	for n := len(s.queue); n > 0 && !s.down.Load(); n-- {
+		s.add(<-s.queue)
+	}
+	if s.added.Swap(0) == 0 || s.down.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+	defer cancel()
+	if err := s.bi.Flush(ctx); err != nil && !errors.Is(err, esutil.ErrIndexerClosed) {
+		s.log.Debug("flush", "error", err) // the items' callbacks have kept them
+	}
 }
 
 // Close ships what it can before ctx ends and spools the rest for the next run.
@@ -252,6 +262,8 @@ func (s *Sink) run() {
 		select {
 		case it := <-s.queue:
 			s.add(it)
+		case <-s.flushReq:
+			s.flushNow()
 		case <-tick.C:
 		case <-s.closing:
 			s.shutdown(replay)

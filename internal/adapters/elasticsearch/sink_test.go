@@ -269,3 +269,17 @@ func TestSink_skips_base_events_unless_asked(t *testing.T) {
 	assert.Zero(t, f.count())
 	assert.Zero(t, s.Stats().Written)
 }
+
+func TestSink_Flush_sends_without_waiting_for_the_interval(t *testing.T) {
+	f, srv := newFakeES(t)
+	cfg := testConfig(t, srv.URL)
+	cfg.FlushInterval = time.Hour
+	s, err := New(cfg, quietLog())
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	ev := testAlert(9, "10.0.0.1")
+	require.NoError(t, s.Write(context.Background(), &ev))
+	require.NoError(t, s.Flush(context.Background()))
+	waitFor(t, "the flushed alert", func() bool { return f.count() == 1 })
+	require.NoError(t, s.Close(context.Background()))
+}
