@@ -219,12 +219,26 @@ static __always_inline void put_tag_len(struct ebuf *e, __u32 off, __u8 tag, __u
 	*(__u16 *)at(e, off + 1) = len;
 }
 
+/* put_empty writes an empty argument of a length-prefixed kind when the full one does not fit,
+ * so that the arguments after it keep their positions. */
+static __always_inline void put_empty(struct ebuf *e, __u8 tag)
+{
+	__u32 off = e->off;
+	if (!room(e, 3))
+		return;
+	put_tag_len(e, off, tag, 0);
+	e->off = off + 3;
+	e->argc++;
+}
+
 static __always_inline void put_str(struct ebuf *e, const void *src, bool user)
 {
 	__u32 off = e->off;
 	long n;
-	if (!room(e, 3 + MAX_STR))
+	if (!room(e, 3 + MAX_STR)) {
+		put_empty(e, TAG_STR);
 		return;
+	}
 	if (!src)
 		n = 0;
 	else if (user)
@@ -241,8 +255,10 @@ static __always_inline void put_str(struct ebuf *e, const void *src, bool user)
 static __always_inline void put_bytes(struct ebuf *e, __u8 tag, const void *src, __u32 len, bool user)
 {
 	__u32 off = e->off;
-	if (!room(e, 3 + MAX_ARGV))
+	if (!room(e, 3 + MAX_ARGV)) {
+		put_empty(e, tag);
 		return;
+	}
 	len = clamp(len, MAX_ARGV);
 	long err = user ? bpf_probe_read_user(at(e, off + 3), len, src)
 			: bpf_probe_read_kernel(at(e, off + 3), len, src);

@@ -54,7 +54,7 @@ static long walk_step(__u64 i, void *data)
 static __always_inline void put_path(struct ebuf *e, const struct path *p)
 {
 	__u32 start = e->off;
-	if (!room(e, 4 + MAX_NAME))
+	if (!room(e, 4))
 		return;
 	struct path_walk w = {};
 	w.e = e;
@@ -63,7 +63,7 @@ static __always_inline void put_path(struct ebuf *e, const struct path *p)
 	w.vfsmnt = vfsmnt;
 	w.mnt = container_of(vfsmnt, struct mount, mnt);
 	w.pos = start + 4;
-	if (w.dentry)
+	if (w.dentry && room(e, 4 + MAX_NAME))
 		bpf_loop(MAX_PATH_COMPONENTS, walk_step, &w, 0);
 	__u32 pos = w.pos;
 	__u16 len = pos - start - 4;

@@ -24,6 +24,12 @@ func helperAction(action, arg string) error {
 	switch action {
 	case "exec-true":
 		return exec.Command("/bin/true").Run()
+	case "exec-long-argv": // more argv than an event carries: the arguments after it must survive
+		args := make([]string, 300)
+		for i := range args {
+			args[i] = strings.Repeat("a", 40)
+		}
+		return exec.Command("/bin/true", args...).Run()
 	case "open":
 		_, err := os.ReadFile(arg)
 		return err

@@ -90,6 +90,14 @@ func TestSource_live_events(t *testing.T) {
 			assert.Contains(t, arg(t, ev, "interpreter_pathname"), "/ld-linux", "the ELF interpreter of a dynamic binary")
 			assert.NotZero(t, arg(t, ev, "interpreter_inode"))
 		}},
+		{name: "exec with an argv longer than an event", action: "exec-long-argv", event: "sched_process_exec", byParent: true, check: func(t *testing.T, ev *trace.Event) {
+			argv, _ := arg(t, ev, "argv").([]string)
+			assert.Greater(t, len(argv), 50, "argv kept up to the event's limit")
+			assert.Less(t, len(argv), 301, "argv cut at the event's limit")
+			assert.Equal(t, "/bin/true", arg(t, ev, "interp"), "arguments after argv keep their places")
+			assert.Equal(t, "/dev/null", arg(t, ev, "stdin_path"))
+			assert.Contains(t, arg(t, ev, "interpreter_pathname"), "/ld-linux")
+		}},
 		{name: "fork", action: "exec-true", event: "sched_process_fork", context: true, check: func(t *testing.T, ev *trace.Event) {
 			assert.NotZero(t, arg(t, ev, "child_pid"))
 			assert.NotZero(t, arg(t, ev, "start_time"))
