@@ -162,12 +162,12 @@ func TestIntegration_outage_memory(t *testing.T) {
 	for time.Since(start) < time.Duration(secs)*time.Second {
 		<-tick.C
 		// catch up with the schedule when a tick was missed: 1,000 alerts per second on average
-		due := int(time.Since(start) / time.Millisecond)
+		due, prev := int(time.Since(start)/time.Millisecond), n
 		for ; n < due; n++ {
 			ev := testAlert(1_764_000_000_000_000_000+n, "10.0.0.1")
 			require.NoError(t, s.Write(context.Background(), &ev))
 		}
-		if n/5000 != (n-due)/5000 || n%5000 == 0 {
+		if n/5000 != prev/5000 {
 			sample()
 			st := s.Stats()
 			t.Logf("t=%3.0fs written=%d heap=%.1f MiB rss=%.1f MiB spool=%.1f MiB queued=%d",
