@@ -126,9 +126,9 @@ func TestSource_Run_counts_and_logs_drops(t *testing.T) {
 	requireLive(t)
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	// A one-page ring and a slow poll: a storm must overflow it.
-	src, _, _, cancel, done := startSource(t, Config{RingBufferBytes: 4096, PollInterval: 200 * time.Millisecond,
-		StatsInterval: 100 * time.Millisecond}, log, "kill")
+	// A one-page ring, no early wakeup and a slow poll: a storm must overflow it.
+	src, _, _, cancel, done := startSource(t, Config{RingBufferBytes: 4096, WakeupBytes: 1 << 20,
+		PollInterval: 200 * time.Millisecond, StatsInterval: 100 * time.Millisecond}, log, "kill")
 	_, err := runHelper("storm", "1:2:0")
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "kernel dropped events") },
