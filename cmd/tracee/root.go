@@ -23,6 +23,8 @@ type runOptions struct {
 	strict  bool
 
 	ringBufferMiB int
+	policies      []string
+	alertsDB      string
 }
 
 type streams struct {
@@ -79,7 +81,11 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	f.StringArrayVarP(&r.events, "events", "e", nil,
 		"events to trace: event names, sets (e.g. signatures, default) or globs, comma-separated; default: every signature event")
 	f.StringArrayVarP(&r.outputs, "output", "o", nil,
-		"output: table, json, table:FILE, json:FILE; repeatable (default table)")
+		"output: table, json, table:FILE, json:FILE, elasticsearch:URL[?options] (see docs/elasticsearch.md), none; repeatable (default table)")
+	f.StringArrayVarP(&r.policies, "policy", "p", nil,
+		"policy FILE or DIR: Tracee YAML policies (what to trace, where) and Rego finding policies (.rego); repeatable; SIGHUP reloads them")
+	f.StringVar(&r.alertsDB, "alerts-db", "",
+		"embedded alert store for 'tracee alerts search' when no Elasticsearch output is set (default /var/lib/tracee/alerts.db for live runs; 'none' disables)")
 	f.StringVar(&r.replay, "replay", "", "read events from FILE (Tracee JSON lines, - for stdin) instead of the kernel; exit at end of input")
 	f.BoolVar(&r.strict, "strict", false, "with --replay: stop at the first malformed line instead of skipping it")
 	f.IntVar(&r.ringBufferMiB, "ring-buffer-mb", 16, "size of the kernel-to-agent ring buffer in MiB (rounded up to a power of two)")

@@ -15,7 +15,11 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/elasticsearch"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/replay"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/sqlite"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/stdout"
 	"github.com/seed-428f5ad7/tracee/internal/app"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
@@ -23,25 +27,37 @@ import (
 )
 
 // runAgent builds the agent with fx and runs it until the source ends or a signal arrives.
+// SIGHUP reloads policies, finding policies and Rego signatures.
 func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) error {
 	log := newLogger(g.logLevel, st.err)
 	sourceModule, err := eventSourceModule(r, st.in)
 	if err != nil {
 		return err
 	}
+	outs, err := parseOutputs(r)
+	if err != nil {
+		return err
+	}
 	var agent *app.Agent
+	var reloader *app.Reloader
 	fxApp := fx.New(
 		fx.WithLogger(func() fxevent.Logger { return fxLogger(g.logLevel, log) }),
-		fx.Supply(g, r, log, st),
+		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies}),
 		sourceModule,
+		opa.FindingModule,
+		policyfile.Module,
+		alertStoreModule(r, outs),
 		fx.Provide(
+			provideLoaders,
 			provideSignatures,
 			provideCatalog,
+			providePolicies,
 			provideSelection,
 			provideSinks,
 			provideAgent,
+			provideReloader,
 		),
-		fx.Populate(&agent),
+		fx.Populate(&agent, &reloader),
 	)
 	if err := fxApp.Err(); err != nil {
 		return unwrapFx(err)
@@ -53,14 +69,36 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	}
 	runCtx, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopReload := reloadOnSIGHUP(runCtx, reloader)
 	runErr := agent.Run(runCtx)
-	stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	stopReload()
+	stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancelStop()
 	if err := fxApp.Stop(stopCtx); err != nil && runErr == nil {
 		runErr = err
 	}
 	reportStats(log, agent)
 	return runErr
+}
+
+func reloadOnSIGHUP(ctx context.Context, reloader *app.Reloader) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-quit:
+				return
+			case <-hup:
+				_ = reloader.Reload(ctx) // each failing part is logged and keeps its old version
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(quit); <-done }
 }
 
 func eventSourceModule(r *runOptions, in io.Reader) (fx.Option, error) {
@@ -70,54 +108,179 @@ func eventSourceModule(r *runOptions, in io.Reader) (fx.Option, error) {
 	return liveSourceModule(r)
 }
 
-func provideSignatures(g *globalOptions, log *slog.Logger) (domain.LoadResult, error) {
-	res := loadSignatures(context.Background(), signatureLoaders(g, log), signatureDirs(g))
+// outputSpecs are the parsed --output values.
+type outputSpecs struct {
+	printers      []stdout.Config
+	names         []string
+	elasticsearch *elasticsearch.Config
+}
+
+func parseOutputs(r *runOptions) (outputSpecs, error) {
+	var o outputSpecs
+	specs := r.outputs
+	if len(specs) == 0 {
+		specs = []string{"table"}
+	}
+	for _, spec := range specs {
+		if strings.HasPrefix(spec, elasticsearch.OutputScheme+":") {
+			if o.elasticsearch != nil {
+				return o, fmt.Errorf("--output: one Elasticsearch output at most (a cluster takes every alert once)")
+			}
+			cfg, err := elasticsearch.ParseOutputSpec(spec)
+			if err != nil {
+				return o, fmt.Errorf("--output: %w", err)
+			}
+			o.elasticsearch = &cfg
+			continue
+		}
+		if spec == "none" {
+			continue
+		}
+		cfg, err := stdout.ParseSpec(spec)
+		if err != nil {
+			return o, fmt.Errorf("--output %s: %w", spec, err)
+		}
+		o.printers = append(o.printers, cfg)
+		o.names = append(o.names, spec)
+	}
+	return o, nil
+}
+
+// alertStoreModule records alerts in the embedded store when no Elasticsearch output is set, for
+// live runs (a replay records only when --alerts-db is given).
+func alertStoreModule(r *runOptions, outs outputSpecs) fx.Option {
+	if outs.elasticsearch != nil || r.alertsDB == "none" || (r.replay != "" && r.alertsDB == "") {
+		return fx.Options()
+	}
+	return fx.Options(fx.Supply(sqlite.Config{Path: r.alertsDB}), sqlite.Module)
+}
+
+// signatureLoaderSet keeps the Rego loader by its type, for reloads.
+type signatureLoaderSet struct {
+	all  []ports.SignatureLoader
+	rego *opa.SignatureLoader
+}
+
+func provideLoaders(g *globalOptions, log *slog.Logger) signatureLoaderSet {
+	all := signatureLoaders(g, log)
+	set := signatureLoaderSet{all: all}
+	for _, l := range all {
+		if rl, ok := l.(*opa.SignatureLoader); ok {
+			set.rego = rl
+		}
+	}
+	return set
+}
+
+func provideSignatures(loaders signatureLoaderSet, g *globalOptions, log *slog.Logger) domain.LoadResult {
+	res := loadSignatures(context.Background(), loaders.all, signatureDirs(g))
 	for _, p := range res.Problems {
 		log.Error("signature not loaded: " + p.String())
 	}
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	return res, nil
+	return res
 }
 
 func provideCatalog(res domain.LoadResult) *domain.Catalog {
 	return domain.NewCatalog(domain.SignatureEvents(res.Signatures), domain.BaseEvents())
 }
 
-func provideSelection(cat *domain.Catalog, r *runOptions) (domain.Selection, error) {
+func readPolicies(loader *policyfile.Loader, paths []string) func(context.Context) ([]domain.Policy, error) {
+	return func(ctx context.Context) ([]domain.Policy, error) { return loader.Load(ctx, paths) }
+}
+
+func providePolicies(loader *policyfile.Loader, cat *domain.Catalog, r *runOptions) (*domain.Policies, error) {
+	policies, err := readPolicies(loader, r.policies)(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.CheckEventsWithPolicies(r.events, nil, len(policies)); err != nil {
+		return nil, err
+	}
+	if len(policies) == 0 {
+		return domain.NewPolicies(nil), nil
+	}
+	set, err := domain.NewPolicySet(cat, policies)
+	if err != nil {
+		return nil, err
+	}
+	return domain.NewPolicies(set), nil
+}
+
+func provideSelection(cat *domain.Catalog, policies *domain.Policies, r *runOptions) (domain.Selection, error) {
+	if policies.Active() {
+		return policies.Current().Selection(), nil
+	}
 	return domain.Select(cat, r.events)
 }
 
-func provideSinks(lc fx.Lifecycle, r *runOptions, st streams, log *slog.Logger) ([]app.NamedSink, error) {
-	specs := r.outputs
-	if len(specs) == 0 {
-		specs = []string{"table"}
-	}
+type sinkParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Outputs   outputSpecs
+	Streams   streams
+	Log       *slog.Logger
+	Store     *sqlite.Store `optional:"true"`
+}
+
+func provideSinks(p sinkParams) ([]app.NamedSink, error) {
 	var sinks []app.NamedSink
-	for _, spec := range specs {
-		cfg, err := stdout.ParseSpec(spec)
+	for i, cfg := range p.Outputs.printers {
+		s, err := stdout.New(cfg, p.Streams.out)
 		if err != nil {
-			return nil, fmt.Errorf("--output %s: %w", spec, err)
+			return nil, fmt.Errorf("--output %s: %w", p.Outputs.names[i], err)
 		}
-		s, err := stdout.New(cfg, st.out)
+		sinks = append(sinks, app.NamedSink{Name: p.Outputs.names[i], Sink: s})
+	}
+	if cfg := p.Outputs.elasticsearch; cfg != nil {
+		s, err := elasticsearch.New(*cfg, p.Log)
 		if err != nil {
-			return nil, fmt.Errorf("--output %s: %w", spec, err)
+			return nil, fmt.Errorf("--output elasticsearch: %w", err)
 		}
-		sinks = append(sinks, app.NamedSink{Name: spec, Sink: s})
+		p.Lifecycle.Append(fx.StartHook(s.Start))
+		sinks = append(sinks, app.NamedSink{Name: "elasticsearch", Sink: s})
+	}
+	if p.Store != nil {
+		sinks = append(sinks, app.NamedSink{Name: "alerts-db", Sink: p.Store})
 	}
 	return sinks, nil
 }
 
-func provideAgent(lc fx.Lifecycle, source ports.EventSource, cat *domain.Catalog, sel domain.Selection,
-	res domain.LoadResult, sinks []app.NamedSink, log *slog.Logger) *app.Agent {
+func provideAgent(source ports.EventSource, cat *domain.Catalog, sel domain.Selection, policies *domain.Policies,
+	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []app.NamedSink, log *slog.Logger) *app.Agent {
 	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, sinks, log)
 	agent, problems := app.NewAgent(app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
-		Signatures: res.Signatures, Log: log})
+		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log})
 	for _, p := range problems {
 		log.Error("signature disabled: " + p.String())
 	}
 	return agent
+}
+
+func provideReloader(loaders signatureLoaderSet, policyLoader *policyfile.Loader, findings *opa.FindingEvaluator,
+	cat *domain.Catalog, policies *domain.Policies, r *runOptions, res domain.LoadResult, log *slog.Logger) *app.Reloader {
+	steps := []app.ReloadStep{
+		{Name: "finding policies", Run: findings.Reload},
+	}
+	if policies.Active() {
+		steps = append(steps, app.PolicyReloadStep(readPolicies(policyLoader, r.policies), cat, policies))
+	}
+	if loaders.rego != nil {
+		steps = append(steps, app.ReloadStep{Name: "rego signatures", Run: func(ctx context.Context) error {
+			rep, err := loaders.rego.Reload(ctx)
+			if err != nil {
+				return err
+			}
+			var errs []error
+			for _, p := range rep.Problems {
+				errs = append(errs, errors.New(p.String()))
+			}
+			return errors.Join(errs...)
+		}})
+	}
+	return app.NewReloader(steps, res.Signatures, log)
 }
 
 func reportStats(log *slog.Logger, agent *app.Agent) {
@@ -135,13 +298,12 @@ func fxLogger(level string, log *slog.Logger) fxevent.Logger {
 
 // unwrapFx strips fx's wiring trace from constructor errors, which are already one clear line.
 func unwrapFx(err error) error {
-	var root error = err
+	root := err
 	for {
 		next := errors.Unwrap(root)
 		if next == nil {
-			break
+			return root
 		}
 		root = next
 	}
-	return root
 }

@@ -13,14 +13,15 @@ import (
 
 // Agent runs one pass of the pipeline: source -> engine -> finding policy -> outputs.
 type Agent struct {
-	source  ports.EventSource
-	engine  *domain.Engine
-	policy  ports.PolicyEvaluator // optional
-	outputs *Outputs
-	sel     domain.Selection
-	log     *slog.Logger
-	ctx     context.Context // set for the duration of Run, for the policy evaluator
-	stats   AgentStats
+	source   ports.EventSource
+	engine   *domain.Engine
+	policy   ports.PolicyEvaluator // optional: finding policies
+	policies *domain.Policies      // optional: Tracee policies (scope, rules, filters)
+	outputs  *Outputs
+	sel      domain.Selection
+	log      *slog.Logger
+	ctx      context.Context // set for the duration of Run, for the policy evaluator
+	stats    AgentStats
 }
 
 // AgentStats count what the agent did with findings.
@@ -31,8 +32,11 @@ type AgentStats struct {
 
 // AgentDeps are the agent's collaborators. Engine is built by NewAgent from Signatures.
 type AgentDeps struct {
-	Source     ports.EventSource
-	Policy     ports.PolicyEvaluator
+	Source ports.EventSource
+	Policy ports.PolicyEvaluator
+	// Policies, when active, decide per event what is emitted and what signatures see, and set
+	// MatchedPolicies; otherwise Selection.Emit decides.
+	Policies   *domain.Policies
 	Outputs    *Outputs
 	Catalog    *domain.Catalog
 	Selection  domain.Selection
@@ -47,7 +51,7 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &Agent{source: d.Source, policy: d.Policy, outputs: d.Outputs, sel: d.Selection, log: d.Log}
+	a := &Agent{source: d.Source, policy: d.Policy, policies: d.Policies, outputs: d.Outputs, sel: d.Selection, log: d.Log}
 	var run []domain.LoadedSignature
 	for _, s := range d.Signatures {
 		if d.Selection.Signatures[s.Info.Metadata.EventName] {
@@ -82,19 +86,31 @@ func (a *Agent) Run(ctx context.Context) error {
 }
 
 func (a *Agent) onEvent(ev *trace.Event) {
-	if a.sel.Emit[ev.EventName] {
+	emit, dispatch := a.decide(ev)
+	if emit {
 		a.outputs.Write(ev)
 	}
-	a.engine.Dispatch(ev)
+	if dispatch {
+		a.engine.Dispatch(ev)
+	}
+}
+
+// decide says whether ev goes to the outputs and to the signatures: by the policies when there
+// are any, else by the -e selection (every event the source produced is for the signatures).
+func (a *Agent) decide(ev *trace.Event) (emit, dispatch bool) {
+	if a.policies != nil && a.policies.Active() {
+		return a.policies.Match(ev)
+	}
+	return a.sel.Emit[ev.EventName], true
 }
 
 // onSignatureEvent runs the finding policy, then hands the event to the outputs. The engine reuses
 // nothing of ev after this returns, but outputs keep it, so it is copied once here.
 func (a *Agent) onSignatureEvent(ev *trace.Event) {
-	if !a.sel.Emit[ev.EventName] {
+	out := *ev
+	if emit, _ := a.decide(&out); !emit {
 		return
 	}
-	out := *ev
 	if a.policy != nil {
 		verdict, err := a.policy.EvaluateFinding(a.ctx, &out)
 		if err != nil {
