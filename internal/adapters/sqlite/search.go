@@ -78,7 +78,9 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 		}
 		a.ID = strconv.FormatInt(id, 10)
 		a.Time = time.Unix(0, ts).UTC()
-		a.Event = event
+		if a.Event, err = decodeEvent(event); err != nil {
+			return domain.AlertPage{}, fmt.Errorf("alert store %s: alert %d: %w", s.cfg.Path, id, err)
+		}
 		page.Alerts = append(page.Alerts, a)
 		lastTS, lastID = ts, id
 	}

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"errors"
@@ -213,8 +215,17 @@ func (w *writer) insertTx(ctx context.Context, batch []row) error {
 		return err
 	}
 	defer evStmt.Close()
+	var buf bytes.Buffer
+	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
 	for _, r := range batch {
 		a := r.a
+		blob, err := encodeEvent(r.event, zw, &buf)
+		if err != nil {
+			return err
+		}
 		res, err := stmt.ExecContext(ctx, a.Time.UnixNano(), a.RuleID, a.RuleName, a.EventName, a.Severity,
 			a.TechniqueID, a.Technique, a.Host, a.ContainerID, a.Container, a.Process, a.PID, a.Message,
 			a.Description)
@@ -225,7 +236,7 @@ func (w *writer) insertTx(ctx context.Context, batch []row) error {
 		if err != nil {
 			return err
 		}
-		if _, err := evStmt.ExecContext(ctx, id, r.event); err != nil {
+		if _, err := evStmt.ExecContext(ctx, id, blob); err != nil {
 			return err
 		}
 		rk := [5]string{a.RuleID, a.RuleName, a.EventName, a.TechniqueID, a.Technique}

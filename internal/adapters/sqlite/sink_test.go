@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -97,4 +98,16 @@ func TestModule_starts_and_stops(t *testing.T) {
 	_, err := searcher.Count(context.Background(), domain.AlertQuery{})
 	require.NoError(t, err)
 	app.RequireStop()
+}
+
+func TestStore_keeps_the_full_event(t *testing.T) {
+	s := open(t, sqlite.Config{})
+	ev := alertstest.Events(time.Now().Add(-time.Minute), 1, time.Second)[0]
+	s.Add(t, []*trace.Event{ev})
+	page, err := s.Search(context.Background(), domain.AlertQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Alerts, 1)
+	want, err := json.Marshal(ev)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(page.Alerts[0].Event))
 }
