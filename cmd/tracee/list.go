@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
@@ -21,14 +22,16 @@ type listOptions struct {
 	technique   string
 	name        string
 	kind        string
+	policies    []string
 }
 
 // listJSON is the stable schema of `tracee list --json` (documented in docs/list.md).
 type listJSON struct {
-	SchemaVersion int                  `json:"schemaVersion"`
-	Events        []listEventJSON      `json:"events"`
-	Problems      []domain.LoadProblem `json:"problems"`
-	Warnings      []string             `json:"warnings"`
+	SchemaVersion int                    `json:"schemaVersion"`
+	Events        []listEventJSON        `json:"events"`
+	Policies      []domain.PolicySummary `json:"policies,omitempty"`
+	Problems      []domain.LoadProblem   `json:"problems"`
+	Warnings      []string               `json:"warnings"`
 }
 
 type listEventJSON struct {
@@ -77,10 +80,23 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			res := loadSignatures(cmd.Context(), signatureLoaders(g, log), signatureDirs(g))
 			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), domain.BaseEvents())
 			events := filterEvents(cat.All(), o)
+			var policies []domain.PolicySummary
+			if len(o.policies) > 0 {
+				loaded, err := policyfile.New().Load(cmd.Context(), o.policies)
+				if err != nil {
+					return err
+				}
+				set, err := domain.NewPolicySet(cat, loaded)
+				if err != nil {
+					return err
+				}
+				policies = set.Describe()
+			}
 			if o.asJSON {
-				return writeListJSON(st, events, res)
+				return writeListJSON(st, events, res, policies)
 			}
 			reportLoad(st.err, res)
+			writePolicies(st, policies, o.wide)
 			writeListTable(st, events, o.wide)
 			return nil
 		},
@@ -93,6 +109,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 	f.StringVar(&o.technique, "technique", "", "only signature events whose MITRE technique ID or name contains this")
 	f.StringVar(&o.name, "name", "", "only events whose name matches this glob (e.g. 'security_*')")
 	f.StringVar(&o.kind, "kind", "", "only events of this kind: signature, syscall, other, network")
+	f.StringArrayVarP(&o.policies, "policy", "p", nil, "also show these policies (FILE or DIR): scope, rules and what each selects")
 	return cmd
 }
 
@@ -145,8 +162,23 @@ func hasAnyTag(d *domain.EventDefinition, tags []string) bool {
 	return false
 }
 
-func writeListJSON(st streams, events []*domain.EventDefinition, res domain.LoadResult) error {
-	out := listJSON{SchemaVersion: 1, Events: []listEventJSON{}, Problems: res.Problems, Warnings: res.Warnings}
+func writePolicies(st streams, policies []domain.PolicySummary, wide bool) {
+	if len(policies) == 0 {
+		return
+	}
+	fmt.Fprintf(st.out, "Policies (%d)\n", len(policies))
+	tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  POLICY\tSCOPE\tEMITS\tRUNS SIGNATURES\tSOURCE EVENTS\tFILE")
+	for _, p := range policies {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", p.Name, strings.Join(p.Scope, " "), clip(strings.Join(p.Emits, ","), 40, wide),
+			clip(strings.Join(p.Signatures, ","), 40, wide), clip(strings.Join(p.Needs, ","), 40, wide), clipLeft(p.Pos, 40, wide))
+	}
+	tw.Flush()
+	fmt.Fprintln(st.out)
+}
+
+func writeListJSON(st streams, events []*domain.EventDefinition, res domain.LoadResult, policies []domain.PolicySummary) error {
+	out := listJSON{SchemaVersion: 1, Events: []listEventJSON{}, Policies: policies, Problems: res.Problems, Warnings: res.Warnings}
 	if out.Problems == nil {
 		out.Problems = []domain.LoadProblem{}
 	}

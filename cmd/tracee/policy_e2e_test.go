@@ -122,3 +122,19 @@ spec:
 		})
 	}
 }
+
+func TestList_shows_policies_and_what_they_select(t *testing.T) {
+	stdout, stderr, code := runTracee(t, "list", "-p", "../../policies/user-activity.yaml", "--kind", "signature")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Policies (1)")
+	assert.Regexp(t, `user-activity\s+uid>=1000 not-container\s+sched_process_exec,setuid`, stdout)
+
+	stdout, _, code = runTracee(t, "list", "-p", "../../policies/user-activity.yaml", "--json")
+	require.Equal(t, 0, code)
+	var out struct {
+		Policies []struct{ Name string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out))
+	require.Len(t, out.Policies, 1)
+	assert.Equal(t, "user-activity", out.Policies[0].Name)
+}
