@@ -179,6 +179,15 @@ func TestSource_live_events(t *testing.T) {
 	}
 }
 
+func TestSource_live_decodes_every_record(t *testing.T) {
+	l := requireLive(t)
+	_, err := runHelper("exec-long-argv")
+	require.NoError(t, err)
+	st := l.src.Stats()
+	assert.NotZero(t, st.EventsRead)
+	assert.Zero(t, st.DecodeErrors, "every record the kernel wrote decodes")
+}
+
 func TestSource_live_syscall_events(t *testing.T) {
 	l := requireLive(t)
 	dir := t.TempDir()
