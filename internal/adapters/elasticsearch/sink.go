@@ -235,6 +235,12 @@ func (s *Sink) run() {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		select {
+		case <-s.closing: // also while replaying a long spool
+			s.shutdown(replay)
+			return
+		default:
+		}
 		if s.down.Load() || !s.templateReady.Load() {
 			if !s.waitForCluster() {
 				s.shutdown(replay)
