@@ -140,6 +140,8 @@ static __always_inline void fill_header(struct event_header *h, struct task_stru
 	bpf_probe_read_kernel(h->nodename, sizeof(h->nodename), nsp->uts_ns->name.nodename);
 }
 
+#include "scope.h"
+
 /* start_event returns the CPU's buffer with a filled header, or NULL when the event is off. */
 static __always_inline struct ebuf *start_event(__u32 id, __s32 nr, __s64 ret)
 {
@@ -149,7 +151,12 @@ static __always_inline struct ebuf *start_event(__u32 id, __s32 nr, __s64 ret)
 	struct ebuf *e = bpf_map_lookup_elem(&bufs, &cpu);
 	if (!e)
 		return NULL;
-	fill_header((struct event_header *)e->buf, bpf_get_current_task_btf(), id, nr, ret);
+	struct event_header *h = (struct event_header *)e->buf;
+	fill_header(h, bpf_get_current_task_btf(), id, nr, ret);
+	bool keep;
+	h->matched = scope_matched(id, h, &keep);
+	if (!keep)
+		return NULL; /* no policy can match it: never leaves the kernel */
 	e->off = sizeof(struct event_header);
 	e->argc = 0;
 	return e;

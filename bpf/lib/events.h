@@ -59,6 +59,7 @@ struct event_header {
 	__u16 pad;
 	char comm[16];
 	char nodename[64];
+	__u64 matched; /* policies the event may match (all ones without in-kernel scoping) */
 };
 
 struct syscall_conf {

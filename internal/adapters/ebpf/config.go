@@ -5,6 +5,8 @@ package ebpf
 import (
 	"fmt"
 	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
 // Config tunes the source. The zero value takes the defaults.
@@ -21,6 +23,9 @@ type Config struct {
 	StatsInterval time.Duration
 	// ProcRoot is where procfs is mounted (default /proc).
 	ProcRoot string
+	// Scope, when set, is the policies' kernel scope (domain.PolicySet.KernelScope): events no
+	// policy can match are dropped in the kernel, the others carry MatchedPoliciesKernel.
+	Scope *domain.KernelScope
 }
 
 // DefaultRingBufferBytes is the default ring buffer size.

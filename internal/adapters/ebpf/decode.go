@@ -17,6 +17,7 @@ type decoder struct {
 	containers *containerResolver
 	scratch    []wireArg
 	names      map[string]string // interned comm and hostname strings
+	scoped     bool              // the kernel filters by policy scope: keep its matched bitmap
 }
 
 func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree, containers *containerResolver) *decoder {
@@ -72,6 +73,9 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	}
 	if h.syscall >= 0 {
 		ev.Syscall = syscallName(h.syscall, d.defs)
+	}
+	if d.scoped {
+		ev.MatchedPoliciesKernel = h.matched
 	}
 	ev.Args = buildArgs(def, wire)
 	ev.ArgsNum = len(ev.Args)

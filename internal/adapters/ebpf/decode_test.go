@@ -53,7 +53,7 @@ func TestDecoder_decode(t *testing.T) {
 		{
 			name:  "fork",
 			event: "sched_process_fork", syscall: "clone",
-			rec: newRecord(domain.EventSchedProcessFork, 56, 42).u64(42).u64(42).u64(42).u64(42).u64(43).u64(43).u64(43).u64(43).u64(123).bytes(),
+			rec:  newRecord(domain.EventSchedProcessFork, 56, 42).u64(42).u64(42).u64(42).u64(42).u64(43).u64(43).u64(43).u64(43).u64(123).bytes(),
 			args: map[string]interface{}{"parent_pid": int32(42), "child_pid": int32(43), "child_ns_tid": int32(43), "start_time": uint64(123)},
 		},
 		{

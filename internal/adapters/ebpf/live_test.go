@@ -72,12 +72,12 @@ func TestSource_live_events(t *testing.T) {
 	require.NoError(t, os.Mkdir(renameDir, 0o700))
 
 	tests := []struct {
-		name    string
-		action  string
-		arg     string
-		event   string
-		match   func(ev *trace.Event) bool // extra condition besides event name and pid
-		check   func(t *testing.T, ev *trace.Event)
+		name     string
+		action   string
+		arg      string
+		event    string
+		match    func(ev *trace.Event) bool // extra condition besides event name and pid
+		check    func(t *testing.T, ev *trace.Event)
 		context  bool // assert the full helper context
 		byParent bool // the event comes from a child of the helper
 	}{

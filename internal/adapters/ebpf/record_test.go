@@ -12,11 +12,11 @@ type record struct {
 func newRecord(eventID uint32, syscall int32, pid uint32) *record {
 	r := &record{}
 	le := binary.LittleEndian
-	le.PutUint64(r.hdr[0:], 1_000_000_000)  // ts: 1s after boot
-	le.PutUint64(r.hdr[8:], 500_000_000)    // thread start
-	le.PutUint64(r.hdr[16:], 400_000_000)   // leader start
-	le.PutUint64(r.hdr[24:], 77)            // cgroup
-	le.PutUint32(r.hdr[40:], eventID)       // event
+	le.PutUint64(r.hdr[0:], 1_000_000_000) // ts: 1s after boot
+	le.PutUint64(r.hdr[8:], 500_000_000)   // thread start
+	le.PutUint64(r.hdr[16:], 400_000_000)  // leader start
+	le.PutUint64(r.hdr[24:], 77)           // cgroup
+	le.PutUint32(r.hdr[40:], eventID)      // event
 	le.PutUint32(r.hdr[44:], uint32(syscall))
 	le.PutUint32(r.hdr[48:], pid) // host pid
 	le.PutUint32(r.hdr[52:], pid) // host tid
@@ -30,6 +30,7 @@ func newRecord(eventID uint32, syscall int32, pid uint32) *record {
 	le.PutUint32(r.hdr[84:], 1)          // cpu
 	copy(r.hdr[96:], "bash")
 	copy(r.hdr[112:], "host-a")
+	le.PutUint64(r.hdr[176:], ^uint64(0)) // matched: no in-kernel scoping
 	return r
 }
 

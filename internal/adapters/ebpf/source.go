@@ -79,6 +79,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	procs := newProcTree(s.cfg.ProcRoot)
 	procs.bootstrap()
 	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
+	dec.scoped = s.cfg.Scope != nil && s.cfg.Scope.AllPolicies != 0
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
 	return s.readLoop(ctx, rd, dec, sel, emit)
@@ -135,8 +136,8 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 			}
 			continue
 		}
-		if !sel.Need[ev.EventName] {
-			continue // an internal event kept for the process tree only
+		if !sel.Need[ev.EventName] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
+			continue // an event kept for the process tree only
 		}
 		s.counters.emitted.Add(1)
 		emit(ev)
@@ -271,6 +272,10 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		return nil
 	}
 
+	if err := loadScope(k.maps, s.cfg.Scope, defs, need); err != nil {
+		k.close()
+		return nil, err
+	}
 	var unavailable []string
 	enabled := k.maps[traceeMapEnabled]
 	confs := k.maps[traceeMapSyscallConfs]

@@ -13,6 +13,11 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type traceeCommKey struct {
+	_    structs.HostLayout
+	Comm [16]int8
+}
+
 type traceeEbuf struct {
 	_    structs.HostLayout
 	Off  uint32
@@ -46,6 +51,7 @@ type traceeEventHeader struct {
 	Pad             uint16
 	Comm            [16]int8
 	Nodename        [64]int8
+	Matched         uint64
 }
 
 type traceeEventId uint32
@@ -62,6 +68,41 @@ const (
 	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 1051
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
+
+type traceeScopeBits struct {
+	_  structs.HostLayout
+	Eq uint64
+	Ne uint64
+}
+
+type traceeScopeConf struct {
+	_         structs.HostLayout
+	All       uint64
+	UidEq     uint64
+	PidEq     uint64
+	MntnsEq   uint64
+	PidnsEq   uint64
+	CommEq    uint64
+	Followers uint64
+	On        uint32
+	Nranges   uint32
+}
+
+type traceeScopeEvent struct {
+	_      structs.HostLayout
+	Need   uint64
+	Bypass uint32
+	Pad    uint32
+}
+
+type traceeScopeRange struct {
+	_      structs.HostLayout
+	Field  uint32
+	Pad    uint32
+	Policy uint64
+	Min    uint64
+	Max    uint64
+}
 
 type traceeStashSlot struct {
 	_     structs.HostLayout
@@ -88,6 +129,14 @@ const (
 	traceeMapDrops             = "drops"
 	traceeMapEnabled           = "enabled"
 	traceeMapEvents            = "events"
+	traceeMapScopeComm         = "scope_comm"
+	traceeMapScopeConfs        = "scope_confs"
+	traceeMapScopeEvents       = "scope_events"
+	traceeMapScopeMntns        = "scope_mntns"
+	traceeMapScopePid          = "scope_pid"
+	traceeMapScopePidns        = "scope_pidns"
+	traceeMapScopeRanges       = "scope_ranges"
+	traceeMapScopeUid          = "scope_uid"
 	traceeMapStashes           = "stashes"
 	traceeMapSyscallConfs      = "syscall_confs"
 	traceeProgSchedProcessExec = "sched_process_exec"
@@ -103,8 +152,13 @@ const (
 	traceeProgSysExitMount     = "sys_exit_mount"
 	traceeProgSysExitRename    = "sys_exit_rename"
 	traceeVarSelfTgid          = "self_tgid"
+	traceeVarUnusedCommKey     = "unused_comm_key"
 	traceeVarUnusedEventHeader = "unused_event_header"
 	traceeVarUnusedEventId     = "unused_event_id"
+	traceeVarUnusedScopeBits   = "unused_scope_bits"
+	traceeVarUnusedScopeConf   = "unused_scope_conf"
+	traceeVarUnusedScopeEvent  = "unused_scope_event"
+	traceeVarUnusedScopeRange  = "unused_scope_range"
 	traceeVarUnusedSyscallConf = "unused_syscall_conf"
 	traceeVarWakeupBytes       = "wakeup_bytes"
 )
@@ -173,6 +227,14 @@ type traceeMapSpecs struct {
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
+	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
+	ScopeConfs   *ebpf.MapSpec `ebpf:"scope_confs"`
+	ScopeEvents  *ebpf.MapSpec `ebpf:"scope_events"`
+	ScopeMntns   *ebpf.MapSpec `ebpf:"scope_mntns"`
+	ScopePid     *ebpf.MapSpec `ebpf:"scope_pid"`
+	ScopePidns   *ebpf.MapSpec `ebpf:"scope_pidns"`
+	ScopeRanges  *ebpf.MapSpec `ebpf:"scope_ranges"`
+	ScopeUid     *ebpf.MapSpec `ebpf:"scope_uid"`
 	Stashes      *ebpf.MapSpec `ebpf:"stashes"`
 	SyscallConfs *ebpf.MapSpec `ebpf:"syscall_confs"`
 }
@@ -182,8 +244,13 @@ type traceeMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeVariableSpecs struct {
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
+	UnusedCommKey     *ebpf.VariableSpec `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.VariableSpec `ebpf:"unused_event_header"`
 	UnusedEventId     *ebpf.VariableSpec `ebpf:"unused_event_id"`
+	UnusedScopeBits   *ebpf.VariableSpec `ebpf:"unused_scope_bits"`
+	UnusedScopeConf   *ebpf.VariableSpec `ebpf:"unused_scope_conf"`
+	UnusedScopeEvent  *ebpf.VariableSpec `ebpf:"unused_scope_event"`
+	UnusedScopeRange  *ebpf.VariableSpec `ebpf:"unused_scope_range"`
 	UnusedSyscallConf *ebpf.VariableSpec `ebpf:"unused_syscall_conf"`
 	WakeupBytes       *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
@@ -212,6 +279,14 @@ type traceeMaps struct {
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
+	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
+	ScopeConfs   *ebpf.Map `ebpf:"scope_confs"`
+	ScopeEvents  *ebpf.Map `ebpf:"scope_events"`
+	ScopeMntns   *ebpf.Map `ebpf:"scope_mntns"`
+	ScopePid     *ebpf.Map `ebpf:"scope_pid"`
+	ScopePidns   *ebpf.Map `ebpf:"scope_pidns"`
+	ScopeRanges  *ebpf.Map `ebpf:"scope_ranges"`
+	ScopeUid     *ebpf.Map `ebpf:"scope_uid"`
 	Stashes      *ebpf.Map `ebpf:"stashes"`
 	SyscallConfs *ebpf.Map `ebpf:"syscall_confs"`
 }
@@ -222,6 +297,14 @@ func (m *traceeMaps) Close() error {
 		m.Drops,
 		m.Enabled,
 		m.Events,
+		m.ScopeComm,
+		m.ScopeConfs,
+		m.ScopeEvents,
+		m.ScopeMntns,
+		m.ScopePid,
+		m.ScopePidns,
+		m.ScopeRanges,
+		m.ScopeUid,
 		m.Stashes,
 		m.SyscallConfs,
 	)
@@ -232,8 +315,13 @@ func (m *traceeMaps) Close() error {
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceeVariables struct {
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
+	UnusedCommKey     *ebpf.Variable `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.Variable `ebpf:"unused_event_header"`
 	UnusedEventId     *ebpf.Variable `ebpf:"unused_event_id"`
+	UnusedScopeBits   *ebpf.Variable `ebpf:"unused_scope_bits"`
+	UnusedScopeConf   *ebpf.Variable `ebpf:"unused_scope_conf"`
+	UnusedScopeEvent  *ebpf.Variable `ebpf:"unused_scope_event"`
+	UnusedScopeRange  *ebpf.Variable `ebpf:"unused_scope_range"`
 	UnusedSyscallConf *ebpf.Variable `ebpf:"unused_syscall_conf"`
 	WakeupBytes       *ebpf.Variable `ebpf:"wakeup_bytes"`
 }

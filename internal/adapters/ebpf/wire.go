@@ -10,7 +10,7 @@ import (
 
 // Wire format of bpf/lib/events.h. Keep in sync (TestWire_matches_bpf checks sizes and IDs).
 const (
-	headerSize = 176
+	headerSize = 184
 
 	tagU64    = 1
 	tagStr    = 2
@@ -37,6 +37,7 @@ type header struct {
 	uid, mntns, pidns, cpu                   uint32
 	argsLen                                  uint32
 	argc, flags                              uint8
+	matched                                  uint64
 	comm, nodename                           []byte // into the record
 }
 
@@ -75,6 +76,7 @@ func parseHeader(rec []byte, h *header) error {
 	h.flags = rec[93]
 	h.comm = cBytes(rec[96:112])
 	h.nodename = cBytes(rec[112:176])
+	h.matched = le.Uint64(rec[176:])
 	return nil
 }
 

@@ -17,6 +17,7 @@ func TestWire_matches_bpf(t *testing.T) {
 	assert.Equal(t, 88, int(unsafe.Offsetof(traceeEventHeader{}.ArgsLen)))
 	assert.Equal(t, 96, int(unsafe.Offsetof(traceeEventHeader{}.Comm)))
 	assert.Equal(t, 112, int(unsafe.Offsetof(traceeEventHeader{}.Nodename)))
+	assert.Equal(t, 176, int(unsafe.Offsetof(traceeEventHeader{}.Matched)))
 	ids := map[traceeEventId]int{
 		traceeEventIdEVENT_SCHED_PROCESS_FORK:      domain.EventSchedProcessFork,
 		traceeEventIdEVENT_SCHED_PROCESS_EXEC:      domain.EventSchedProcessExec,
