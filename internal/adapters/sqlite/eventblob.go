@@ -26,14 +26,24 @@ func encodeEvent(js []byte, w *flate.Writer, buf *bytes.Buffer) ([]byte, error) 
 	return bytes.Clone(buf.Bytes()), nil
 }
 
-// decodeEvent returns the event JSON of a stored blob.
-func decodeEvent(b []byte) ([]byte, error) {
+// eventDecoder inflates stored events, reusing one inflater (each new one allocates ~40 KB).
+type eventDecoder struct {
+	r  io.ReadCloser
+	br bytes.Reader
+}
+
+// decode returns the event JSON of a stored blob.
+func (d *eventDecoder) decode(b []byte) ([]byte, error) {
 	if len(b) == 0 || b[0] != blobDeflate {
 		return b, nil
 	}
-	r := flate.NewReader(bytes.NewReader(b[1:]))
-	defer r.Close()
-	js, err := io.ReadAll(r)
+	d.br.Reset(b[1:])
+	if d.r == nil {
+		d.r = flate.NewReader(&d.br)
+	} else if err := d.r.(flate.Resetter).Reset(&d.br, nil); err != nil {
+		return nil, fmt.Errorf("stored event: %w", err)
+	}
+	js, err := io.ReadAll(d.r)
 	if err != nil {
 		return nil, fmt.Errorf("stored event: %w", err)
 	}

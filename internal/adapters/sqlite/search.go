@@ -67,6 +67,7 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 	defer rows.Close()
 	var page domain.AlertPage
 	var lastTS, lastID int64
+	var dec eventDecoder
 	for rows.Next() {
 		var a domain.Alert
 		var id, ts int64
@@ -78,7 +79,7 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 		}
 		a.ID = strconv.FormatInt(id, 10)
 		a.Time = time.Unix(0, ts).UTC()
-		if a.Event, err = decodeEvent(event); err != nil {
+		if a.Event, err = dec.decode(event); err != nil {
 			return domain.AlertPage{}, fmt.Errorf("alert store %s: alert %d: %w", s.cfg.Path, id, err)
 		}
 		page.Alerts = append(page.Alerts, a)
