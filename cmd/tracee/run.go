@@ -15,6 +15,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/elasticsearch"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
@@ -40,6 +41,7 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	}
 	var agent *app.Agent
 	var reloader *app.Reloader
+	var stats sourceStats
 	fxApp := fx.New(
 		fx.WithLogger(func() fxevent.Logger { return fxLogger(g.logLevel, log) }),
 		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies}),
@@ -57,7 +59,7 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 			provideAgent,
 			provideReloader,
 		),
-		fx.Populate(&agent, &reloader),
+		fx.Populate(&agent, &reloader, &stats),
 	)
 	if err := fxApp.Err(); err != nil {
 		return unwrapFx(err)
@@ -70,15 +72,43 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	runCtx, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopReload := reloadOnSIGHUP(runCtx, reloader)
+	stopStats := statsOnSIGUSR1(log, agent, stats)
 	runErr := agent.Run(runCtx)
 	stopReload()
+	stopStats()
 	stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancelStop()
 	if err := fxApp.Stop(stopCtx); err != nil && runErr == nil {
 		runErr = err
 	}
-	reportStats(log, agent)
+	reportStats(log, agent, stats, "agent stopped")
 	return runErr
+}
+
+// sourceStats is the live source's counters, when the source is the eBPF one.
+type sourceStats struct {
+	fx.In
+	Source *ebpf.Source `optional:"true"`
+}
+
+// statsOnSIGUSR1 logs the counters of the source, the engine and every output on SIGUSR1
+// (`kill -USR1 $(pidof tracee)`): the stats view of a running agent.
+func statsOnSIGUSR1(log *slog.Logger, agent *app.Agent, src sourceStats) (stop func()) {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-usr1:
+				reportStats(log, agent, src, "stats")
+			}
+		}
+	}()
+	return func() { signal.Stop(usr1); close(quit); <-done }
 }
 
 func reloadOnSIGHUP(ctx context.Context, reloader *app.Reloader) (stop func()) {
@@ -283,10 +313,19 @@ func provideReloader(loaders signatureLoaderSet, policyLoader *policyfile.Loader
 	return app.NewReloader(steps, res.Signatures, log)
 }
 
-func reportStats(log *slog.Logger, agent *app.Agent) {
+func reportStats(log *slog.Logger, agent *app.Agent, src sourceStats, msg string) {
 	st := agent.Engine().Stats()
-	log.Info("agent stopped", "events", st.Events.Load(), "findings", st.Findings.Load(),
-		"signature_errors", st.Errors.Load(), "signature_panics", st.Panics.Load(), "suppressed", agent.Stats().Suppressed)
+	attrs := []any{"events", st.Events.Load(), "findings", st.Findings.Load(),
+		"signature_errors", st.Errors.Load(), "signature_panics", st.Panics.Load(), "suppressed", agent.Stats().Suppressed}
+	if src.Source != nil {
+		ss := src.Source.Stats()
+		attrs = append(attrs, "kernel_records", ss.EventsRead, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
+			"decode_errors", ss.DecodeErrors)
+	}
+	for _, o := range agent.Outputs().Stats() {
+		attrs = append(attrs, "output_"+o.Name, fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed))
+	}
+	log.Info(msg, attrs...)
 }
 
 func fxLogger(level string, log *slog.Logger) fxevent.Logger {

@@ -66,6 +66,9 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 // Engine exposes the engine (for stats).
 func (a *Agent) Engine() *domain.Engine { return a.engine }
 
+// Outputs exposes the outputs (for stats).
+func (a *Agent) Outputs() *Outputs { return a.outputs }
+
 // Stats returns the agent's finding counters.
 func (a *Agent) Stats() AgentStats { return a.stats }
 
