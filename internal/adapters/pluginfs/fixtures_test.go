@@ -109,7 +109,9 @@ func buildFixtures() {
 		}
 	}
 	steps := []func() error{
-		func() error { return testplugins.Build("", "./testdata/trimpath", so("trimpath"), hostBuildFlags(bi, true), nil) },
+		func() error {
+			return testplugins.Build("", "./testdata/trimpath", so("trimpath"), hostBuildFlags(bi, true), nil)
+		},
 		func() error {
 			return testplugins.BuildOtherTypes("../../..", "testdata/othermodule/main.go", filepath.Join(dir, "othermodule"), so("othermodule"), flags)
 		},
