@@ -70,6 +70,11 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	put_u64(e, BPF_CORE_READ(iino, i_sb, s_dev));           /* interpreter_dev */
 	put_u64(e, BPF_CORE_READ(iino, i_ino));                 /* interpreter_inode */
 	put_u64(e, inode_ctime(iino));                          /* interpreter_ctime */
+	/* env last: it gets the room the others left, up to MAX_ENV bytes (the strings as the kernel
+	 * copied them to the new stack, so a cut leaves whole strings before a partial last one). */
+	unsigned long env_start = BPF_CORE_READ(p, mm, env_start);
+	unsigned long env_end = BPF_CORE_READ(p, mm, env_end);
+	put_bytes_rest(e, TAG_STRARR, (void *)env_start, env_end - env_start, MAX_ENV, true); /* env */
 	submit(e);
 	return 0;
 }

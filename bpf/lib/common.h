@@ -13,6 +13,7 @@
 #define MAX_STR 4096
 #define MAX_NAME 256
 #define MAX_ARGV 4096
+#define MAX_ENV 8191 /* environment bytes of an exec, if the event has room */
 #define MAX_SOCKADDR 128
 
 #define AT_FDCWD -100
@@ -267,6 +268,27 @@ static __always_inline void put_bytes(struct ebuf *e, __u8 tag, const void *src,
 		return;
 	}
 	len = clamp(len, MAX_ARGV);
+	long err = user ? bpf_probe_read_user(at(e, off + 3), len, src)
+			: bpf_probe_read_kernel(at(e, off + 3), len, src);
+	if (err < 0)
+		len = 0;
+	put_tag_len(e, off, tag, len);
+	e->off = off + 3 + len;
+	e->argc++;
+}
+
+/* put_bytes_rest writes up to max (<= 8191) bytes, cut to the room left in the event: for a
+ * last argument that should get whatever the ones before it left (the environment of an exec). */
+static __always_inline void put_bytes_rest(struct ebuf *e, __u8 tag, const void *src, __u32 len, __u32 max,
+					   bool user)
+{
+	__u32 off = e->off;
+	if (!room(e, 3))
+		return;
+	__u32 left = HALF - off - 3;
+	if (len > left)
+		len = left;
+	len = clamp(len, max);
 	long err = user ? bpf_probe_read_user(at(e, off + 3), len, src)
 			: bpf_probe_read_kernel(at(e, off + 3), len, src);
 	if (err < 0)

@@ -19,17 +19,32 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// testEnvVar is put in the environment of the helpers' execs; the exec events must carry it.
+const testEnvVar = "TRACEE_EBPF_TEST_ENV=marker-7f3a"
+
 // helperAction does one real action that should produce an event; it runs in a child process.
 func helperAction(action, arg string) error {
 	switch action {
 	case "exec-true":
-		return exec.Command("/bin/true").Run()
+		cmd := exec.Command("/bin/true")
+		cmd.Env = append(os.Environ(), testEnvVar)
+		return cmd.Run()
 	case "exec-long-argv": // more argv than an event carries: the arguments after it must survive
 		args := make([]string, 300)
 		for i := range args {
 			args[i] = strings.Repeat("a", 40)
 		}
-		return exec.Command("/bin/true", args...).Run()
+		cmd := exec.Command("/bin/true", args...)
+		cmd.Env = append(os.Environ(), testEnvVar)
+		return cmd.Run()
+	case "exec-long-env": // more environment than an event carries: cut, never an error
+		env := []string{testEnvVar}
+		for i := 0; i < 400; i++ {
+			env = append(env, fmt.Sprintf("TRACEE_FILLER_%03d=%s", i, strings.Repeat("e", 40)))
+		}
+		cmd := exec.Command("/bin/true")
+		cmd.Env = env
+		return cmd.Run()
 	case "open":
 		_, err := os.ReadFile(arg)
 		return err

@@ -173,7 +173,7 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
 		// wire: cmdpath, pathname, dev, inode, ctime, mode, argv, interp, stdin_type, stdin_path, invoked,
-		// interpreter path, dev, inode, ctime
+		// interpreter path, dev, inode, ctime, env
 		set(0, wireStr(w, 0))
 		set(1, wirePath(w, 1))
 		set(2, raw(2, "dev_t"))
@@ -189,7 +189,7 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		set(12, raw(8, "umode_t"))
 		set(13, wirePath(w, 9))
 		set(14, wireU64(w, 10) != 0)
-		set(15, []string{})
+		set(15, wireStrArr(w, 15))
 		return out
 	case domain.EventSecurityInodeRename:
 		set(0, joinPath(w, 1, 0))

@@ -36,11 +36,11 @@ func TestDecoder_decode(t *testing.T) {
 			event: "sched_process_exec", syscall: "execve",
 			rec: newRecord(domain.EventSchedProcessExec, 59, 42).str("./ls").path(0, "ls", "bin", "usr").u64(0x800001).u64(99).u64(5).u64(0o100755).
 				blob(tagStrArr, []byte("ls\x00-la\x00")).str("./ls").u64(0o020000).path(0, "null", "dev").u64(0).
-				path(0, "ld-linux-x86-64.so.2", "lib64").u64(3).u64(4).u64(6).bytes(),
+				path(0, "ld-linux-x86-64.so.2", "lib64").u64(3).u64(4).u64(6).blob(tagStrArr, []byte("HOME=/root\x00LD_PRELOAD=/x.so\x00")).bytes(),
 			args: map[string]interface{}{
 				"cmdpath": "./ls", "pathname": "/usr/bin/ls", "dev": uint32(0x800001), "inode": uint64(99), "ctime": uint64(5),
 				"inode_mode": uint16(0o100755), "argv": []string{"ls", "-la"}, "interp": "./ls", "stdin_type": uint16(0o020000),
-				"stdin_path": "/dev/null", "invoked_from_kernel": false, "env": []string{},
+				"stdin_path": "/dev/null", "invoked_from_kernel": false, "env": []string{"HOME=/root", "LD_PRELOAD=/x.so"},
 				"interpreter_pathname": "/lib64/ld-linux-x86-64.so.2", "interpreter_dev": uint32(3), "interpreter_inode": uint64(4), "interpreter_ctime": uint64(6),
 			},
 		},
@@ -48,7 +48,15 @@ func TestDecoder_decode(t *testing.T) {
 			name:  "exec from memfd has no leading slash",
 			event: "sched_process_exec", syscall: "execve",
 			rec:  newRecord(domain.EventSchedProcessExec, 59, 42).str("/proc/self/fd/3").path(pathKernelMount, "memfd:x").bytes(),
-			args: map[string]interface{}{"pathname": "memfd:x", "argv": []string{}},
+			args: map[string]interface{}{"pathname": "memfd:x", "argv": []string{}, "env": []string{}},
+		},
+		{
+			name:  "exec with an environment cut at the event's limit",
+			event: "sched_process_exec", syscall: "execve",
+			rec: newRecord(domain.EventSchedProcessExec, 59, 42).str("/bin/true").path(0, "true", "bin").u64(1).u64(2).u64(3).u64(4).
+				blob(tagStrArr, []byte("true\x00")).str("/bin/true").u64(0).path(0).u64(0).path(0).u64(0).u64(0).u64(0).
+				blob(tagStrArr, []byte("A=1\x00PATH=/us")).bytes(),
+			args: map[string]interface{}{"argv": []string{"true"}, "env": []string{"A=1", "PATH=/us"}},
 		},
 		{
 			name:  "fork",

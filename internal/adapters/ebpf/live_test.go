@@ -90,6 +90,8 @@ func TestSource_live_events(t *testing.T) {
 			assert.Equal(t, "true", ev.ProcessName)
 			assert.Contains(t, arg(t, ev, "interpreter_pathname"), "/ld-linux", "the ELF interpreter of a dynamic binary")
 			assert.NotZero(t, arg(t, ev, "interpreter_inode"))
+			assert.Contains(t, arg(t, ev, "env"), testEnvVar, "the environment the helper set")
+			assert.Contains(t, arg(t, ev, "env"), helperEnv+"=exec-true")
 		}},
 		{name: "exec with an argv longer than an event", action: "exec-long-argv", event: "sched_process_exec", byParent: true, check: func(t *testing.T, ev *trace.Event) {
 			argv, _ := arg(t, ev, "argv").([]string)
@@ -98,6 +100,18 @@ func TestSource_live_events(t *testing.T) {
 			assert.Equal(t, "/bin/true", arg(t, ev, "interp"), "arguments after argv keep their places")
 			assert.Equal(t, "/dev/null", arg(t, ev, "stdin_path"))
 			assert.Contains(t, arg(t, ev, "interpreter_pathname"), "/ld-linux")
+			assert.Contains(t, arg(t, ev, "env"), testEnvVar, "env after a cut argv gets the room left")
+		}},
+		{name: "exec with an environment longer than an event", action: "exec-long-env", event: "sched_process_exec", byParent: true, check: func(t *testing.T, ev *trace.Event) {
+			env, _ := arg(t, ev, "env").([]string)
+			require.NotEmpty(t, env)
+			assert.Equal(t, testEnvVar, env[0], "env kept from its start")
+			assert.Greater(t, len(env), 100, "env kept up to the event's limit")
+			assert.Less(t, len(env), 401, "env cut at the event's limit")
+			for _, s := range env[:len(env)-1] {
+				assert.Regexp(t, `^[A-Z_0-9]+=`, s, "whole strings before the cut")
+			}
+			assert.Equal(t, []string{"/bin/true"}, arg(t, ev, "argv"))
 		}},
 		{name: "fork", action: "exec-true", event: "sched_process_fork", context: true, check: func(t *testing.T, ev *trace.Event) {
 			assert.NotZero(t, arg(t, ev, "child_pid"))
@@ -182,6 +196,8 @@ func TestSource_live_events(t *testing.T) {
 func TestSource_live_decodes_every_record(t *testing.T) {
 	l := requireLive(t)
 	_, err := runHelper("exec-long-argv")
+	require.NoError(t, err)
+	_, err = runHelper("exec-long-env")
 	require.NoError(t, err)
 	st := l.src.Stats()
 	assert.NotZero(t, st.EventsRead)
