@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # eBPF source benchmarks (docs/benchmarks/ebpf.md): throughput with drops, overhead ratios of an
-# exec loop, an open/close loop and dd with and without the agent (alternating), and the RSS.
+# exec loop, an open/close loop and dd with and without the agent (alternating), the RSS, and
+# in-kernel policy scope (narrow vs global policy on a kill storm and an open/close loop).
 # Needs root and a kernel with BTF. Knobs: TRACEE_EBPF_BENCH_SECONDS (5), TRACEE_EBPF_BENCH_PAIRS (5),
-# TRACEE_EBPF_BENCH_DD (2000000), TRACEE_EBPF_BENCH_EVENTS (default: the built-in signatures' events).
+# TRACEE_EBPF_BENCH_DD (2000000), TRACEE_EBPF_BENCH_EVENTS (default: the built-in signatures' events),
+# TRACEE_EBPF_BENCH_SCOPE_ROUNDS (4), TRACEE_EBPF_BENCH_SCOPE_SECONDS (2), TRACEE_EBPF_BENCH_SCOPE_OPENS
+# (200000), TRACEE_EBPF_BENCH_RUN: which benchmarks (default 'throughput|overhead|scope'; 'scope'
+# alone takes about a minute and a half).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -15,7 +19,7 @@ trap 'rm -rf "$(dirname "$bin")"' EXIT
 CGO_ENABLED=1 go test -trimpath -c -o "$bin" ./internal/adapters/ebpf/
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-	TRACEE_EBPF_BENCH=1 "$bin" -test.run 'TestBench_(throughput|overhead)$' -test.v -test.timeout 60m 2>&1 |
+	TRACEE_EBPF_BENCH=1 "$bin" -test.run "TestBench_(${TRACEE_EBPF_BENCH_RUN:-throughput|overhead|scope})\$" -test.v -test.timeout 60m 2>&1 |
 		grep -E 'RESULT|FAIL|agent events' | sed 's/^ *[a-z_]*\.go:[0-9]*: //'
 	go test -run '^$' -bench 'BenchmarkDecoder' -benchmem ./internal/adapters/ebpf/ | grep Benchmark
 	echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
