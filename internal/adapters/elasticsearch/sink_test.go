@@ -283,3 +283,45 @@ func TestSink_Flush_sends_without_waiting_for_the_interval(t *testing.T) {
 	waitFor(t, "the flushed alert", func() bool { return f.count() == 1 })
 	require.NoError(t, s.Close(context.Background()))
 }
+
+func TestSink_Close_during_a_long_replay_keeps_the_rest_for_the_next_run(t *testing.T) {
+	f, srv := newFakeES(t)
+	slow := true
+	f.itemStatus = func(n int, _ string, _ []byte) (int, string, string) {
+		if slow {
+			time.Sleep(time.Millisecond) // ~1,000 items/s: the replay takes many seconds
+		}
+		return 0, "", ""
+	}
+	cfg := testConfig(t, srv.URL)
+	cfg.FlushBytes = 64 << 10
+	sp, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes)
+	require.NoError(t, err)
+	const n = 20000
+	for i := range n {
+		ev := testAlert(3000+i, "10.0.0.1")
+		require.NoError(t, sp.Append(&spoolItem{Index: "x-2026.11.27", ID: DocumentID(&ev), Body: []byte(`{"n":1}`)}))
+	}
+	require.NoError(t, sp.Close())
+
+	s, err := New(cfg, quietLog())
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	time.Sleep(300 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	require.NoError(t, s.Close(ctx))
+	assert.Less(t, time.Since(start), 10*time.Second, "Close does not wait for the whole spool")
+	assert.Less(t, f.count(), n, "the replay was cut short")
+
+	f.mu.Lock()
+	slow = false
+	f.mu.Unlock()
+	s2, err := New(cfg, quietLog())
+	require.NoError(t, err)
+	require.NoError(t, s2.Start(context.Background()))
+	waitFor(t, "the rest of the spool", func() bool { return f.count() == n })
+	require.NoError(t, s2.Close(context.Background()))
+	assert.Zero(t, s2.Stats().SpoolBytes)
+}
