@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // spoolItem is one alert on its way to Elasticsearch: where it goes and its JSON document.
@@ -41,6 +42,7 @@ type spool struct {
 	total     int64 // bytes on disk in all segments
 	evicted   uint64
 	onEvicted func(segItems int, total uint64)
+	lock      *os.File // flock'ed while the spool is open
 }
 
 type spoolSegment struct {
@@ -68,9 +70,19 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 	if seg < 4096 {
 		seg = 4096
 	}
-	s := &spool{dir: dir, maxBytes: maxBytes, segBytes: seg}
+	// one sink per directory: two would replay and delete each other's segments
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("spool %s is in use by another Elasticsearch output (this or another tracee); give each output its own spool-dir=", dir)
+	}
+	s := &spool{dir: dir, maxBytes: maxBytes, segBytes: seg, lock: lock}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		_ = lock.Close()
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	for _, e := range entries {
@@ -308,11 +320,16 @@ func (s *spool) Evicted() uint64 {
 	return s.evicted
 }
 
-// Close syncs and closes the open segment.
+// Close syncs and closes the open segment and releases the directory.
 func (s *spool) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.closeOpenLocked()
+	err := s.closeOpenLocked()
+	if s.lock != nil {
+		_ = s.lock.Close()
+		s.lock = nil
+	}
+	return err
 }
 
 func countLines(path string) int {

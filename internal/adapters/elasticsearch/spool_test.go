@@ -130,3 +130,16 @@ func TestSpool_never_evicts_a_segment_being_replayed(t *testing.T) {
 	_, err = os.Stat(items[0].seg.path)
 	assert.NoError(t, err, "the segment in replay is still on disk")
 }
+
+func TestSpool_one_owner_per_directory(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openSpool(dir, 1<<20)
+	require.NoError(t, err)
+	_, err = openSpool(dir, 1<<20)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "give each output its own spool-dir=")
+	require.NoError(t, s.Close())
+	s2, err := openSpool(dir, 1<<20)
+	require.NoError(t, err, "free again after Close")
+	require.NoError(t, s2.Close())
+}
