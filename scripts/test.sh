@@ -25,7 +25,7 @@ set +e
 go test -trimpath -count=1 -timeout 75m ${GOTEST_FLAGS:-} ./... 2>&1 | tee /tmp/tracee-go-test.log
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -c '^ok ' /tmp/tracee-go-test.log || true)
-failed=$(grep -c '^FAIL' /tmp/tracee-go-test.log || true)
+passed=$(grep -c $'^ok\\s' /tmp/tracee-go-test.log || true)
+failed=$(grep -c $'^FAIL\t' /tmp/tracee-go-test.log || true)
 echo "packages: ${passed} passed, ${failed} failed"
 exit "$status"
