@@ -100,23 +100,17 @@ static __always_inline bool is_enabled(__u32 id)
 	return on && *on;
 }
 
-/* fill_header reads through BTF pointers (plain loads the verifier turns into guarded ones):
- * far cheaper than a bpf_probe_read_kernel call per field. */
-static __always_inline void fill_header(struct event_header *h, struct task_struct *t, __u32 id, __s32 nr,
-					__s64 ret)
+/* The header is filled in two steps: first what the policy scope looks at (ids, namespaces,
+ * uid, comm), then, only for an event the scope keeps, the rest. Both read through BTF pointers
+ * (plain loads the verifier turns into guarded ones): far cheaper than a bpf_probe_read_kernel
+ * call per field. */
+static __always_inline void fill_scope_fields(struct event_header *h, struct task_struct *t)
 {
 	struct task_struct *leader = t->group_leader;
 	struct task_struct *parent = leader->real_parent;
 	struct pid *tpid = t->thread_pid;
 	unsigned int level = tpid->level;
 
-	h->ts = bpf_ktime_get_boot_ns();
-	h->start_time = t->start_boottime;
-	h->leader_start_time = leader->start_boottime;
-	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->retval = ret;
-	h->event_id = id;
-	h->syscall = nr;
 	h->host_tid = t->pid;
 	h->host_pid = t->tgid;
 	h->host_ppid = parent->tgid;
@@ -132,13 +126,24 @@ static __always_inline void fill_header(struct event_header *h, struct task_stru
 		h->pidns = BPF_CORE_READ(tpid, numbers[level].ns, ns.inum);
 	}
 	h->uid = bpf_get_current_uid_gid();
-	struct nsproxy *nsp = t->nsproxy;
-	h->mntns = nsp->mnt_ns->ns.inum;
+	h->mntns = t->nsproxy->mnt_ns->ns.inum;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline void fill_header_rest(struct event_header *h, struct task_struct *t, __u32 id, __s32 nr,
+					     __s64 ret)
+{
+	h->ts = bpf_ktime_get_boot_ns();
+	h->start_time = t->start_boottime;
+	h->leader_start_time = t->group_leader->start_boottime;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->retval = ret;
+	h->event_id = id;
+	h->syscall = nr;
 	h->cpu = bpf_get_smp_processor_id();
 	h->flags = 0;
 	h->pad = 0;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	bpf_probe_read_kernel(h->nodename, sizeof(h->nodename), nsp->uts_ns->name.nodename);
+	bpf_probe_read_kernel(h->nodename, sizeof(h->nodename), t->nsproxy->uts_ns->name.nodename);
 }
 
 #include "scope.h"
@@ -153,11 +158,13 @@ static __always_inline struct ebuf *start_event(__u32 id, __s32 nr, __s64 ret)
 	if (!e)
 		return NULL;
 	struct event_header *h = (struct event_header *)e->buf;
-	fill_header(h, bpf_get_current_task_btf(), id, nr, ret);
+	struct task_struct *t = bpf_get_current_task_btf();
+	fill_scope_fields(h, t);
 	bool keep;
 	h->matched = scope_matched(id, h, &keep);
 	if (!keep)
 		return NULL; /* no policy can match it: never leaves the kernel */
+	fill_header_rest(h, t, id, nr, ret);
 	e->off = sizeof(struct event_header);
 	e->argc = 0;
 	return e;

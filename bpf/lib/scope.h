@@ -22,6 +22,16 @@ struct scope_conf {
 	__u64 followers;
 	__u32 on;
 	__u32 nranges;
+	__u32 fields; /* SCOPE_F_* of the fields some policy filters on: the others are not looked up */
+	__u32 pad;
+};
+
+enum scope_fields {
+	SCOPE_F_UID = 1,
+	SCOPE_F_PID = 2,
+	SCOPE_F_MNTNS = 4,
+	SCOPE_F_PIDNS = 8,
+	SCOPE_F_COMM = 16,
 };
 
 struct scope_bits {
@@ -125,15 +135,22 @@ static __always_inline __u64 scope_matched(__u32 id, struct event_header *h, boo
 	if (!ev->need)
 		return 0;
 	__u64 uid = h->uid, pid = h->host_pid, mntns = h->mntns, pidns = h->pidns;
-	struct comm_key comm = {};
-	__builtin_memcpy(comm.comm, h->comm, sizeof(comm.comm));
-	comm.comm[15] = 0;
+	__u32 fields = c->fields;
 	__u64 m = c->all;
-	m &= scope_field(&scope_uid, &uid, c->uid_eq);
-	m &= scope_field(&scope_pid, &pid, c->pid_eq);
-	m &= scope_field(&scope_mntns, &mntns, c->mntns_eq);
-	m &= scope_field(&scope_pidns, &pidns, c->pidns_eq);
-	m &= scope_field(&scope_comm, &comm, c->comm_eq);
+	if (fields & SCOPE_F_UID)
+		m &= scope_field(&scope_uid, &uid, c->uid_eq);
+	if (fields & SCOPE_F_PID)
+		m &= scope_field(&scope_pid, &pid, c->pid_eq);
+	if (fields & SCOPE_F_MNTNS)
+		m &= scope_field(&scope_mntns, &mntns, c->mntns_eq);
+	if (fields & SCOPE_F_PIDNS)
+		m &= scope_field(&scope_pidns, &pidns, c->pidns_eq);
+	if (fields & SCOPE_F_COMM) {
+		struct comm_key comm = {};
+		__builtin_memcpy(comm.comm, h->comm, sizeof(comm.comm));
+		comm.comm[15] = 0;
+		m &= scope_field(&scope_comm, &comm, c->comm_eq);
+	}
 	if (c->nranges) {
 		struct range_ctx rc = {.uid = uid, .pid = pid, .m = m};
 		bpf_loop(c->nranges, range_step, &rc, 0);

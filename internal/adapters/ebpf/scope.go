@@ -11,6 +11,15 @@ import (
 // Names of the scope maps in bpf/lib/scope.h.
 const maxScopeRanges = 64
 
+// scope_conf.fields bits (enum scope_fields in bpf/lib/scope.h).
+const (
+	scopeFieldUID = 1 << iota
+	scopeFieldPID
+	scopeFieldMntNS
+	scopeFieldPidNS
+	scopeFieldComm
+)
+
 // loadScope writes the policies' kernel scope into the scope maps, so that events no policy
 // can match never leave the kernel. need names the events the source produces; internal events
 // (the process tree's) always pass. A nil scope or one without policies leaves scoping off.
@@ -27,11 +36,21 @@ func loadScope(maps map[string]*ebpf.Map, ks *domain.KernelScope, defs []domain.
 		PidnsEq: ks.PidNS.Equal, CommEq: ks.Comm.Equal, Followers: ks.Followers,
 	}
 	numeric := []struct {
-		m *ebpf.Map
-		f domain.NumericKernelFilter
+		m    *ebpf.Map
+		f    domain.NumericKernelFilter
+		flag uint32
 	}{
-		{maps[traceeMapScopeUid], ks.UID}, {maps[traceeMapScopePid], ks.PID},
-		{maps[traceeMapScopeMntns], ks.MntNS}, {maps[traceeMapScopePidns], ks.PidNS},
+		{maps[traceeMapScopeUid], ks.UID, scopeFieldUID}, {maps[traceeMapScopePid], ks.PID, scopeFieldPID},
+		{maps[traceeMapScopeMntns], ks.MntNS, scopeFieldMntNS}, {maps[traceeMapScopePidns], ks.PidNS, scopeFieldPidNS},
+	}
+	// A field no policy filters on passes every value: the kernel skips its lookup.
+	for _, n := range numeric {
+		if n.f.Equal != 0 || len(n.f.Values) > 0 {
+			conf.Fields |= n.flag
+		}
+	}
+	if ks.Comm.Equal != 0 || len(ks.Comm.Values) > 0 {
+		conf.Fields |= scopeFieldComm
 	}
 	for _, n := range numeric {
 		for v, b := range n.f.Values {

@@ -67,3 +67,44 @@ func TestSource_Run_drops_out_of_scope_events_in_the_kernel(t *testing.T) {
 	assert.Less(t, src.Stats().EventsRead-before, uint64(calls/10), "the kernel dropped the out-of-scope kill events")
 	mu.Lock()
 }
+
+// TestSource_Run_scope_by_uid: the kernel looks up only the fields some policy filters on; a uid
+// policy must still decide by uid, both ways.
+func TestSource_Run_scope_by_uid(t *testing.T) {
+	requireLive(t)
+	for _, tt := range []struct {
+		scope string
+		pass  bool
+	}{{"uid=" + strconv.Itoa(os.Geteuid()), true}, {"uid=12345", false}, {"uid!=12345", true}} {
+		t.Run(tt.scope, func(t *testing.T) {
+			ks, need := scopeFor(t, tt.scope)
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			_, events, mu, cancel, done := startSource(t, Config{Scope: ks}, log, need...)
+			defer func() { cancel(); <-done }()
+			seen := func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, ev := range *events {
+					if ev.EventName == "kill" && ev.ProcessName == "ebpf.test" {
+						return true
+					}
+				}
+				return false
+			}
+			if tt.pass {
+				require.Eventually(t, func() bool {
+					_, err := runHelper("syscalls", t.TempDir())
+					require.NoError(t, err)
+					return seen()
+				}, 10*time.Second, 100*time.Millisecond, "kill passes %s", tt.scope)
+				return
+			}
+			for i := 0; i < 5; i++ {
+				_, err := runHelper("syscalls", t.TempDir())
+				require.NoError(t, err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			assert.False(t, seen(), "kill passed %s", tt.scope)
+		})
+	}
+}

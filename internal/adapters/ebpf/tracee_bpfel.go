@@ -86,6 +86,8 @@ type traceeScopeConf struct {
 	Followers uint64
 	On        uint32
 	Nranges   uint32
+	Fields    uint32
+	Pad       uint32
 }
 
 type traceeScopeEvent struct {
