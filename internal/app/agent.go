@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/ports"
@@ -23,6 +24,9 @@ type Agent struct {
 	ctx      context.Context // set for the duration of Run, for the policy evaluator
 	stats    AgentStats
 }
+
+// outputCloseTimeout bounds the flush of every output at shutdown.
+const outputCloseTimeout = 30 * time.Second
 
 // AgentStats count what the agent did with findings.
 type AgentStats struct {
@@ -82,7 +86,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.engine.Complete()
 	a.engine.Close()
-	if cerr := a.outputs.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+	// Outputs get a bounded time to flush; what a sink cannot send by then it spools or reports.
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outputCloseTimeout)
+	defer cancel()
+	if cerr := a.outputs.Close(closeCtx); cerr != nil && err == nil {
 		err = fmt.Errorf("close outputs: %w", cerr)
 	}
 	return err
