@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD_FLAGS := -trimpath
 DIST := dist
 
-.PHONY: all build tracee signatures example test test-unit bench mocks man generate check-generated run clean
+.PHONY: all build tracee signatures example test test-unit bench mocks man generate events check-generated run clean
 
 all: build
 
@@ -43,6 +43,12 @@ man: tracee
 
 generate:
 	$(GO) generate ./internal/adapters/ebpf/...
+
+# Regenerates internal/domain/events_gen.go (Tracee v0.24.1's events plus this kernel's syscalls Tracee lacks).
+# Not part of generate: it reads tracefs, which needs root; mounts tracefs first if it is not mounted.
+events:
+	@mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+	cd internal/domain && $(GO) generate -run eventgen .
 
 # Fails when committed generated files (mocks, man pages) differ from what the sources produce.
 check-generated: mocks man
