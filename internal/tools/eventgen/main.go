@@ -918,7 +918,7 @@ func ParseFormat(format string) ([]KernelArg, error) {
 
 // IsPointerCType reports whether a C type of a syscall format is a pointer (or a pointer typedef).
 func IsPointerCType(ctype string) bool {
-	switch ctype {
+	switch strings.TrimPrefix(strings.TrimSpace(ctype), "const ") {
 	case "cap_user_header_t", "cap_user_data_t":
 		return true
 	}
@@ -968,7 +968,7 @@ func GoTypeOfCType(ctype string) (goType, decode string, err error) {
 	case IsPointerCType(norm):
 		return "trace.Pointer", "POINTER_T", nil
 	}
-	if t, ok := cTypes[norm]; ok {
+	if t, ok := cTypes[strings.TrimPrefix(norm, "const ")]; ok {
 		return t[0], t[1], nil
 	}
 	return "", "", fmt.Errorf("unknown C type %q", ctype)

@@ -204,6 +204,8 @@ func TestGoTypeOfCType(t *testing.T) {
 		{"struct file_attr *", "trace.Pointer", "POINTER_T"},
 		{"void *", "trace.Pointer", "POINTER_T"},
 		{"cap_user_header_t", "trace.Pointer", "POINTER_T"},
+		{"const cap_user_data_t", "trace.Pointer", "POINTER_T"},
+		{"const int", "int32", "INT_T"},
 	} {
 		goType, decode, err := GoTypeOfCType(tc.ctype)
 		if err != nil || goType != tc.goType || decode != tc.decode {
