@@ -70,11 +70,10 @@ func (s *execFromShm) OnEvent(event protocol.Event) error {
 	if ev == nil {
 		return fmt.Errorf("example_exec_from_shm: unexpected payload %T", event.Payload)
 	}
-	arg := ev.GetArgumentByName("pathname")
-	if arg == nil {
+	path, err := ev.GetStringArgumentByName("pathname")
+	if err != nil {
 		return nil
 	}
-	path, _ := arg.Value.(string)
 	for _, dir := range shmDirs {
 		if strings.HasPrefix(path, dir) {
 			md, _ := s.GetMetadata()

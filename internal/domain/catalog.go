@@ -46,6 +46,14 @@ type EventDefinition struct {
 	Dependencies []string
 	// Signature is set for signature events.
 	Signature *SignatureInfo
+	// Nr is the x86-64 syscall number of a syscall event, -1 for every other event.
+	Nr int
+	// KernelOnly marks a syscall this kernel has that Tracee v0.24.1 does not define.
+	KernelOnly bool
+	// Probes are the probes Tracee attaches for the event, to explain why one is unavailable.
+	Probes []TraceeProbe
+	// Unavailable says why the live source cannot produce the event ("" when it can).
+	Unavailable string
 }
 
 // SignatureEventIDBase is the first ID given to signature events, as in Tracee.

@@ -146,7 +146,7 @@ func (s *PolicySet) descendsFrom(pid, root int) bool {
 // matchArg compares data.<arg>: numbers numerically, strings with globs, string lists by any element.
 // An event without the argument does not match (not even !=).
 func (f *Filter) matchArg(ev *trace.Event) bool {
-	a := ev.GetArgumentByName(f.arg)
+	a := Arg(ev, f.arg)
 	if a == nil {
 		return false
 	}

@@ -255,7 +255,7 @@ func (s *PolicySet) learn(ev *trace.Event) {
 }
 
 func argInt(ev *trace.Event, name string) int64 {
-	a := ev.GetArgumentByName(name)
+	a := Arg(ev, name)
 	if a == nil {
 		return 0
 	}

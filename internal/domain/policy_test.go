@@ -354,8 +354,8 @@ func TestPolicySet_Describe(t *testing.T) {
 	}
 	sec := d[0]
 	if strings.Join(sec.Scope, " ") != "global" || strings.Join(sec.Signatures, ",") != "anti_debugging" ||
-		strings.Join(sec.Needs, ",") != "ptrace,setgid" || strings.Join(sec.Emits, ",") != "anti_debugging,setgid" ||
-		strings.Join(sec.Rules[1].Resolved, ",") != "setgid" || strings.Join(sec.Rules[1].Filters, ",") != "uid=0" {
+		strings.Join(sec.Needs, ",") != "ptrace,setgid,setgroups" || strings.Join(sec.Emits, ",") != "anti_debugging,setgid,setgroups" ||
+		strings.Join(sec.Rules[1].Resolved, ",") != "setgid,setgroups" || strings.Join(sec.Rules[1].Filters, ",") != "uid=0" {
 		t.Errorf("sec = %+v", sec)
 	}
 	if got := d[1].String(); got != "users [uid>=1000 comm=bash] -> setuid" {

@@ -86,6 +86,9 @@ func resolveName(cat *Catalog, name string) []*EventDefinition {
 	var out []*EventDefinition
 	isGlob := strings.ContainsAny(name, "*?[")
 	for _, d := range cat.All() {
+		if d.Unavailable != "" {
+			continue // a set or a pattern never selects what the source cannot produce
+		}
 		if isGlob {
 			if ok, _ := path.Match(name, d.Name); ok {
 				out = append(out, d)

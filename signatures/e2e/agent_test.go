@@ -107,7 +107,7 @@ func (a *agent) observe(ev *trace.Event) {
 		a.parents[ev.HostProcessID] = ev.HostParentProcessID
 	}
 	if ev.EventName == "sched_process_fork" {
-		if c, ok := ev.GetArgumentByName("child_pid").Value.(int32); ok {
+		if c, err := trace.ArgVal[int32](ev.Args, "child_pid"); err == nil {
 			a.parents[int(c)] = ev.HostProcessID
 		}
 	}
@@ -200,10 +200,11 @@ func (a *agent) settle() {
 }
 
 func findingArg(ev *trace.Event, name string) interface{} {
-	if a := ev.GetArgumentByName(name); a != nil {
-		return a.Value
+	a, err := ev.GetArgumentByName(name, trace.GetArgOps{DefaultArgs: true})
+	if err != nil {
+		return nil
 	}
-	return nil
+	return a.Value
 }
 
 func severity(ev *trace.Event) int {

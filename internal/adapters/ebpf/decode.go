@@ -24,7 +24,7 @@ func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree
 	d := &decoder{defs: map[int]domain.EventDefinition{}, bootOffset: bootOffset, procs: procs, containers: containers,
 		names: map[string]string{}}
 	for _, def := range defs {
-		d.defs[def.ID] = def
+		d.defs[wireID(def)] = def
 	}
 	return d
 }
@@ -79,6 +79,14 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	}
 	ev.Args = buildArgs(def, wire)
 	ev.ArgsNum = len(ev.Args)
+	if h.eventID == domain.EventSchedProcessFork {
+		// Tracee gives fork times as epoch ns (its time.Time arguments), like the event's timestamp.
+		if a := domain.Arg(ev, "start_time"); a != nil {
+			if v, ok := a.Value.(uint64); ok && v != 0 {
+				a.Value = uint64(int64(v) + d.bootOffset)
+			}
+		}
+	}
 	if h.eventID == domain.EventSchedProcessExit {
 		ev.Executable.Path = d.procs.exe(h.hostPid) // before the tree forgets the process
 		d.track(ev, &h)
@@ -114,17 +122,17 @@ func (d *decoder) intern(b []byte) string {
 func (d *decoder) track(ev *trace.Event, h *header) {
 	switch h.eventID {
 	case domain.EventSchedProcessFork:
-		childPid, _ := ev.Args[6].Value.(int32)
-		childTid, _ := ev.Args[4].Value.(int32)
-		start, _ := ev.Args[8].Value.(uint64)
+		childPid, _ := trace.ArgVal[int32](ev.Args, "child_pid")
+		childTid, _ := trace.ArgVal[int32](ev.Args, "child_tid")
+		start, _ := trace.ArgVal[uint64](ev.Args, "start_time")
 		if childPid == childTid {
-			d.procs.fork(uint32(childPid), h.hostPid, start)
+			d.procs.fork(uint32(childPid), h.hostPid, uint64(int64(start)-d.bootOffset))
 		}
 	case domain.EventSchedProcessExec:
-		p, _ := ev.Args[1].Value.(string)
+		p, _ := trace.ArgVal[string](ev.Args, "pathname")
 		d.procs.exec(h.hostPid, p, h.leaderStartTime)
 	case domain.EventSchedProcessExit:
-		if last, _ := ev.Args[1].Value.(bool); last {
+		if last, _ := trace.ArgVal[bool](ev.Args, "process_group_exit"); last {
 			d.procs.exit(h.hostPid)
 		}
 	}
@@ -134,7 +142,7 @@ func syscallName(nr int32, defs map[int]domain.EventDefinition) string {
 	if n, ok := syscallNames[nr]; ok {
 		return n
 	}
-	if def, ok := defs[int(nr)]; ok && def.Kind == domain.KindSyscall {
+	if def, ok := defs[int(nr)]; ok && def.Nr == int(nr) {
 		return def.Name
 	}
 	return fmt.Sprintf("syscall_%d", nr)
@@ -158,11 +166,11 @@ func entityID(id uint32, start uint64) uint32 {
 }
 
 // buildArgs maps wire arguments to the catalog's arguments, in the catalog's order and with
-// the Go types Tracee uses for each C type. Missing wire arguments give zero values.
+// the Go types Tracee v0.24.1 gives them. Missing wire arguments give typed zero values.
 func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 	out := make([]trace.Argument, len(def.Params))
 	for i, p := range def.Params {
-		out[i] = trace.Argument{ArgMeta: trace.ArgMeta{Name: p.Name, Type: p.Type}}
+		out[i] = trace.Argument{ArgMeta: trace.ArgMeta{Name: p.Name, Type: p.Type}, Value: zeroValue(p.Type)}
 	}
 	set := func(i int, v interface{}) {
 		if i < len(out) {
@@ -176,20 +184,34 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		// interpreter path, dev, inode, ctime, env
 		set(0, wireStr(w, 0))
 		set(1, wirePath(w, 1))
-		set(2, raw(2, "dev_t"))
-		set(3, raw(3, "unsigned long"))
-		set(4, raw(4, "unsigned long"))
-		set(5, raw(5, "umode_t"))
+		set(2, raw(2, "uint32"))
+		set(3, raw(3, "uint64"))
+		set(4, raw(4, "uint64"))
+		set(5, raw(5, "uint16"))
 		set(6, wirePath(w, 11))
-		set(7, raw(12, "dev_t"))
-		set(8, raw(13, "unsigned long"))
-		set(9, raw(14, "unsigned long"))
+		set(7, raw(12, "uint32"))
+		set(8, raw(13, "uint64"))
+		set(9, raw(14, "uint64"))
 		set(10, wireStrArr(w, 6))
 		set(11, wireStr(w, 7))
-		set(12, raw(8, "umode_t"))
+		set(12, raw(8, "uint16"))
 		set(13, wirePath(w, 9))
 		set(14, wireU64(w, 10) != 0)
-		set(15, wireStrArr(w, 15))
+		set(16, wireStrArr(w, 15))
+		return out
+	case domain.EventSchedProcessFork:
+		// wire: parent tid, ns tid, pid, ns pid, child tid, ns tid, pid, ns pid, child start time
+		for wi, name := range [...]string{"parent_tid", "parent_ns_tid", "parent_pid", "parent_ns_pid",
+			"child_tid", "child_ns_tid", "child_pid", "child_ns_pid", "start_time"} {
+			setNamed(out, name, wireU64(w, wi))
+		}
+		return out // start_time is made epoch-based by decode
+	case domain.EventSchedProcessExit:
+		// wire: exit_code (the kernel's status word), group exit
+		status := wireU64(w, 0)
+		setNamed(out, "exit_code", (status>>8)&0xff)
+		setNamed(out, "signal_code", status&0x7f)
+		setNamed(out, "process_group_exit", wireU64(w, 1))
 		return out
 	case domain.EventSecurityInodeRename:
 		set(0, joinPath(w, 1, 0))
@@ -199,13 +221,12 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		set(0, wireStr(w, 0))
 		set(1, joinPath(w, 2, 1))
 		set(2, wireStr(w, 3))
-		set(3, raw(4, "unsigned long"))
+		set(3, raw(4, "uint64"))
 		return out
 	}
 	// Every other event's wire arguments follow the catalog one to one.
 	for i, p := range def.Params {
 		if i >= len(w) {
-			out[i].Value = zeroValue(p.Type)
 			continue
 		}
 		switch a := w[i]; {
@@ -215,17 +236,25 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 			out[i].Value = pathString(a)
 		case a.tag == tagStrArr:
 			out[i].Value = stringArray(a.b)
-		case a.tag == tagBytes:
+		case a.tag == tagBytes && p.Type == typeSockAddr:
 			out[i].Value = sockaddr(a.b)
-		case p.Type == "bool":
-			out[i].Value = a.u != 0
-		case isStringType(p.Type):
-			out[i].Value = "" // a user string the kernel could not read
-		default:
+		case a.tag == tagBytes:
+			out[i].Value = append([]byte(nil), a.b...)
+		case a.tag == tagU64:
 			out[i].Value = typedValue(p.Type, a.u)
 		}
 	}
 	return out
+}
+
+// setNamed sets the argument called name to raw converted to its type.
+func setNamed(out []trace.Argument, name string, raw uint64) {
+	for i := range out {
+		if out[i].Name == name {
+			out[i].Value = typedValue(out[i].Type, raw)
+			return
+		}
+	}
 }
 
 func wireU64(w []wireArg, i int) uint64 {
@@ -269,46 +298,58 @@ func joinPath(w []wireArg, base, rel int) string {
 	return path.Join(dir, p)
 }
 
-func isStringType(t string) bool {
-	return t == "const char*" || t == "char*" || t == "const char *"
-}
+// Tracee's Go type names of arguments that are not plain numbers.
+const (
+	typeString   = "string"
+	typeStrings  = "[]string"
+	typeSockAddr = "SockAddr"
+	typeBytes    = "[]byte"
+	typePointer  = "trace.Pointer"
+)
 
-// zeroValue is the value of an argument the kernel did not send.
+// zeroValue is the value of an argument the kernel did not send, of the argument's Go type.
 func zeroValue(t string) interface{} {
-	switch {
-	case isStringType(t):
+	switch t {
+	case typeString:
 		return ""
-	case t == "const char**" || t == "const char*const*":
+	case typeStrings:
 		return []string{}
-	case t == "struct sockaddr*":
+	case typeSockAddr:
 		return map[string]string{}
-	case t == "bool":
-		return false
+	case typeBytes:
+		return []byte{}
+	case "[2]int":
+		return [2]int32{}
+	case "float64":
+		return float64(0)
 	}
 	return typedValue(t, 0)
 }
 
-// typedValue converts a raw 64-bit value to the Go type Tracee uses for C type t; it matches
-// types/trace's JSON decoding so live and replayed events look alike to signatures.
+// typedValue converts a raw 64-bit value to the Go type t names (Tracee v0.24.1's type names), so
+// live events and JSON decoded by Tracee's own decoder hold the same Go types.
 func typedValue(t string, u uint64) interface{} {
-	if strings.HasSuffix(t, "*") {
-		return u
-	}
 	switch t {
-	case "int", "pid_t", "uid_t", "gid_t", "mqd_t", "clockid_t", "const clockid_t", "key_t", "key_serial_t", "timer_t":
+	case "int32":
 		return int32(u)
-	case "long":
+	case "int64":
 		return int64(u)
-	case "unsigned int", "u32", "mode_t", "dev_t":
+	case "uint32":
 		return uint32(u)
-	case "unsigned long", "u64", "off_t", "size_t":
+	case "uint64":
 		return u
-	case "unsigned short", "old_uid_t", "old_gid_t", "umode_t", "u16":
+	case "uint16":
 		return uint16(u)
-	case "u8":
+	case "uint8":
 		return uint8(u)
+	case "int8":
+		return int8(u)
+	case "int16":
+		return int16(u)
 	case "bool":
 		return u != 0
+	case typePointer:
+		return trace.Pointer(u)
 	}
-	return int64(u)
+	return u
 }

@@ -62,13 +62,13 @@ func TestDecoder_decode(t *testing.T) {
 			name:  "fork",
 			event: "sched_process_fork", syscall: "clone",
 			rec:  newRecord(domain.EventSchedProcessFork, 56, 42).u64(42).u64(42).u64(42).u64(42).u64(43).u64(43).u64(43).u64(43).u64(123).bytes(),
-			args: map[string]interface{}{"parent_pid": int32(42), "child_pid": int32(43), "child_ns_tid": int32(43), "start_time": uint64(123)},
+			args: map[string]interface{}{"parent_pid": int32(42), "child_pid": int32(43), "child_ns_tid": int32(43), "start_time": uint64(1_700_000_000_000_000_123)},
 		},
 		{
 			name:  "exit",
 			event: "sched_process_exit", syscall: "exit_group",
 			rec:  newRecord(domain.EventSchedProcessExit, 231, 42).u64(256).u64(1).bytes(),
-			args: map[string]interface{}{"exit_code": int64(256), "process_group_exit": true},
+			args: map[string]interface{}{"exit_code": int32(1), "signal_code": int32(0), "process_group_exit": true},
 		},
 		{
 			name:  "file open",
@@ -104,13 +104,13 @@ func TestDecoder_decode(t *testing.T) {
 			name:  "mem_prot_alert",
 			event: "mem_prot_alert", syscall: "mprotect",
 			rec:  newRecord(domain.EventMemProtAlert, 10, 42).u64(2).u64(0x7f0000).u64(4096).u64(7).u64(3).path(0).u64(0).u64(0).u64(0).bytes(),
-			args: map[string]interface{}{"alert": uint32(trace.ProtAlertMprotectToX), "addr": uint64(0x7f0000), "len": uint64(4096), "prot": int32(7), "prev_prot": int32(3), "pathname": ""},
+			args: map[string]interface{}{"alert": uint32(trace.ProtAlertMprotectToX), "addr": trace.Pointer(0x7f0000), "len": uint64(4096), "prot": int32(7), "prev_prot": int32(3), "pathname": ""},
 		},
 		{
 			name:  "syscall event typed by the catalog",
 			event: "ptrace", syscall: "ptrace",
 			rec:  newRecord(101, 101, 42).u64(0).u64(0).u64(0).u64(0).bytes(),
-			args: map[string]interface{}{"request": int64(0), "pid": int32(0), "addr": uint64(0)},
+			args: map[string]interface{}{"request": int64(0), "pid": int32(0), "addr": trace.Pointer(0)},
 		},
 		{
 			name:  "syscall event with a string",
@@ -148,7 +148,7 @@ func TestDecoder_decode(t *testing.T) {
 				assert.NotNil(t, ev.Args[i].Value, p.Name)
 			}
 			for name, want := range tt.args {
-				a := ev.GetArgumentByName(name)
+				a := domain.Arg(ev, name)
 				require.NotNil(t, a, name)
 				assert.Equal(t, want, a.Value, name)
 			}

@@ -51,10 +51,32 @@ func hooksFor(def domain.EventDefinition) []hook {
 			{prog: traceeProgSysEnterMprotect, group: "syscalls", name: "sys_enter_mprotect"},
 		}
 	}
-	if def.Kind == domain.KindSyscall {
-		return syscallPair(traceeProgSysExitGeneric, def.Name)
+	if def.Nr >= 0 {
+		return syscallPair(traceeProgSysExitGeneric, tracepointName(def.Name))
 	}
 	return nil
+}
+
+// tracepointNames maps the syscalls whose syscalls:sys_enter_* tracepoint has another name.
+var tracepointNames = map[string]string{
+	"stat": "newstat", "fstat": "newfstat", "lstat": "newlstat", "uname": "newuname",
+	"sendfile": "sendfile64", "umount2": "umount",
+}
+
+func tracepointName(syscall string) string {
+	if n, ok := tracepointNames[syscall]; ok {
+		return n
+	}
+	return syscall
+}
+
+// wireID is the event ID the kernel writes into a record of def: the syscall number for syscall
+// events, the event ID for every other.
+func wireID(def domain.EventDefinition) int {
+	if def.Nr >= 0 {
+		return def.Nr
+	}
+	return def.ID
 }
 
 // syscallConf says how the generic exit encodes a syscall event's arguments.
@@ -65,7 +87,7 @@ func syscallConf(def domain.EventDefinition) traceeSyscallConf {
 			break
 		}
 		c.Nargs++
-		if isStringType(p.Type) {
+		if p.Type == typeString {
 			c.Kinds[i] = kindUserStr
 		}
 	}

@@ -11,12 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 func arg(t *testing.T, ev *trace.Event, name string) interface{} {
 	t.Helper()
-	a := ev.GetArgumentByName(name)
+	a := domain.Arg(ev, name)
 	require.NotNil(t, a, "event %s has no argument %s", ev.EventName, name)
 	return a.Value
 }
@@ -118,12 +119,12 @@ func TestSource_live_events(t *testing.T) {
 			assert.NotZero(t, arg(t, ev, "start_time"))
 		}},
 		{name: "exit", action: "exec-true", event: "sched_process_exit", match: func(ev *trace.Event) bool {
-			return ev.GetArgumentByName("process_group_exit").Value == true
+			return domain.Arg(ev, "process_group_exit").Value == true
 		}, check: func(t *testing.T, ev *trace.Event) {
 			assert.Equal(t, int64(0), arg(t, ev, "exit_code"))
 		}},
 		{name: "open", action: "open", arg: target, event: "security_file_open", context: true, match: func(ev *trace.Event) bool {
-			return ev.GetArgumentByName("pathname").Value == target
+			return domain.Arg(ev, "pathname").Value == target
 		}, check: func(t *testing.T, ev *trace.Event) {
 			assert.Equal(t, target, arg(t, ev, "syscall_pathname"))
 			assert.Equal(t, self, ev.Executable.Path)
@@ -140,7 +141,7 @@ func TestSource_live_events(t *testing.T) {
 			assert.Equal(t, "tracee-test", arg(t, ev, "name"))
 		}},
 		{name: "exec from memfd", action: "memfd-exec", event: "sched_process_exec", match: func(ev *trace.Event) bool {
-			return ev.GetArgumentByName("cmdpath").Value != os.Args[0]
+			return domain.Arg(ev, "cmdpath").Value != os.Args[0]
 		}, check: func(t *testing.T, ev *trace.Event) {
 			assert.Equal(t, "memfd:tracee-test", arg(t, ev, "pathname"))
 			assert.Equal(t, "memfd:tracee-test", ev.Executable.Path)
@@ -155,7 +156,7 @@ func TestSource_live_events(t *testing.T) {
 			assert.Equal(t, int32(1), arg(t, ev, "type")) // SOCK_STREAM
 		}},
 		{name: "mount", action: "mount", arg: mnt, event: "security_sb_mount", context: true, match: func(ev *trace.Event) bool {
-			return ev.GetArgumentByName("path").Value == mnt
+			return domain.Arg(ev, "path").Value == mnt
 		}, check: func(t *testing.T, ev *trace.Event) {
 			assert.Equal(t, "tmpfs", arg(t, ev, "dev_name"))
 			assert.Equal(t, "tmpfs", arg(t, ev, "type"))

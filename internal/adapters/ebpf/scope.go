@@ -90,7 +90,7 @@ func loadScope(maps map[string]*ebpf.Map, ks *domain.KernelScope, defs []domain.
 		if internal[def.Name] {
 			ev.Bypass = 1 // the process tree needs every fork, exec and exit
 		}
-		if err := maps[traceeMapScopeEvents].Put(uint32(def.ID), ev); err != nil {
+		if err := maps[traceeMapScopeEvents].Put(uint32(wireID(def)), ev); err != nil {
 			return fmt.Errorf("ebpf: scope of %s: %w", def.Name, err)
 		}
 	}

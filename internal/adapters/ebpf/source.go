@@ -51,7 +51,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	if err := checkHost(s.cfg.ProcRoot); err != nil {
 		return err
 	}
-	defs := domain.BaseEvents()
+	defs := Events()
 	need := map[string]bool{}
 	for name := range sel.Need {
 		need[name] = true
@@ -288,14 +288,14 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 			unavailable = append(unavailable, def.Name+" (no hook)")
 			continue
 		}
-		if def.Kind == domain.KindSyscall {
-			if err := confs.Put(uint32(def.ID), syscallConf(def)); err != nil {
+		if def.Nr >= 0 {
+			if err := confs.Put(uint32(def.Nr), syscallConf(def)); err != nil {
 				k.close()
 				return nil, fmt.Errorf("ebpf: configure %s: %w", def.Name, err)
 			}
 		}
 		// Enable before attaching so that the first events are not lost.
-		if err := enabled.Put(uint32(def.ID), uint32(1)); err != nil {
+		if err := enabled.Put(uint32(wireID(def)), uint32(1)); err != nil {
 			k.close()
 			return nil, fmt.Errorf("ebpf: enable %s: %w", def.Name, err)
 		}
@@ -307,7 +307,7 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 			}
 		}
 		if failed != nil {
-			_ = enabled.Put(uint32(def.ID), uint32(0))
+			_ = enabled.Put(uint32(wireID(def)), uint32(0))
 			unavailable = append(unavailable, fmt.Sprintf("%s (%v)", def.Name, failed))
 			continue
 		}

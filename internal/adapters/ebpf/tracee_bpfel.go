@@ -57,15 +57,15 @@ type traceeEventHeader struct {
 type traceeEventId uint32
 
 const (
-	traceeEventIdEVENT_SCHED_PROCESS_FORK      traceeEventId = 1002
-	traceeEventIdEVENT_SCHED_PROCESS_EXEC      traceeEventId = 1003
-	traceeEventIdEVENT_SCHED_PROCESS_EXIT      traceeEventId = 1004
-	traceeEventIdEVENT_SECURITY_FILE_OPEN      traceeEventId = 1020
-	traceeEventIdEVENT_SECURITY_SB_MOUNT       traceeEventId = 1024
-	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 1028
-	traceeEventIdEVENT_SECURITY_SOCKET_CONNECT traceeEventId = 1033
-	traceeEventIdEVENT_MEM_PROT_ALERT          traceeEventId = 1050
-	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 1051
+	traceeEventIdEVENT_SCHED_PROCESS_FORK      traceeEventId = 714
+	traceeEventIdEVENT_SCHED_PROCESS_EXEC      traceeEventId = 715
+	traceeEventIdEVENT_SCHED_PROCESS_EXIT      traceeEventId = 716
+	traceeEventIdEVENT_MEM_PROT_ALERT          traceeEventId = 724
+	traceeEventIdEVENT_SECURITY_FILE_OPEN      traceeEventId = 732
+	traceeEventIdEVENT_SECURITY_SOCKET_CONNECT traceeEventId = 736
+	traceeEventIdEVENT_SECURITY_SB_MOUNT       traceeEventId = 740
+	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 749
+	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 768
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 

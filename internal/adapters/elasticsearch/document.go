@@ -299,7 +299,7 @@ func (d *Document) alert(ev *trace.Event, trigger string) {
 
 // detectedFrom reads the name and arguments of the triggering event from the detectedFrom argument.
 func detectedFrom(ev *trace.Event) (string, []trace.Argument) {
-	a := ev.GetArgumentByName("detectedFrom")
+	a := domain.Arg(ev, "detectedFrom")
 	if a == nil {
 		return "", nil
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -195,7 +196,7 @@ func (c *condition) holds(ev *trace.Event) bool {
 		}
 	}
 	if len(c.path) == 2 && c.path[0] == "data" {
-		a := ev.GetArgumentByName(c.path[1])
+		a := domain.Arg(ev, c.path[1])
 		if a == nil {
 			return false // undefined: the rule body fails
 		}
