@@ -50,11 +50,15 @@ events:
 	@mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 	cd internal/domain && $(GO) generate -run eventgen .
 
-# Fails when committed generated files (mocks, man pages) differ from what the sources produce.
-check-generated: mocks man
-	@if [ -n "$$(git status --porcelain -- mocks docs/man)" ]; then \
-		git status --porcelain -- mocks docs/man; \
-		echo "generated files are stale: run 'make mocks man' and commit the result" >&2; exit 1; fi
+# types/ re-exports Tracee's published types module (the version go.mod pins).
+aliases:
+	$(GO) run ./internal/tools/typesalias
+
+# Fails when committed generated files (mocks, man pages, type aliases) differ from what the sources produce.
+check-generated: mocks man aliases
+	@if [ -n "$$(git status --porcelain -- mocks docs/man types)" ]; then \
+		git status --porcelain -- mocks docs/man types; \
+		echo "generated files are stale: run 'make mocks man aliases' and commit the result" >&2; exit 1; fi
 
 # Runs the agent live (needs root and a kernel with BTF); Ctrl-C stops it.
 run: build

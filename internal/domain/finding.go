@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"fmt"
+	"reflect"
+
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -20,7 +23,8 @@ func FindingToEvent(f *detect.Finding, eventID int) trace.Event {
 	data := f.GetData()
 	args := make([]trace.Argument, 0, len(data)+1)
 	for _, k := range sortedKeys(data) {
-		args = append(args, trace.Argument{ArgMeta: trace.ArgMeta{Name: k, Type: "interface{}"}, Value: data[k]})
+		t, v := FindingArgType(data[k])
+		args = append(args, trace.Argument{ArgMeta: trace.ArgMeta{Name: k, Type: t}, Value: v})
 	}
 	args = append(args, trace.Argument{
 		ArgMeta: trace.ArgMeta{Name: "detectedFrom", Type: "unknown"},
@@ -46,6 +50,62 @@ func FindingToEvent(f *detect.Finding, eventID int) trace.Event {
 	ev.StackAddresses = nil
 	ev.Metadata = &trace.Metadata{Version: md.Version, Description: md.Description, Tags: md.Tags, Properties: props}
 	return ev
+}
+
+// FindingArgType names a finding value's Go type the way Tracee v0.24's JSON decoder reads it back
+// (int32, int64, uint32, uint64, uint16, int8, uint8, float, float64, string, bool, []string, ...),
+// widening the Go types it has no name for (int, int16, uint) to one it has.
+func FindingArgType(v interface{}) (string, interface{}) {
+	switch x := v.(type) {
+	case int:
+		return "int64", int64(x)
+	case int16:
+		return "int32", int32(x)
+	case uint:
+		return "uint64", uint64(x)
+	case int8:
+		return "int8", x
+	case int32:
+		return "int32", x
+	case int64:
+		return "int64", x
+	case uint8:
+		return "uint8", x
+	case uint16:
+		return "uint16", x
+	case uint32:
+		return "uint32", x
+	case uint64:
+		return "uint64", x
+	case float32:
+		return "float", x
+	case float64:
+		return "float64", x
+	case string:
+		return "string", x
+	case bool:
+		return "bool", x
+	case []string:
+		return "[]string", x
+	case []byte:
+		return "[]byte", x
+	case trace.Pointer:
+		return "trace.Pointer", x
+	case map[string]string:
+		return "map[string]string", x
+	case nil:
+		return "unknown", nil
+	}
+	// Named numeric types (time.Duration, enums) are written as their underlying number.
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "int64", rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "uint64", rv.Uint()
+	case reflect.Float32, reflect.Float64:
+		return "float64", rv.Float()
+	}
+	return fmt.Sprintf("%T", v), v
 }
 
 // IsSignatureEvent reports whether ev was produced by a signature.

@@ -154,7 +154,7 @@ func SignatureEvents(sigs []LoadedSignature) []EventDefinition {
 			}
 		}
 		sets := []string{"signatures", "default"}
-		defs = append(defs, EventDefinition{Nr: -1, 
+		defs = append(defs, EventDefinition{Nr: -1,
 			ID: SignatureEventIDBase + i, Name: info.Metadata.EventName, Kind: KindSignature,
 			Sets: sets, Dependencies: deps, Signature: &info,
 		})

@@ -5,7 +5,6 @@ package replay
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,13 +25,14 @@ type Config struct {
 type Source struct {
 	cfg Config
 	log *slog.Logger
+	dec *Decoder
 	// Skipped counts malformed lines that were skipped.
 	Skipped int
 }
 
 // New returns a replay source.
 func New(cfg Config, log *slog.Logger) *Source {
-	return &Source{cfg: cfg, log: log.With("component", "replay")}
+	return &Source{cfg: cfg, log: log.With("component", "replay"), dec: NewDecoder(domain.BaseEvents())}
 }
 
 // LineError is a malformed input line.
@@ -72,7 +72,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 			continue
 		}
 		ev := new(trace.Event)
-		if err := json.Unmarshal(raw, ev); err != nil {
+		if err := s.dec.Decode(raw, ev); err != nil {
 			lerr := &LineError{Path: name, Line: line, Err: err}
 			if s.cfg.Strict {
 				return lerr

@@ -1,0 +1,137 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// Decoder reads one JSON event with Tracee's own decoder (trace.Argument.UnmarshalJSON of the
+// published types module). Lines it refuses because of argument type names (our releases before
+// Tracee v0.24's Go type names wrote C ones: "int", "const char*", "dev_t"; Tracee writes
+// "time.Time", which its own decoder refuses) are decoded again with each argument typed by the
+// event's definition, or by the C type's Go equivalent for arguments no definition names.
+type Decoder struct {
+	params map[string]map[string]string // event name -> argument name -> Go type
+	ids    map[string]int
+}
+
+// NewDecoder returns a decoder that knows defs.
+func NewDecoder(defs []domain.EventDefinition) *Decoder {
+	d := &Decoder{params: make(map[string]map[string]string, len(defs)), ids: make(map[string]int, len(defs))}
+	for _, def := range defs {
+		m := make(map[string]string, len(def.Params))
+		for _, p := range def.Params {
+			m[p.Name] = p.Type
+		}
+		d.params[def.Name] = m
+		d.ids[def.Name] = def.ID
+	}
+	return d
+}
+
+// ErrV1Beta1 is returned for events in the shape of Tracee's main-branch printer.
+var ErrV1Beta1 = errors.New("this is Tracee's newer v1beta1 event shape (Tracee's main branch), which this agent does not read; record with Tracee v0.24's `-o json` or this agent's")
+
+// Decode decodes one line into ev.
+func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
+	err := json.Unmarshal(raw, ev)
+	if err != nil {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(raw, &fields) != nil {
+			return err
+		}
+		if _, ok := fields["eventName"]; !ok {
+			if _, v1 := fields["workload"]; v1 {
+				return ErrV1Beta1
+			}
+			return err
+		}
+		fixed, ferr := d.retype(fields)
+		if ferr != nil {
+			return fmt.Errorf("%w (and as older C-typed JSON: %v)", err, ferr)
+		}
+		*ev = trace.Event{}
+		if err2 := json.Unmarshal(fixed, ev); err2 != nil {
+			return err
+		}
+	}
+	if id, ok := d.ids[ev.EventName]; ok {
+		ev.EventID = id // older recordings carry Tracee's pre-v0.24 numbering
+		known := d.params[ev.EventName]
+		for i := range ev.Args {
+			a := &ev.Args[i]
+			if _, legacy := goTypeOfC[a.Type]; legacy {
+				if t, ok := known[a.Name]; ok {
+					a.Type = t // a C-typed string or list that Tracee's decoder let through
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type legacyArg struct {
+	Name  string          `json:"name"`
+	Type  string          `json:"type"`
+	Value json.RawMessage `json:"value"`
+}
+
+// retype rewrites the args' type names to Go ones.
+func (d *Decoder) retype(fields map[string]json.RawMessage) ([]byte, error) {
+	var name string
+	if err := json.Unmarshal(fields["eventName"], &name); err != nil {
+		return nil, fmt.Errorf("eventName: %w", err)
+	}
+	var args []legacyArg
+	if raw, ok := fields["args"]; ok && !bytes.Equal(raw, []byte("null")) {
+		if err := json.Unmarshal(raw, &args); err != nil {
+			return nil, fmt.Errorf("args: %w", err)
+		}
+	}
+	known := d.params[name]
+	for i := range args {
+		if t, ok := known[args[i].Name]; ok {
+			args[i].Type = t
+		} else if t, ok := goTypeOfC[args[i].Type]; ok {
+			args[i].Type = t
+		}
+		if args[i].Type == domain.TypeTime {
+			args[i].Type = "uint64"
+		}
+		if isNumber(args[i].Value) && !numericType[args[i].Type] {
+			return nil, fmt.Errorf("argument %s: a number where type %s is declared", args[i].Name, args[i].Type)
+		}
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	fields["args"] = b
+	return json.Marshal(fields)
+}
+
+func isNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))
+}
+
+// numericType lists the type names Tracee's decoder turns JSON numbers into.
+var numericType = map[string]bool{"int32": true, "int64": true, "uint32": true, "uint64": true, "uint16": true,
+	"int8": true, "uint8": true, "float": true, "float64": true, "trace.Pointer": true}
+
+// goTypeOfC maps the C type names of older recordings to Tracee v0.24's Go type names.
+var goTypeOfC = map[string]string{
+	"int": "int32", "pid_t": "int32", "uid_t": "uint32", "gid_t": "uint32", "mqd_t": "int32",
+	"clockid_t": "int32", "const clockid_t": "int32", "key_t": "int32", "key_serial_t": "int32", "timer_t": "int32",
+	"long": "int64", "unsigned int": "uint32", "u32": "uint32", "mode_t": "uint32", "dev_t": "uint32",
+	"unsigned long": "uint64", "u64": "uint64", "off_t": "uint64", "size_t": "uint64", "loff_t": "int64",
+	"unsigned short": "uint16", "umode_t": "uint16", "u16": "uint16", "old_uid_t": "uint16", "old_gid_t": "uint16",
+	"u8": "uint8", "const char*": "string", "char*": "string", "const char *": "string",
+	"const char**": "[]string", "const char*const*": "[]string", "struct sockaddr*": "SockAddr",
+	"void*": "trace.Pointer", "bool": "bool", "double": "float64",
+}
