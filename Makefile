@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD_FLAGS := -trimpath
 DIST := dist
 
-.PHONY: all build tracee signatures example test test-unit bench mocks man generate events check-generated run clean
+.PHONY: all build tracee signatures example test test-unit bench mocks man generate events aliases check-generated run clean
 
 all: build
 
