@@ -22,8 +22,10 @@ func (t *commTracker) observe(ev *trace.Event) (previous string) {
 	switch ev.EventName {
 	case "sched_process_fork":
 		// The fork event runs in the parent: its name is what the child starts with.
-		if child, err := ev.GetIntArgumentByName("child_pid"); err == nil {
-			t.set(child, ev.ProcessName)
+		// child_pid is an int32; trace.ArgVal reads it without GetIntArgumentByName's failed int
+		// attempt, which allocates, on every fork (see fileOpenArgs).
+		if child, err := trace.ArgVal[int32](ev.Args, "child_pid"); err == nil {
+			t.set(int(child), ev.ProcessName)
 		}
 	case "sched_process_exec":
 		previous = t.names[ev.HostProcessID]

@@ -3,6 +3,7 @@ package signatures
 import (
 	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // StdioOverSocket (TRC-101) reports a process whose stdin, stdout or stderr becomes a network
@@ -22,12 +23,14 @@ func (s *StdioOverSocket) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	var fd int
+	// sockfd and newfd are int32s, read with trace.ArgVal[int32] for the reason fileOpenArgs gives:
+	// every connect goes through here.
+	var fd int32
 	switch ev.EventName {
 	case "security_socket_connect":
-		fd, err = ev.GetIntArgumentByName("sockfd")
+		fd, err = trace.ArgVal[int32](ev.Args, "sockfd")
 	case "socket_dup":
-		fd, err = ev.GetIntArgumentByName("newfd")
+		fd, err = trace.ArgVal[int32](ev.Args, "newfd")
 	default:
 		return nil
 	}
@@ -39,7 +42,7 @@ func (s *StdioOverSocket) OnEvent(event protocol.Event) error {
 	if !inet || port == "" || port == "0" {
 		return nil
 	}
-	s.report(event, map[string]interface{}{"IP address": ip, "Port": port, "File descriptor": fd})
+	s.report(event, map[string]interface{}{"IP address": ip, "Port": port, "File descriptor": int(fd)})
 	return nil
 }
 
