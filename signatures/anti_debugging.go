@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -26,7 +25,7 @@ func (s *AntiDebugging) OnEvent(event protocol.Event) error {
 	if ev.EventName != "ptrace" {
 		return nil
 	}
-	if req, ok := helpers.IntArg(ev.Args, "request"); ok && req == ptraceTraceMe {
+	if req, err := ev.GetIntArgumentByName("request"); err == nil && req == ptraceTraceMe {
 		s.report(event, map[string]interface{}{"request": "PTRACE_TRACEME"})
 	}
 	return nil

@@ -3,7 +3,6 @@ package signatures
 import (
 	"os"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
@@ -38,7 +37,7 @@ func (s *BpfProgramLoad) OnEvent(event protocol.Event) error {
 	if ev.EventName != "bpf" || ev.HostProcessID == s.self {
 		return nil
 	}
-	if cmd, ok := helpers.IntArg(ev.Args, "cmd"); !ok || cmd != bpfProgLoad {
+	if cmd, err := ev.GetIntArgumentByName("cmd"); err != nil || cmd != bpfProgLoad {
 		return nil
 	}
 	switch ev.ProcessName {

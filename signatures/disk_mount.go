@@ -3,7 +3,6 @@ package signatures
 import (
 	"strings"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -26,11 +25,11 @@ func (s *DiskMount) OnEvent(event protocol.Event) error {
 	if ev.EventName != "security_sb_mount" || !inContainer(ev) {
 		return nil
 	}
-	dev, _ := helpers.StringArg(ev.Args, "dev_name")
+	dev, _ := ev.GetStringArgumentByName("dev_name")
 	if !strings.HasPrefix(dev, "/dev/") {
 		return nil
 	}
-	target, _ := helpers.StringArg(ev.Args, "path")
+	target, _ := ev.GetStringArgumentByName("path")
 	s.report(event, map[string]interface{}{"mounted device": dev, "mount path": target})
 	return nil
 }

@@ -31,9 +31,9 @@ func (s *DockerAbuse) OnEvent(event protocol.Event) error {
 	case "security_file_open":
 		p, _ = writtenPath(ev)
 	case "security_socket_connect":
-		addr, _ := helpers.ArgValue(ev.Args, "remote_addr")
-		if addrField(addr, "sa_family") == "AF_UNIX" {
-			p = addrField(addr, "sun_path")
+		addr, _ := ev.GetRawAddrArgumentByName("remote_addr")
+		if unix, _ := helpers.IsUnixFamily(addr); unix {
+			p, _ = helpers.GetPathFromRawAddr(addr)
 		}
 	}
 	if strings.HasSuffix(p, "docker.sock") {

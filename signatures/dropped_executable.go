@@ -24,9 +24,9 @@ func (s *DroppedExecutable) OnEvent(event protocol.Event) error {
 	if ev.EventName != "magic_write" || !inContainer(ev) {
 		return nil
 	}
-	p, _ := helpers.StringArg(ev.Args, "pathname")
-	v, _ := helpers.ArgValue(ev.Args, "bytes")
-	if isElfValue(v) && !helpers.IsMemoryPath(p) {
+	p, _ := ev.GetStringArgumentByName("pathname")
+	b, _ := ev.GetBytesSliceArgumentByName("bytes")
+	if helpers.IsElf(b) && !helpers.IsMemoryPath(p) {
 		s.report(event, map[string]interface{}{"path": p})
 	}
 	return nil

@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -25,8 +24,8 @@ func (s *DynamicCodeLoading) OnEvent(event protocol.Event) error {
 	if ev.EventName != "mem_prot_alert" {
 		return nil
 	}
-	alert, ok := helpers.UintArg(ev.Args, "alert")
-	if !ok {
+	alert, err := ev.GetUintArgumentByName("alert")
+	if err != nil {
 		return nil
 	}
 	// Making fresh writable memory executable (ProtAlertMprotectToX) is what every JIT does; only

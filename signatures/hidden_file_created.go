@@ -24,16 +24,16 @@ func (s *HiddenFileCreated) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "magic_write":
-		p, _ := helpers.StringArg(ev.Args, "pathname")
+		p, _ := ev.GetStringArgumentByName("pathname")
 		if !isHiddenName(p) {
 			return nil
 		}
-		v, _ := helpers.ArgValue(ev.Args, "bytes")
-		if isElfValue(v) {
+		b, _ := ev.GetBytesSliceArgumentByName("bytes")
+		if helpers.IsElf(b) {
 			s.report(event, map[string]interface{}{"pathname": p})
 		}
 	case "sched_process_exec":
-		if p, _ := helpers.StringArg(ev.Args, "pathname"); isHiddenName(p) {
+		if p, _ := ev.GetStringArgumentByName("pathname"); isHiddenName(p) {
 			s.report(event, map[string]interface{}{"pathname": p})
 		}
 	}

@@ -3,7 +3,6 @@ package signatures
 import (
 	"strings"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -30,9 +29,9 @@ func (s *HostNamespaceEntry) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "security_file_open":
-		p, _ := helpers.StringArg(ev.Args, "syscall_pathname")
+		p, _ := ev.GetStringArgumentByName("syscall_pathname")
 		if !strings.HasPrefix(p, "/proc/1/ns/") {
-			p, _ = helpers.StringArg(ev.Args, "pathname")
+			p, _ = ev.GetStringArgumentByName("pathname")
 		}
 		if strings.HasPrefix(p, "/proc/1/ns/") {
 			if len(s.opened) >= maxTrackedContainers {
@@ -45,8 +44,8 @@ func (s *HostNamespaceEntry) OnEvent(event protocol.Event) error {
 		if !seen || ev.ReturnValue < 0 {
 			return nil
 		}
-		nstype, _ := helpers.IntArg(ev.Args, "nstype")
-		s.report(event, map[string]interface{}{"namespace": p, "nstype": int(nstype)})
+		nstype, _ := ev.GetIntArgumentByName("nstype")
+		s.report(event, map[string]interface{}{"namespace": p, "nstype": nstype})
 	case "sched_process_exit":
 		delete(s.opened, ev.HostProcessID)
 	}

@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -29,7 +28,7 @@ func (s *IllegitimateShell) OnEvent(event protocol.Event) error {
 	if ev.EventName != "sched_process_exec" || !isWebServer(previous) {
 		return nil
 	}
-	p, _ := helpers.StringArg(ev.Args, "pathname")
+	p, _ := ev.GetStringArgumentByName("pathname")
 	if isShell(baseName(p)) {
 		s.report(event, map[string]interface{}{"web server": previous, "shell": p})
 	}

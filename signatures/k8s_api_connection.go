@@ -3,7 +3,6 @@ package signatures
 import (
 	"strings"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -37,7 +36,7 @@ func (s *K8sAPIConnection) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "sched_process_exec":
-		env, _ := helpers.StringSliceArg(ev.Args, "env")
+		env, _ := ev.GetSliceStringArgumentByName("env")
 		for _, kv := range env {
 			if host, ok := strings.CutPrefix(kv, "KUBERNETES_SERVICE_HOST="); ok && host != "" {
 				if s.apiHost[id] != host {
@@ -54,7 +53,7 @@ func (s *K8sAPIConnection) OnEvent(event protocol.Event) error {
 		if !known {
 			return nil
 		}
-		addr, _ := helpers.ArgValue(ev.Args, "remote_addr")
+		addr, _ := ev.GetRawAddrArgumentByName("remote_addr")
 		if ip, port, inet := inetAddr(addr); inet && ip == host {
 			s.report(event, map[string]interface{}{"ip": ip, "port": port})
 		}

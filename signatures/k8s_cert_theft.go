@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -28,7 +27,7 @@ func (s *K8sCertTheft) OnEvent(event protocol.Event) error {
 	case "security_file_open":
 		p, _ = readPath(ev)
 	case "security_inode_rename":
-		p, _ = helpers.StringArg(ev.Args, "old_path")
+		p, _ = ev.GetStringArgumentByName("old_path")
 	}
 	if !underDir(p, k8sPKIDir) {
 		return nil

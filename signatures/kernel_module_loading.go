@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -23,10 +22,10 @@ func (s *KernelModuleLoading) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "init_module", "finit_module":
-		params, _ := helpers.StringArg(ev.Args, "param_values")
+		params, _ := ev.GetStringArgumentByName("param_values")
 		s.report(event, map[string]interface{}{"syscall": ev.EventName, "param_values": params})
 	case "module_load":
-		name, _ := helpers.StringArg(ev.Args, "name")
+		name, _ := ev.GetStringArgumentByName("name")
 		s.report(event, map[string]interface{}{"name": name})
 	}
 	return nil

@@ -29,7 +29,7 @@ func (s *LdPreload) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "sched_process_exec":
-		env, _ := helpers.StringSliceArg(ev.Args, "env")
+		env, _ := ev.GetSliceStringArgumentByName("env")
 		for _, kv := range env {
 			if strings.HasPrefix(kv, "LD_PRELOAD=") && len(kv) > len("LD_PRELOAD=") {
 				s.report(event, map[string]interface{}{"LD_PRELOAD": kv[len("LD_PRELOAD="):]})
@@ -37,12 +37,12 @@ func (s *LdPreload) OnEvent(event protocol.Event) error {
 			}
 		}
 	case "security_file_open":
-		if path, flags, ok := fileOpenArgs(ev.Args); ok && path == ldSoPreload && helpers.IsFileWrite(flags) {
+		if path, flags, ok := fileOpenArgs(ev); ok && path == ldSoPreload && helpers.IsFileWrite(flags) {
 			s.report(event, map[string]interface{}{"pathname": path, "flags": flags})
 		}
 	case "security_inode_rename":
-		if newPath, _ := helpers.StringArg(ev.Args, "new_path"); newPath == ldSoPreload {
-			oldPath, _ := helpers.StringArg(ev.Args, "old_path")
+		if newPath, _ := ev.GetStringArgumentByName("new_path"); newPath == ldSoPreload {
+			oldPath, _ := ev.GetStringArgumentByName("old_path")
 			s.report(event, map[string]interface{}{"old_path": oldPath, "new_path": newPath})
 		}
 	}

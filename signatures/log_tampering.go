@@ -27,7 +27,7 @@ func (s *LogTampering) OnEvent(event protocol.Event) error {
 	var p, action string
 	switch ev.EventName {
 	case "security_file_open":
-		path, flags, ok := fileOpenArgs(ev.Args)
+		path, flags, ok := fileOpenArgs(ev)
 		if !ok || !helpers.IsFileWrite(flags) || flags&oTrunc == 0 {
 			return nil
 		}
@@ -37,7 +37,7 @@ func (s *LogTampering) OnEvent(event protocol.Event) error {
 			return nil
 		}
 		// unlinkat paths relative to a directory fd cannot be placed; absolute ones can.
-		p, _ = helpers.StringArg(ev.Args, "pathname")
+		p, _ = ev.GetStringArgumentByName("pathname")
 		action = "deleted"
 	default:
 		return nil

@@ -8,7 +8,7 @@ import (
 )
 
 func ptraceEvent(request int64) trace.Event {
-	return event("ptrace", arg("request", request), arg("pid", int32(0)), arg("addr", uint64(0)), arg("data", uint64(0)))
+	return event("ptrace", arg("request", request), arg("pid", int32(0)), arg("addr", trace.Pointer(0)), arg("data", trace.Pointer(0)))
 }
 
 func TestAntiDebugging(t *testing.T) {

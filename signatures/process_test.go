@@ -57,7 +57,7 @@ func TestPtraceCodeInjection(t *testing.T) {
 }
 
 func memAlert(alert uint32) trace.Event {
-	return event("mem_prot_alert", arg("alert", alert), arg("addr", uint64(0x7f0000)), arg("len", uint64(4096)),
+	return event("mem_prot_alert", arg("alert", alert), arg("addr", trace.Pointer(0x7f0000)), arg("len", uint64(4096)),
 		arg("prot", int32(7)), arg("prev_prot", int32(3)))
 }
 
@@ -130,7 +130,7 @@ func TestIllegitimateShell(t *testing.T) {
 		{name: "nginx runs a helper that is not a shell", events: evs(forkEvent("nginx", 10, 11), execAs("logger", 11, "/usr/bin/logger", 0))},
 		{name: "shell from a terminal", events: evs(forkEvent("sshd", 10, 11), execAs("bash", 11, "/bin/bash", 0o020000))},
 		{name: "process exited and its pid was reused", events: evs(forkEvent("nginx", 10, 11),
-			withProc(event("sched_process_exit", arg("exit_code", int64(0)), arg("process_group_exit", true)), "nginx", 11),
+			withProc(event("sched_process_exit", arg("exit_code", int32(0)), arg("process_group_exit", true)), "nginx", 11),
 			forkEvent("bash", 5, 11), execAs("sh", 11, "/bin/sh", 0))},
 	})
 }
@@ -151,7 +151,7 @@ func TestKernelModuleLoading(t *testing.T) {
 	runCases(t, func() detect.Signature { return NewKernelModuleLoading() }, []sigCase{
 		{name: "finit_module", events: evs(event("finit_module", arg("fd", int32(3)), arg("param_values", ""), arg("flags", int32(0)))), findings: 1,
 			data: map[string]interface{}{"syscall": "finit_module"}},
-		{name: "init_module", events: evs(event("init_module", arg("module_image", uint64(1)), arg("len", uint64(10)), arg("param_values", "x=1"))), findings: 1},
+		{name: "init_module", events: evs(event("init_module", arg("module_image", trace.Pointer(1)), arg("len", uint64(10)), arg("param_values", "x=1"))), findings: 1},
 		{name: "Tracee's module_load", events: evs(event("module_load", arg("name", "rootkit"))), findings: 1, data: map[string]interface{}{"name": "rootkit"}},
 		{name: "other events", events: evs(openEvent("/lib/modules/x.ko", rdOnly))},
 	})
@@ -196,7 +196,7 @@ func TestHostNamespaceEntry(t *testing.T) {
 
 func TestBpfProgramLoad(t *testing.T) {
 	load := func(comm string, pid int) trace.Event {
-		return withProc(event("bpf", arg("cmd", int32(5)), arg("attr", uint64(1)), arg("size", uint32(128))), comm, pid)
+		return withProc(event("bpf", arg("cmd", int32(5)), arg("attr", trace.Pointer(1)), arg("size", uint32(128))), comm, pid)
 	}
 	runCases(t, func() detect.Signature { return NewBpfProgramLoad() }, []sigCase{
 		{name: "bpftool loads a program", events: evs(load("bpftool", 4242)), findings: 1, data: map[string]interface{}{"command": "BPF_PROG_LOAD"}},
@@ -208,12 +208,12 @@ func TestBpfProgramLoad(t *testing.T) {
 }
 
 func TestSetuidBinaryCreated(t *testing.T) {
-	chmod := func(mode uint32) trace.Event {
+	chmod := func(mode uint16) trace.Event {
 		return withProc(event("fchmodat", arg("dirfd", int32(-100)), arg("pathname", "/tmp/sh"), arg("mode", mode), arg("flags", int32(0))), "chmod", 9)
 	}
 	runCases(t, func() detect.Signature { return NewSetuidBinaryCreated() }, []sigCase{
 		{name: "chmod 4755", events: evs(chmod(0o4755)), findings: 1, data: map[string]interface{}{"pathname": "/tmp/sh", "mode": "04755"}},
-		{name: "chmod syscall", events: evs(event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint32(0o4711)))), findings: 1},
+		{name: "chmod syscall", events: evs(event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint16(0o4711)))), findings: 1},
 		{name: "chmod 755", events: evs(chmod(0o755))},
 		{name: "setuid bit on a non-executable", events: evs(chmod(0o4644))},
 		{name: "dpkg installs su", events: evs(withProc(chmod(0o4755), "dpkg", 9))},
@@ -282,5 +282,5 @@ func BenchmarkSignature_bpf_program_load(b *testing.B) {
 }
 
 func BenchmarkSignature_setuid_binary_created(b *testing.B) {
-	benchSignature(b, NewSetuidBinaryCreated(), event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint32(0o4755))), event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint32(0o755))))
+	benchSignature(b, NewSetuidBinaryCreated(), event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint16(0o4755))), event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint16(0o755))))
 }

@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -24,8 +23,8 @@ func (s *ProcessVMWriteInject) OnEvent(event protocol.Event) error {
 		return nil
 	}
 	// The pid argument is in the caller's PID namespace, like ProcessID.
-	if pid, ok := helpers.IntArg(ev.Args, "pid"); ok && int(pid) != ev.ProcessID && pid > 0 {
-		s.report(event, map[string]interface{}{"target pid": int(pid)})
+	if pid, err := ev.GetIntArgumentByName("pid"); err == nil && pid != ev.ProcessID && pid > 0 {
+		s.report(event, map[string]interface{}{"target pid": pid})
 	}
 	return nil
 }

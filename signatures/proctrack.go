@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -23,14 +22,17 @@ func (t *commTracker) observe(ev *trace.Event) (previous string) {
 	switch ev.EventName {
 	case "sched_process_fork":
 		// The fork event runs in the parent: its name is what the child starts with.
-		if child, ok := helpers.IntArg(ev.Args, "child_pid"); ok {
+		// child_pid is an int32; trace.ArgVal reads it without GetIntArgumentByName's failed int
+		// attempt, which allocates, on every fork (see fileOpenArgs).
+		if child, err := trace.ArgVal[int32](ev.Args, "child_pid"); err == nil {
 			t.set(int(child), ev.ProcessName)
 		}
 	case "sched_process_exec":
 		previous = t.names[ev.HostProcessID]
 		t.set(ev.HostProcessID, ev.ProcessName)
 	case "sched_process_exit":
-		if v, _ := helpers.ArgValue(ev.Args, "process_group_exit"); v == true {
+		// The module has no bool getter; trace.ArgVal is its typed accessor for the rest.
+		if groupExit, _ := trace.ArgVal[bool](ev.Args, "process_group_exit"); groupExit {
 			delete(t.names, ev.HostProcessID)
 		}
 	}

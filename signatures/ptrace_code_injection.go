@@ -1,7 +1,6 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -28,15 +27,15 @@ func (s *PtraceCodeInjection) OnEvent(event protocol.Event) error {
 	if ev.EventName != "ptrace" {
 		return nil
 	}
-	req, ok := helpers.IntArg(ev.Args, "request")
-	if !ok || (req != ptracePokeText && req != ptracePokeData) {
+	req, err := ev.GetIntArgumentByName("request")
+	if err != nil || (req != ptracePokeText && req != ptracePokeData) {
 		return nil
 	}
 	name := "PTRACE_POKETEXT"
 	if req == ptracePokeData {
 		name = "PTRACE_POKEDATA"
 	}
-	pid, _ := helpers.IntArg(ev.Args, "pid")
-	s.report(event, map[string]interface{}{"ptrace request": name, "target pid": int(pid)})
+	pid, _ := ev.GetIntArgumentByName("pid")
+	s.report(event, map[string]interface{}{"ptrace request": name, "target pid": pid})
 	return nil
 }

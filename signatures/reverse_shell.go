@@ -1,8 +1,8 @@
 package signatures
 
 import (
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 const (
@@ -34,11 +34,12 @@ func (s *ReverseShell) OnEvent(event protocol.Event) error {
 	if ev.EventName != "sched_process_exec" {
 		return nil
 	}
-	mode, ok := helpers.UintArg(ev.Args, "stdin_type")
-	if !ok || mode&modeTypeMask != modeSocket {
+	// stdin_type is a uint16 (an inode mode), which GetUintArgumentByName does not take.
+	mode, err := trace.ArgVal[uint16](ev.Args, "stdin_type")
+	if err != nil || mode&modeTypeMask != modeSocket {
 		return nil
 	}
-	p, _ := helpers.StringArg(ev.Args, "pathname")
+	p, _ := ev.GetStringArgumentByName("pathname")
 	if !isShell(baseName(p)) {
 		return nil
 	}
@@ -46,7 +47,7 @@ func (s *ReverseShell) OnEvent(event protocol.Event) error {
 	case "sshd", "sshd-session", "systemd", "inetd", "xinetd", "dropbear":
 		return nil // non-pty SSH sessions and socket activation hand shells a socket on purpose
 	}
-	stdin, _ := helpers.StringArg(ev.Args, "stdin_path")
+	stdin, _ := ev.GetStringArgumentByName("stdin_path")
 	s.report(event, map[string]interface{}{"shell": p, "stdin": stdin, "parent": previous})
 	return nil
 }

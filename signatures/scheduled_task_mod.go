@@ -3,7 +3,6 @@ package signatures
 import (
 	"strings"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -24,7 +23,7 @@ func (s *ScheduledTaskMod) OnEvent(event protocol.Event) error {
 		return err
 	}
 	key, value, ok := persistenceTarget(ev, "crontab", isCronPath)
-	if ok && !(key == "command" && onlyListsCrontab(ev.Args)) {
+	if ok && !(key == "command" && onlyListsCrontab(ev)) {
 		s.report(event, map[string]interface{}{key: value})
 	}
 	return nil
@@ -44,8 +43,8 @@ func isCronPath(p string) bool {
 }
 
 // onlyListsCrontab reports `crontab -l`, which reads the table without changing it.
-func onlyListsCrontab(args []trace.Argument) bool {
-	argv, _ := helpers.StringSliceArg(args, "argv")
+func onlyListsCrontab(ev *trace.Event) bool {
+	argv, _ := ev.GetSliceStringArgumentByName("argv")
 	for _, a := range argv[min(1, len(argv)):] {
 		if a == "-l" {
 			return true

@@ -3,8 +3,8 @@ package signatures
 import (
 	"strconv"
 
-	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 const (
@@ -31,11 +31,12 @@ func (s *SetuidBinaryCreated) OnEvent(event protocol.Event) error {
 	if ev.EventName != "chmod" && ev.EventName != "fchmodat" {
 		return nil
 	}
-	mode, ok := helpers.UintArg(ev.Args, "mode")
-	if !ok || mode&modeSetuid == 0 || mode&modeExec == 0 || ev.ReturnValue < 0 || isPackageManager(ev.ProcessName) {
+	// mode is a uint16 (mode_t), which GetUintArgumentByName does not take.
+	mode, err := trace.ArgVal[uint16](ev.Args, "mode")
+	if err != nil || mode&modeSetuid == 0 || mode&modeExec == 0 || ev.ReturnValue < 0 || isPackageManager(ev.ProcessName) {
 		return nil
 	}
-	p, _ := helpers.StringArg(ev.Args, "pathname")
-	s.report(event, map[string]interface{}{"pathname": p, "mode": "0" + strconv.FormatUint(mode&0o7777, 8), "uid": ev.UserID})
+	p, _ := ev.GetStringArgumentByName("pathname")
+	s.report(event, map[string]interface{}{"pathname": p, "mode": "0" + strconv.FormatUint(uint64(mode&0o7777), 8), "uid": ev.UserID})
 	return nil
 }

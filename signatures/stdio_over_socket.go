@@ -3,6 +3,7 @@ package signatures
 import (
 	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // StdioOverSocket (TRC-101) reports a process whose stdin, stdout or stderr becomes a network
@@ -22,18 +23,21 @@ func (s *StdioOverSocket) OnEvent(event protocol.Event) error {
 	if err != nil {
 		return err
 	}
-	var fd int64
-	var ok bool
+	// sockfd and newfd are int32s, read with trace.ArgVal[int32] for the reason fileOpenArgs gives:
+	// every connect goes through here.
+	var fd int32
 	switch ev.EventName {
 	case "security_socket_connect":
-		fd, ok = helpers.IntArg(ev.Args, "sockfd")
+		fd, err = trace.ArgVal[int32](ev.Args, "sockfd")
 	case "socket_dup":
-		fd, ok = helpers.IntArg(ev.Args, "newfd")
-	}
-	if !ok || fd < 0 || fd > 2 {
+		fd, err = trace.ArgVal[int32](ev.Args, "newfd")
+	default:
 		return nil
 	}
-	addr, _ := helpers.ArgValue(ev.Args, "remote_addr")
+	if err != nil || fd < 0 || fd > 2 {
+		return nil
+	}
+	addr, _ := ev.GetRawAddrArgumentByName("remote_addr")
 	ip, port, inet := inetAddr(addr)
 	if !inet || port == "" || port == "0" {
 		return nil
@@ -42,25 +46,13 @@ func (s *StdioOverSocket) OnEvent(event protocol.Event) error {
 	return nil
 }
 
-// inetAddr reads IP and port of an AF_INET/AF_INET6 socket address map without allocating.
-func inetAddr(v interface{}) (ip, port string, ok bool) {
-	switch family := addrField(v, "sa_family"); family {
-	case "AF_INET":
-		return addrField(v, "sin_addr"), addrField(v, "sin_port"), true
-	case "AF_INET6":
-		return addrField(v, "sin6_addr"), addrField(v, "sin6_port"), true
+// inetAddr reads IP and port of an AF_INET/AF_INET6 socket address; ok is false for other
+// families and for a missing address (nil map).
+func inetAddr(addr map[string]string) (ip, port string, ok bool) {
+	if inet, _ := helpers.IsInternetFamily(addr); !inet {
+		return "", "", false
 	}
-	return "", "", false
-}
-
-// addrField reads one field of a socket address in either map form events carry.
-func addrField(v interface{}, key string) string {
-	switch m := v.(type) {
-	case map[string]string:
-		return m[key]
-	case map[string]interface{}:
-		s, _ := m[key].(string)
-		return s
-	}
-	return ""
+	ip, _ = helpers.GetIPFromRawAddr(addr)
+	port, _ = helpers.GetPortFromRawAddr(addr)
+	return ip, port, true
 }

@@ -1,6 +1,7 @@
 // Command signature-plugin is an example signature plugin: one signature, EXAMPLE-1, reports a
 // program executed from a world-writable in-memory directory (/dev/shm, /run/shm), where droppers
-// hide payloads. It is written exactly as for Aqua's Tracee, with this project's import prefix.
+// hide payloads. It is written as a Tracee v0.24 signature is: it asserts the payload to trace.Event
+// and reads arguments with the event's getters; only the import prefix differs.
 //
 // Build it with the same Go version and flags as the tracee binary (see `tracee version`):
 //
@@ -10,7 +11,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/seed-428f5ad7/tracee/types/detect"
@@ -60,27 +61,27 @@ func (s *execFromShm) Init(ctx detect.SignatureContext) error {
 }
 
 func (s *execFromShm) OnEvent(event protocol.Event) error {
-	var ev *trace.Event
-	switch p := event.Payload.(type) {
-	case trace.Event:
-		ev = &p
-	case *trace.Event:
-		ev = p
+	eventObj, ok := event.Payload.(trace.Event)
+	if !ok {
+		return errors.New("invalid event")
 	}
-	if ev == nil {
-		return fmt.Errorf("example_exec_from_shm: unexpected payload %T", event.Payload)
-	}
-	path, err := ev.GetStringArgumentByName("pathname")
-	if err != nil {
+	if eventObj.EventName != "sched_process_exec" {
 		return nil
 	}
+	pathname, err := eventObj.GetStringArgumentByName("pathname")
+	if err != nil {
+		return nil // an exec without a pathname is nothing to report
+	}
 	for _, dir := range shmDirs {
-		if strings.HasPrefix(path, dir) {
-			md, _ := s.GetMetadata()
+		if strings.HasPrefix(pathname, dir) {
+			metadata, err := s.GetMetadata()
+			if err != nil {
+				return err
+			}
 			s.cb(&detect.Finding{
-				Data:        map[string]interface{}{"pathname": path},
+				SigMetadata: metadata,
 				Event:       event,
-				SigMetadata: md,
+				Data:        map[string]interface{}{"pathname": pathname},
 			})
 			return nil
 		}

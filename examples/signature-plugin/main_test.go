@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 func TestExecFromShm_OnEvent(t *testing.T) {
 	exec := func(path string) trace.Event {
 		return trace.Event{EventName: "sched_process_exec", Args: []trace.Argument{
-			{ArgMeta: trace.ArgMeta{Name: "pathname", Type: "const char*"}, Value: path}}}
+			{ArgMeta: trace.ArgMeta{Name: "pathname", Type: "string"}, Value: path}}}
 	}
 	tests := []struct {
 		name  string
@@ -40,5 +41,15 @@ func TestExecFromShm_OnEvent(t *testing.T) {
 				t.Fatalf("finding from %q", found[0].SigMetadata.ID)
 			}
 		})
+	}
+}
+
+func TestExecFromShm_rejects_a_foreign_payload(t *testing.T) {
+	sig := ExportedSignatures[0]
+	if err := sig.Init(detect.SignatureContext{Callback: func(*detect.Finding) { t.Error("unexpected finding") }}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sig.OnEvent(protocol.Event{Payload: "not an event"}); err == nil {
+		t.Fatal("want an error for a payload that is not a trace.Event")
 	}
 }

@@ -9,12 +9,10 @@ import (
 
 func testEvent() trace.Event {
 	return trace.Event{EventName: "security_file_open", Args: []trace.Argument{
-		{ArgMeta: trace.ArgMeta{Name: "pathname"}, Value: "/etc/shadow"},
-		{ArgMeta: trace.ArgMeta{Name: "flags"}, Value: int32(2)},
-		{ArgMeta: trace.ArgMeta{Name: "inode"}, Value: uint64(7)},
-		{ArgMeta: trace.ArgMeta{Name: "argv"}, Value: []string{"a", "b"}},
-		{ArgMeta: trace.ArgMeta{Name: "empty"}, Value: nil},
-		{ArgMeta: trace.ArgMeta{Name: "addr"}, Value: map[string]interface{}{"sa_family": "AF_INET", "sin_addr": "10.0.0.1", "sin_port": "443"}},
+		{ArgMeta: trace.ArgMeta{Name: "pathname", Type: "string"}, Value: "/etc/shadow"},
+		{ArgMeta: trace.ArgMeta{Name: "flags", Type: "int32"}, Value: int32(2)},
+		{ArgMeta: trace.ArgMeta{Name: "dev", Type: "uint32"}, Value: uint32(0)},
+		{ArgMeta: trace.ArgMeta{Name: "inode", Type: "uint64"}, Value: uint64(7)},
 	}}
 }
 
@@ -45,50 +43,37 @@ func TestTraceEvent_returns_the_payload_without_copying(t *testing.T) {
 	}
 }
 
-func TestTraceeGetters(t *testing.T) {
-	ev := testEvent()
-	if s, err := GetTraceeStringArgumentByName(ev, "pathname"); err != nil || s != "/etc/shadow" {
-		t.Errorf("string: %q %v", s, err)
+func TestSockAddr(t *testing.T) {
+	inet := map[string]string{"sa_family": "AF_INET", "sin_addr": "10.0.0.1", "sin_port": "443"}
+	if ok, _ := IsInternetFamily(inet); !ok {
+		t.Error("IsInternetFamily(AF_INET) = false")
 	}
-	if _, err := GetTraceeStringArgumentByName(ev, "flags"); err == nil {
-		t.Error("string of an int: want error")
-	}
-	if n, err := GetTraceeIntArgumentByName(ev, "flags"); err != nil || n != 2 {
-		t.Errorf("int: %d %v", n, err)
-	}
-	if n, err := GetTraceeUintArgumentByName(ev, "inode"); err != nil || n != 7 {
-		t.Errorf("uint: %d %v", n, err)
-	}
-	if s, err := GetTraceeSliceStringArgumentByName(ev, "argv"); err != nil || len(s) != 2 {
-		t.Errorf("slice: %v %v", s, err)
-	}
-	if _, err := GetTraceeArgumentByName(ev, "empty", GetArgOps{}); err == nil {
-		t.Error("nil value without DefaultArgs: want error")
-	}
-	if _, err := GetTraceeArgumentByName(ev, "empty", GetArgOptions{DefaultArgs: true}); err != nil {
-		t.Errorf("nil value with DefaultArgs: %v", err)
-	}
-	if _, err := GetTraceeArgumentByName(ev, "missing", GetArgOps{}); err == nil {
-		t.Error("missing: want error")
-	}
-	addr, err := GetTraceeSockAddrArgumentByName(ev, "addr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inet, _ := IsInternetFamily(addr); !inet {
-		t.Error("want AF_INET")
-	}
-	if ip, _ := GetIPFromRawAddr(addr); ip != "10.0.0.1" {
+	if ip, _ := GetIPFromRawAddr(inet); ip != "10.0.0.1" {
 		t.Errorf("ip %q", ip)
 	}
-	if port, _ := GetPortFromRawAddr(addr); port != "443" {
+	if port, _ := GetPortFromRawAddr(inet); port != "443" {
 		t.Errorf("port %q", port)
 	}
-	if _, err := GetPathFromRawAddr(addr); err == nil {
-		t.Error("path of AF_INET: want error")
+	inet6 := map[string]string{"sa_family": "AF_INET6", "sin6_addr": "::1", "sin6_port": "80"}
+	if ip, _ := GetIPFromRawAddr(inet6); ip != "::1" {
+		t.Errorf("ip6 %q", ip)
 	}
-	if v, err := ArgVal[int32](ev.Args, "flags"); err != nil || v != 2 {
-		t.Errorf("ArgVal: %d %v", v, err)
+	unix := map[string]string{"sa_family": "AF_UNIX", "sun_path": "/run/docker.sock"}
+	if ok, _ := IsUnixFamily(unix); !ok {
+		t.Error("IsUnixFamily(AF_UNIX) = false")
+	}
+	if ok, _ := IsInternetFamily(unix); ok {
+		t.Error("IsInternetFamily(AF_UNIX) = true")
+	}
+	if p, _ := GetPathFromRawAddr(unix); p != "/run/docker.sock" {
+		t.Errorf("path %q", p)
+	}
+	if _, err := GetIPFromRawAddr(unix); err == nil {
+		t.Error("IP of a unix address: want error")
+	}
+	// A missing address (GetRawAddrArgumentByName's nil map on error) is no family at all.
+	if ok, err := IsInternetFamily(nil); ok || err == nil {
+		t.Errorf("IsInternetFamily(nil) = %v, %v; want false and an error", ok, err)
 	}
 }
 
@@ -114,15 +99,6 @@ func TestPredicates(t *testing.T) {
 	}
 	if !IsElf([]byte("\x7fELF\x02")) || IsElf([]byte("#!/bin")) {
 		t.Error("IsElf")
-	}
-	if u, _ := IsUnixFamily(map[string]string{"sa_family": "AF_UNIX"}); !u {
-		t.Error("IsUnixFamily")
-	}
-	if _, ok := IntArg(testEvent().Args, "pathname"); ok {
-		t.Error("IntArg of a string")
-	}
-	if v, ok := UintArg([]trace.Argument{{ArgMeta: trace.ArgMeta{Name: "x"}, Value: int32(-1)}}, "x"); ok {
-		t.Errorf("UintArg of -1 = %d", v)
 	}
 }
 
