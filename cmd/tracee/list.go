@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
@@ -33,6 +34,8 @@ type listJSON struct {
 	Policies      []domain.PolicySummary `json:"policies,omitempty"`
 	Problems      []domain.LoadProblem   `json:"problems"`
 	Warnings      []string               `json:"warnings"`
+	// DeadSelections are events signatures select that never reach them (unknown or unavailable).
+	DeadSelections []domain.DeadSelection `json:"deadSelections"`
 }
 
 type listEventJSON struct {
@@ -43,6 +46,10 @@ type listEventJSON struct {
 	Arguments    []listArgJSON `json:"arguments"`
 	Dependencies []string      `json:"dependencies"`
 	Signature    *listSigJSON  `json:"signature,omitempty"`
+	// Unavailable says why the live source cannot produce the event; absent when it can.
+	Unavailable string `json:"unavailable,omitempty"`
+	// KernelOnly marks a syscall this kernel has that Tracee v0.24.1 does not define.
+	KernelOnly bool `json:"kernelOnly,omitempty"`
 }
 
 type listArgJSON struct {
@@ -80,7 +87,8 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			log := newLogger(g.logLevel, st.err)
 			res := loadSignatures(cmd.Context(), signatureLoaders(g, log), signatureDirs(g))
 			res = dryInit(res, log)
-			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), domain.BaseEvents())
+			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), ebpf.Events())
+			dead := domain.DeadSelections(cat)
 			events := filterEvents(cat.All(), o)
 			var policies []domain.PolicySummary
 			if len(o.policies) > 0 {
@@ -95,9 +103,12 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 				policies = set.Describe()
 			}
 			if o.asJSON {
-				return writeListJSON(st, events, res, policies)
+				return writeListJSON(st, events, res, policies, dead)
 			}
 			reportLoad(st.err, res)
+			for _, d := range dead {
+				fmt.Fprintln(st.err, "tracee: warning: "+d.String())
+			}
 			writePolicies(st, policies, o.wide)
 			writeListTable(st, events, o.wide)
 			return nil
@@ -203,8 +214,12 @@ func writePolicies(st streams, policies []domain.PolicySummary, wide bool) {
 	fmt.Fprintln(st.out)
 }
 
-func writeListJSON(st streams, events []*domain.EventDefinition, res domain.LoadResult, policies []domain.PolicySummary) error {
-	out := listJSON{SchemaVersion: 1, Events: []listEventJSON{}, Policies: policies, Problems: res.Problems, Warnings: res.Warnings}
+func writeListJSON(st streams, events []*domain.EventDefinition, res domain.LoadResult, policies []domain.PolicySummary, dead []domain.DeadSelection) error {
+	out := listJSON{SchemaVersion: 1, Events: []listEventJSON{}, Policies: policies, Problems: res.Problems, Warnings: res.Warnings,
+		DeadSelections: dead}
+	if out.DeadSelections == nil {
+		out.DeadSelections = []domain.DeadSelection{}
+	}
 	if out.Problems == nil {
 		out.Problems = []domain.LoadProblem{}
 	}
@@ -213,7 +228,7 @@ func writeListJSON(st streams, events []*domain.EventDefinition, res domain.Load
 	}
 	for _, d := range events {
 		e := listEventJSON{Name: d.Name, ID: d.ID, Kind: d.Kind.String(), Sets: nonNil(d.Sets),
-			Arguments: []listArgJSON{}, Dependencies: nonNil(d.Dependencies)}
+			Arguments: []listArgJSON{}, Dependencies: nonNil(d.Dependencies), Unavailable: d.Unavailable, KernelOnly: d.KernelOnly}
 		for _, p := range d.Params {
 			e.Arguments = append(e.Arguments, listArgJSON{Name: p.Name, Type: p.Type})
 		}
@@ -247,10 +262,16 @@ func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
 		{"Other Events", domain.KindOther},
 		{"Network Events", domain.KindNetwork},
 	}
+	var unavailable []*domain.EventDefinition
+	for _, d := range events {
+		if d.Unavailable != "" {
+			unavailable = append(unavailable, d)
+		}
+	}
 	for _, sec := range sections {
 		var rows []*domain.EventDefinition
 		for _, d := range events {
-			if d.Kind == sec.kind {
+			if d.Kind == sec.kind && d.Unavailable == "" {
 				rows = append(rows, d)
 			}
 		}
@@ -283,8 +304,22 @@ func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
 				for _, p := range d.Params {
 					argText = append(argText, p.Type+" "+p.Name)
 				}
-				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", d.Name, d.ID, strings.Join(d.Sets, ","), clip(strings.Join(argText, ", "), 60, wide))
+				name := d.Name
+				if d.KernelOnly {
+					name += " [kernel]" // a syscall Tracee v0.24.1 does not define
+				}
+				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", name, d.ID, strings.Join(d.Sets, ","), clip(strings.Join(argText, ", "), 60, wide))
 			}
+		}
+		tw.Flush()
+		fmt.Fprintln(st.out)
+	}
+	if len(unavailable) > 0 {
+		fmt.Fprintf(st.out, "Unavailable Events (%d): Tracee defines them; this agent cannot produce them here\n", len(unavailable))
+		tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  EVENT\tID\tWHY")
+		for _, d := range unavailable {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\n", d.Name, d.ID, clip(d.Unavailable, 90, wide))
 		}
 		tw.Flush()
 		fmt.Fprintln(st.out)

@@ -23,10 +23,10 @@ func (s *initSig) GetMetadata() (detect.SignatureMetadata, error) {
 	return detect.SignatureMetadata{ID: s.id, EventName: "ev_" + s.id}, nil
 }
 func (s *initSig) GetSelectedEvents() ([]detect.SignatureEventSelector, error) { return nil, nil }
-func (s *initSig) Init(detect.SignatureContext) error                           { return s.initErr }
-func (s *initSig) Close()                                                       { s.closed = true }
-func (s *initSig) OnEvent(protocol.Event) error                                 { return nil }
-func (s *initSig) OnSignal(detect.Signal) error                                 { return nil }
+func (s *initSig) Init(detect.SignatureContext) error                          { return s.initErr }
+func (s *initSig) Close()                                                      { s.closed = true }
+func (s *initSig) OnEvent(protocol.Event) error                                { return nil }
+func (s *initSig) OnSignal(detect.Signal) error                                { return nil }
 
 func TestDryInit_reports_and_drops_signatures_whose_Init_fails(t *testing.T) {
 	good, bad := &initSig{id: "GOOD"}, &initSig{id: "BAD", initErr: errors.New("needs a data source")}

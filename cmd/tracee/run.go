@@ -213,8 +213,18 @@ func provideSignatures(loaders signatureLoaderSet, g *globalOptions, log *slog.L
 	return res
 }
 
-func provideCatalog(res domain.LoadResult) *domain.Catalog {
-	return domain.NewCatalog(domain.SignatureEvents(res.Signatures), domain.BaseEvents())
+// provideCatalog knows every event; live, the eBPF source says which it cannot produce. A
+// signature selecting an event that can never reach it is reported, not left silently dead.
+func provideCatalog(res domain.LoadResult, r *runOptions, log *slog.Logger) *domain.Catalog {
+	base := domain.BaseEvents()
+	if r.replay == "" {
+		base = ebpf.Events()
+	}
+	cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), base)
+	for _, d := range domain.DeadSelections(cat) {
+		log.Warn(d.String())
+	}
+	return cat
 }
 
 func readPolicies(loader *policyfile.Loader, paths []string) func(context.Context) ([]domain.Policy, error) {

@@ -196,6 +196,10 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 	expr = strings.TrimSpace(expr)
 	field, op, value := splitFilter(expr)
 	f := Filter{Field: field, Op: op, Pos: pos}
+	if op != OpPresent && (strings.ContainsAny(field[max(0, len(field)-1):], "!<>=~") || strings.ContainsAny(value[:min(1, len(value))], "=~!<>")) {
+		return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("malformed operator in %q", expr),
+			Fix: "operators are = != < > <= >= (globs: x* *x *x*); regular expressions (=~) are not supported"}
+	}
 	if field == "" {
 		return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("filter %q has no field", expr),
 			Fix: "write it as field=value, e.g. comm=bash or uid>=1000"}

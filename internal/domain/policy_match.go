@@ -38,6 +38,40 @@ type eventUse struct {
 	emit   bool       // false: the event is only needed by a signature the policy names
 }
 
+// checkDataFilters refuses a data.<arg> filter that no event of the rule has: it could never match.
+// Signature events are not checked: their data are whatever the signature's findings carry.
+func checkDataFilters(cat *Catalog, r PolicyRule, sel Selection) error {
+	for _, f := range r.Filters {
+		if f.kind != fieldData {
+			continue
+		}
+		var names []string
+		found, checked := false, false
+		for name := range sel.Emit {
+			d, ok := cat.Lookup(name)
+			if !ok || d.Kind == KindSignature {
+				found = true
+				break
+			}
+			checked = true
+			for _, p := range d.Params {
+				names = append(names, p.Name)
+				if p.Name == f.arg {
+					found = true
+				}
+			}
+		}
+		if checked && !found {
+			fix := "see the event's arguments with 'tracee list'"
+			if s := Suggest(f.arg, names); len(s) > 0 {
+				fix = "did you mean data." + strings.Join(s, ", data.") + "? " + fix
+			}
+			return &PolicyError{Pos: f.Pos, Msg: fmt.Sprintf("event %q has no argument %q", r.Event, f.arg), Fix: fix}
+		}
+	}
+	return nil
+}
+
 // NewPolicySet resolves every rule's event against the catalog (names, sets and globs, as -e does)
 // and checks the policies. An unknown event gives a PolicyError with suggestions.
 func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
@@ -75,6 +109,9 @@ func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
 					fix = "did you mean " + strings.Join(unknown.Suggestions, ", ") + "? " + fix
 				}
 				return nil, &PolicyError{Pos: r.Pos, Msg: fmt.Sprintf("policy %q: unknown event %q", p.Name, r.Event), Fix: fix}
+			}
+			if err := checkDataFilters(cat, r, psel); err != nil {
+				return nil, err
 			}
 			for _, f := range r.Filters {
 				if f.kind == fieldTree {

@@ -194,14 +194,43 @@ func event(name string, mutate ...func(*trace.Event)) *trace.Event {
 		ProcessName: "bash", Executable: trace.File{Path: "/usr/bin/bash"}, MountNS: 4026531840, PIDNS: 4026531836,
 		HostName: "box", ReturnValue: -1,
 		Args: []trace.Argument{
-			{ArgMeta: trace.ArgMeta{Name: "pathname", Type: "const char*"}, Value: "/etc/shadow"},
-			{ArgMeta: trace.ArgMeta{Name: "flags", Type: "int"}, Value: int32(2)},
-			{ArgMeta: trace.ArgMeta{Name: "argv", Type: "const char**"}, Value: []string{"cat", "/etc/passwd"}},
+			{ArgMeta: trace.ArgMeta{Name: "pathname", Type: "string"}, Value: "/etc/shadow"},
+			{ArgMeta: trace.ArgMeta{Name: "flags", Type: "int32"}, Value: int32(2)},
+			{ArgMeta: trace.ArgMeta{Name: "argv", Type: "[]string"}, Value: []string{"cat", "/etc/passwd"}},
 		}}
 	for _, m := range mutate {
 		m(ev)
 	}
 	return ev
+}
+
+// TestPolicySet_refuses_unknown_arguments: a data filter on an argument the event does not have
+// could never match; it is refused with its position and the nearest argument.
+func TestPolicySet_refuses_unknown_arguments(t *testing.T) {
+	tests := []struct{ event, filter, want string }{
+		{"openat", "data.requst=0", `event "openat" has no argument "requst"`},
+		{"openat", "data.pathnme=/etc/*", "did you mean data.pathname?"},
+		{"setuid", "data.nope!=x", `event "setuid" has no argument "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			_, err := NewPolicySet(policyCatalog(), []Policy{{Name: "p", Rules: []PolicyRule{mustRule(t, tt.event, tt.filter)}}})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseRuleFilter_refuses_malformed_operators: =~ and doubled operators are not silently read
+// as a value starting with ~ or a field ending with !.
+func TestParseRuleFilter_refuses_malformed_operators(t *testing.T) {
+	for _, expr := range []string{"data.pathname=~/etc", "data.flags!!=1", "data.flags==1", "data.flags=>1", "retval<>0"} {
+		if _, err := ParseRuleFilter(expr, "p.yaml:3:5"); err == nil || !strings.Contains(err.Error(), "malformed operator") ||
+			!strings.HasPrefix(err.Error(), "p.yaml:3:5") {
+			t.Errorf("%s: got %v", expr, err)
+		}
+	}
 }
 
 func TestPolicySet_Match(t *testing.T) {
@@ -228,12 +257,11 @@ func TestPolicySet_Match(t *testing.T) {
 		{name: "mntns", scope: []string{"mntns=4026531840"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
 		{name: "pidns miss", scope: []string{"pidns=1"}, rule: mustRule(t, "setuid"), ev: event("setuid")},
 		{name: "uts", scope: []string{"uts=box"}, rule: mustRule(t, "setuid"), ev: event("setuid"), emit: true, dispat: true},
-		{name: "data contains", rule: mustRule(t, "setuid", "data.pathname=*shadow*"), ev: event("setuid"), emit: true, dispat: true},
-		{name: "data != prefix", rule: mustRule(t, "setuid", "data.pathname!=/etc/*"), ev: event("setuid"), dispat: true},
-		{name: "data number", rule: mustRule(t, "setuid", "data.flags>1"), ev: event("setuid"), emit: true, dispat: true},
-		{name: "data number equal", rule: mustRule(t, "setuid", "data.flags=2"), ev: event("setuid"), emit: true, dispat: true},
-		{name: "data list any", rule: mustRule(t, "setuid", "data.argv=/etc/passwd"), ev: event("setuid"), emit: true, dispat: true},
-		{name: "missing arg", rule: mustRule(t, "setuid", "data.nope!=x"), ev: event("setuid"), dispat: true},
+		{name: "data contains", rule: mustRule(t, "openat", "data.pathname=*shadow*"), ev: event("openat"), emit: true, dispat: true},
+		{name: "data != prefix", rule: mustRule(t, "openat", "data.pathname!=/etc/*"), ev: event("openat"), dispat: true},
+		{name: "data number", rule: mustRule(t, "openat", "data.flags>1"), ev: event("openat"), emit: true, dispat: true},
+		{name: "data number equal", rule: mustRule(t, "openat", "data.flags=2"), ev: event("openat"), emit: true, dispat: true},
+		{name: "data list any", rule: mustRule(t, "execve", "data.argv=/etc/passwd"), ev: event("execve"), emit: true, dispat: true},
 		{name: "retval", rule: mustRule(t, "setuid", "retval<0"), ev: event("setuid"), emit: true, dispat: true},
 		{name: "rule scope filter", rule: mustRule(t, "setuid", "comm=cat"), ev: event("setuid"), dispat: true},
 		{name: "rule context number", rule: mustRule(t, "setuid", "hostParentProcessId=1", "userId>=1000"), ev: event("setuid"), emit: true, dispat: true},
