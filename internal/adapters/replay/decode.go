@@ -70,6 +70,7 @@ func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
 					a.Type = t // a C-typed string or list that Tracee's decoder let through
 				}
 			}
+			a.Value = liveValue(a.Type, a.Value)
 		}
 	}
 	return nil
@@ -134,4 +135,39 @@ var goTypeOfC = map[string]string{
 	"u8": "uint8", "const char*": "string", "char*": "string", "const char *": "string",
 	"const char**": "[]string", "const char*const*": "[]string", "struct sockaddr*": "SockAddr",
 	"void*": "trace.Pointer", "bool": "bool", "double": "float64",
+}
+
+// liveValue gives JSON-decoded composite values the Go types the live source gives them, so a
+// signature sees the same types live and in a replay.
+func liveValue(typ string, v interface{}) interface{} {
+	switch typ {
+	case "[]string":
+		if items, ok := v.([]interface{}); ok {
+			out := make([]string, 0, len(items))
+			for _, it := range items {
+				s, isString := it.(string)
+				if !isString {
+					return v
+				}
+				out = append(out, s)
+			}
+			return out
+		}
+		if v == nil {
+			return []string{}
+		}
+	case "SockAddr":
+		if m, ok := v.(map[string]interface{}); ok {
+			out := make(map[string]string, len(m))
+			for k, it := range m {
+				s, isString := it.(string)
+				if !isString {
+					return v
+				}
+				out[k] = s
+			}
+			return out
+		}
+	}
+	return v
 }
