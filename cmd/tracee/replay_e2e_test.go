@@ -86,3 +86,22 @@ func TestRun_unknown_event_suggests(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `unknown event or set "anti_debuging"; did you mean anti_debugging?`)
 }
+
+// TestReplay_Tracee_v0_24_1_output: JSON in the shape Tracee v0.24.1's `-o json` prints (Go type
+// names, v0.24.1 IDs, time.Time fork arguments, SockAddr maps) replays with no error line, and the
+// built-in signatures fire on it; every printed finding is read by Tracee's own decoder (the
+// published module's trace.Event, which is what types/trace aliases).
+func TestReplay_Tracee_v0_24_1_output(t *testing.T) {
+	stdout, stderr, code := runTracee(t, "--replay", "testdata/replay/tracee-v0.24.1.jsonl", "--output", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "not a Tracee JSON event")
+	var got []string
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var ev trace.Event
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &ev), sc.Text())
+		got = append(got, ev.Metadata.Properties["signatureID"].(string))
+	}
+	assert.ElementsMatch(t, []string{"TRC-107", "TRC-102", "EXT-001"}, got, stdout)
+}
