@@ -18,6 +18,7 @@ type globalOptions struct {
 // runOptions are the flags of the agent itself (the root command).
 type runOptions struct {
 	events  []string
+	scopes  []string
 	outputs []string
 	replay  string
 	strict  bool
@@ -79,7 +80,11 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f := root.Flags()
 	f.StringArrayVarP(&r.events, "events", "e", nil,
-		"events to trace: event names, sets (e.g. signatures, default) or globs, comma-separated; default: every signature event")
+		"events to trace: names, globs and sets, comma-separated ('-name' excludes); tag=SET; EVENT.data.ARG=V, EVENT.retval<0, "+
+			"EVENT.scope.FIELD=V filters; threat.severity>=high, threat.mitre.technique=T1055; default: every signature event")
+	f.StringArrayVarP(&r.scopes, "scope", "s", nil,
+		"where to trace: uid, pid (< > <= >= = !=), mntns, pidns, tree, uts, comm, container, executable (= !=, * globs), "+
+			"not-container, follow; repeatable (ANDed); comma-separated values are ORed")
 	f.StringArrayVarP(&r.outputs, "output", "o", nil,
 		"output: table, json, table:FILE, json:FILE, elasticsearch:URL[?options] (see docs/elasticsearch.md), none; repeatable (default table)")
 	f.StringArrayVarP(&r.policies, "policy", "p", nil,
