@@ -15,7 +15,7 @@ SEC("tracepoint/syscalls/sys_exit_file_open")
 int sys_exit_file_open(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	__s64 ret = exit_ret(ctx);
 	if (ret < 0)
@@ -40,7 +40,7 @@ SEC("tracepoint/syscalls/sys_exit_rename")
 int sys_exit_rename(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	if (exit_ret(ctx) != 0)
 		return 0;
@@ -68,7 +68,7 @@ SEC("tracepoint/syscalls/sys_exit_mount")
 int sys_exit_mount(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	struct ebuf *e = start_event(EVENT_SECURITY_SB_MOUNT, syscall_nr(ctx), exit_ret(ctx));
 	if (!e)

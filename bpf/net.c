@@ -61,7 +61,7 @@ SEC("tracepoint/syscalls/sys_exit_dup")
 int sys_exit_dup(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	__s64 ret = exit_ret(ctx);
 	if (ret < 0)

@@ -69,7 +69,7 @@ struct stash {
 
 struct stash_slot {
 	__u32 valid;
-	__u32 pad;
+	__s32 nr; /* the syscall the arguments belong to: an exit only takes its own */
 	struct stash s;
 };
 

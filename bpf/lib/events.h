@@ -32,7 +32,16 @@ enum path_flags {
 /* How the generic syscall exit program encodes each argument (syscall_conf.kinds). */
 enum arg_kind {
 	KIND_RAW = 0,
-	KIND_USER_STR = 1,
+	KIND_USER_STR = 1,   /* string: a user string */
+	KIND_USER_STRARR = 2, /* []string: a user array of strings (argv, envp), read at entry */
+	KIND_SOCKADDR = 3,   /* SockAddr: a user struct sockaddr, sized by its family */
+	KIND_TIMESPEC = 4,   /* float64: a user struct timespec (16 bytes) */
+	KIND_INT2 = 5,       /* [2]int: a user int[2] (pipe, socketpair), read at exit */
+};
+
+enum conf_flags {
+	CONF_GLOBAL = 1,   /* served by the raw sys_enter/sys_exit pair, not per-syscall tracepoints */
+	CONF_AT_ENTRY = 2, /* emitted at entry (execve, execveat: the old memory is gone at exit) */
 };
 
 struct event_header {
@@ -65,5 +74,5 @@ struct event_header {
 struct syscall_conf {
 	__u8 nargs;
 	__u8 kinds[6];
-	__u8 pad;
+	__u8 flags; /* enum conf_flags */
 };

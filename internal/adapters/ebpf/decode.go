@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"encoding/binary"
 	"fmt"
 	"path"
 	"strings"
@@ -238,6 +239,10 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 			out[i].Value = stringArray(a.b)
 		case a.tag == tagBytes && p.Type == typeSockAddr:
 			out[i].Value = sockaddr(a.b)
+		case a.tag == tagBytes && p.Type == typeTimespec:
+			out[i].Value = timespec(a.b)
+		case a.tag == tagBytes && p.Type == typeInt2:
+			out[i].Value = int2(a.b)
 		case a.tag == tagBytes:
 			out[i].Value = append([]byte(nil), a.b...)
 		case a.tag == tagU64:
@@ -245,6 +250,24 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		}
 	}
 	return out
+}
+
+// timespec converts a struct timespec to seconds; an absent one is 0.
+func timespec(b []byte) float64 {
+	if len(b) < 16 {
+		return 0
+	}
+	sec := int64(binary.LittleEndian.Uint64(b))
+	nsec := int64(binary.LittleEndian.Uint64(b[8:]))
+	return float64(sec) + float64(nsec)/1e9
+}
+
+// int2 converts an int[2] (the fds of pipe or socketpair).
+func int2(b []byte) [2]int32 {
+	if len(b) < 8 {
+		return [2]int32{}
+	}
+	return [2]int32{int32(binary.LittleEndian.Uint32(b)), int32(binary.LittleEndian.Uint32(b[4:]))}
 }
 
 // setNamed sets the argument called name to raw converted to its type.
@@ -305,6 +328,8 @@ const (
 	typeSockAddr = "SockAddr"
 	typeBytes    = "[]byte"
 	typePointer  = "trace.Pointer"
+	typeTimespec = "float64" // a struct timespec, in seconds
+	typeInt2     = "[2]int"  // an int[2] (pipe fds), carried as [2]int32
 )
 
 // zeroValue is the value of an argument the kernel did not send, of the argument's Go type.

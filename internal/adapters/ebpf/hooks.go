@@ -79,16 +79,60 @@ func wireID(def domain.EventDefinition) int {
 	return def.ID
 }
 
-// syscallConf says how the generic exit encodes a syscall event's arguments.
-func syscallConf(def domain.EventDefinition) traceeSyscallConf {
+// maxPerSyscall is the largest number of selected syscall events served by their own
+// syscalls:sys_enter_X/sys_exit_X tracepoints. More go through one raw sys_enter/sys_exit pair
+// that checks syscall_confs: a perf-event tracepoint link takes ~60 ms to detach (720 of them:
+// 45 s), a raw tracepoint ~0.13 ms; and one global hook costs every syscall about what one
+// syscalls:* tracepoint does (REFERENCE §1).
+const maxPerSyscall = 8
+
+// globalSyscallHooks are the raw tracepoint pair that serves every syscall event of a large selection.
+var globalSyscallHooks = []hook{{prog: traceeProgSysEnterAll}, {prog: traceeProgSysExitAll}}
+
+// hooksOf is hooksFor, with syscall events on the global pair when global is set.
+func hooksOf(def domain.EventDefinition, global bool) []hook {
+	if global && def.Nr >= 0 {
+		return globalSyscallHooks
+	}
+	return hooksFor(def)
+}
+
+// useGlobalSyscalls reports whether the syscall events needed are too many for per-syscall tracepoints.
+func useGlobalSyscalls(defs []domain.EventDefinition, need map[string]bool) bool {
+	n := 0
+	for _, def := range defs {
+		if def.Nr >= 0 && def.Unavailable == "" && need[def.Name] {
+			n++
+		}
+	}
+	return n > maxPerSyscall
+}
+
+// syscallConf says how a syscall event's arguments are encoded: one kind per argument, from the
+// Go type Tracee gives it. Events with a []string argument (execve, execveat) are emitted at
+// entry: after a successful exec the old memory is gone.
+func syscallConf(def domain.EventDefinition, global bool) traceeSyscallConf {
 	var c traceeSyscallConf
+	if global {
+		c.Flags |= confGlobal
+	}
 	for i, p := range def.Params {
 		if i == len(c.Kinds) {
 			break
 		}
 		c.Nargs++
-		if p.Type == typeString {
+		switch p.Type {
+		case typeString:
 			c.Kinds[i] = kindUserStr
+		case typeStrings:
+			c.Kinds[i] = kindUserStrArr
+			c.Flags |= confAtEntry
+		case typeSockAddr:
+			c.Kinds[i] = kindSockAddr
+		case typeTimespec:
+			c.Kinds[i] = kindTimespec
+		case typeInt2:
+			c.Kinds[i] = kindInt2
 		}
 	}
 	return c

@@ -121,7 +121,8 @@ func TestSource_live_events(t *testing.T) {
 		{name: "exit", action: "exec-true", event: "sched_process_exit", match: func(ev *trace.Event) bool {
 			return domain.Arg(ev, "process_group_exit").Value == true
 		}, check: func(t *testing.T, ev *trace.Event) {
-			assert.Equal(t, int64(0), arg(t, ev, "exit_code"))
+			assert.Equal(t, int32(0), arg(t, ev, "exit_code"))
+			assert.Equal(t, int32(0), arg(t, ev, "signal_code"))
 		}},
 		{name: "open", action: "open", arg: target, event: "security_file_open", context: true, match: func(ev *trace.Event) bool {
 			return domain.Arg(ev, "pathname").Value == target
@@ -219,7 +220,7 @@ func TestSource_live_syscall_events(t *testing.T) {
 		{"kill", map[string]interface{}{"pid": int32(pid), "sig": int32(0)}},
 		{"setuid", map[string]interface{}{"uid": int32(0)}},
 		{"setgid", map[string]interface{}{"gid": int32(0)}},
-		{"chmod", map[string]interface{}{"pathname": victim, "mode": uint32(0o640)}},
+		{"chmod", map[string]interface{}{"pathname": victim, "mode": uint16(0o640)}},
 		{"bpf", map[string]interface{}{"cmd": int32(0xffff)}},
 		{"unlink", map[string]interface{}{"pathname": victim}},
 		{"process_vm_writev", map[string]interface{}{"pid": int32(pid), "liovcnt": uint64(1)}},

@@ -109,7 +109,7 @@ type traceeScopeRange struct {
 type traceeStashSlot struct {
 	_     structs.HostLayout
 	Valid uint32
-	Pad   uint32
+	Nr    int32
 	S     struct {
 		_    structs.HostLayout
 		Args [6]uint64
@@ -120,7 +120,7 @@ type traceeSyscallConf struct {
 	_     structs.HostLayout
 	Nargs uint8
 	Kinds [6]uint8
-	Pad   uint8
+	Flags uint8
 }
 
 // Names of all BPF objects in the ELF.
@@ -144,10 +144,12 @@ const (
 	traceeProgSchedProcessExec = "sched_process_exec"
 	traceeProgSchedProcessExit = "sched_process_exit"
 	traceeProgSchedProcessFork = "sched_process_fork"
+	traceeProgSysEnterAll      = "sys_enter_all"
 	traceeProgSysEnterConnect  = "sys_enter_connect"
 	traceeProgSysEnterGeneric  = "sys_enter_generic"
 	traceeProgSysEnterMmap     = "sys_enter_mmap"
 	traceeProgSysEnterMprotect = "sys_enter_mprotect"
+	traceeProgSysExitAll       = "sys_exit_all"
 	traceeProgSysExitDup       = "sys_exit_dup"
 	traceeProgSysExitFileOpen  = "sys_exit_file_open"
 	traceeProgSysExitGeneric   = "sys_exit_generic"
@@ -210,10 +212,12 @@ type traceeProgramSpecs struct {
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
+	SysEnterAll      *ebpf.ProgramSpec `ebpf:"sys_enter_all"`
 	SysEnterConnect  *ebpf.ProgramSpec `ebpf:"sys_enter_connect"`
 	SysEnterGeneric  *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
 	SysEnterMmap     *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
 	SysEnterMprotect *ebpf.ProgramSpec `ebpf:"sys_enter_mprotect"`
+	SysExitAll       *ebpf.ProgramSpec `ebpf:"sys_exit_all"`
 	SysExitDup       *ebpf.ProgramSpec `ebpf:"sys_exit_dup"`
 	SysExitFileOpen  *ebpf.ProgramSpec `ebpf:"sys_exit_file_open"`
 	SysExitGeneric   *ebpf.ProgramSpec `ebpf:"sys_exit_generic"`
@@ -335,10 +339,12 @@ type traceePrograms struct {
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
+	SysEnterAll      *ebpf.Program `ebpf:"sys_enter_all"`
 	SysEnterConnect  *ebpf.Program `ebpf:"sys_enter_connect"`
 	SysEnterGeneric  *ebpf.Program `ebpf:"sys_enter_generic"`
 	SysEnterMmap     *ebpf.Program `ebpf:"sys_enter_mmap"`
 	SysEnterMprotect *ebpf.Program `ebpf:"sys_enter_mprotect"`
+	SysExitAll       *ebpf.Program `ebpf:"sys_exit_all"`
 	SysExitDup       *ebpf.Program `ebpf:"sys_exit_dup"`
 	SysExitFileOpen  *ebpf.Program `ebpf:"sys_exit_file_open"`
 	SysExitGeneric   *ebpf.Program `ebpf:"sys_exit_generic"`
@@ -351,10 +357,12 @@ func (p *traceePrograms) Close() error {
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,
+		p.SysEnterAll,
 		p.SysEnterConnect,
 		p.SysEnterGeneric,
 		p.SysEnterMmap,
 		p.SysEnterMprotect,
+		p.SysExitAll,
 		p.SysExitDup,
 		p.SysExitFileOpen,
 		p.SysExitGeneric,
