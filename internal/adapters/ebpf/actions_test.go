@@ -91,6 +91,8 @@ func helperAction(action, arg string) error {
 		return unix.Dup2(int(f.Fd()), 1)
 	case "syscalls":
 		return syscalls(arg)
+	case "syscall-args":
+		return syscallArgs(arg)
 	case "storm":
 		return storm(arg)
 	case "open-loop":
@@ -213,3 +215,31 @@ func openLoop(arg string) error {
 
 // atFDCWD is AT_FDCWD as a raw syscall argument.
 var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
+
+// syscallArgs makes one call of each syscall whose arguments the syscall-event tests check;
+// arg is "dir|host:port". It prints the fds pipe2 returned.
+func syscallArgs(arg string) error {
+	dir, addr, _ := strings.Cut(arg, "|")
+	p, err := unix.BytePtrFromString(filepath.Join(dir, "created"))
+	if err != nil {
+		return err
+	}
+	fd, _, errno := unix.Syscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)),
+		unix.O_CREAT|unix.O_TRUNC|unix.O_WRONLY, 0o640, 0, 0)
+	runtime.KeepAlive(p)
+	if errno != 0 {
+		return errno
+	}
+	unix.Close(int(fd))
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	fmt.Println(fds[0], fds[1])
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+	}
+	cmd := exec.Command("/bin/true", "argv-marker")
+	cmd.Env = append(os.Environ(), testEnvVar)
+	return cmd.Run()
+}
