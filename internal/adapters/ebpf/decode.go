@@ -19,6 +19,7 @@ type decoder struct {
 	scratch    []wireArg
 	names      map[string]string // interned comm and hostname strings
 	scoped     bool              // the kernel filters by policy scope: keep its matched bitmap
+	timeParams map[int][]int     // event ID -> indices of arguments Tracee declares time.Time
 }
 
 func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree, containers *containerResolver) *decoder {
@@ -27,6 +28,7 @@ func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree
 	for _, def := range defs {
 		d.defs[wireID(def)] = def
 	}
+	d.timeParams = timeParams()
 	return d
 }
 
@@ -80,12 +82,14 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	}
 	ev.Args = buildArgs(def, wire)
 	ev.ArgsNum = len(ev.Args)
-	if h.eventID == domain.EventSchedProcessFork {
-		// Tracee gives fork times as epoch ns (its time.Time arguments), like the event's timestamp.
-		if a := domain.Arg(ev, "start_time"); a != nil {
-			if v, ok := a.Value.(uint64); ok && v != 0 {
-				a.Value = uint64(int64(v) + d.bootOffset)
-			}
+	// Tracee gives its time.Time arguments as epoch ns, like the event's timestamp; the kernel
+	// writes boot ns.
+	for _, i := range d.timeParams[def.ID] {
+		if i >= len(ev.Args) {
+			continue
+		}
+		if v, ok := ev.Args[i].Value.(uint64); ok && v != 0 {
+			ev.Args[i].Value = uint64(int64(v) + d.bootOffset)
 		}
 	}
 	if h.eventID == domain.EventSchedProcessExit {
@@ -104,6 +108,22 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ev.ContextFlags.ContainerStarted = true
 	}
 	return ev, nil
+}
+
+// timeParams lists, per event, the arguments Tracee declares time.Time (boot ns in the kernel).
+func timeParams() map[int][]int {
+	out := map[int][]int{}
+	for _, r := range domain.TraceeEvents() {
+		if r.KernelOnly {
+			continue
+		}
+		for i, p := range r.Params {
+			if p.Type == domain.TypeTime {
+				out[r.ID] = append(out[r.ID], i)
+			}
+		}
+	}
+	return out
 }
 
 // intern returns a shared copy of b: comm and hostname repeat on almost every event.
@@ -182,7 +202,7 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
 		// wire: cmdpath, pathname, dev, inode, ctime, mode, argv, interp, stdin_type, stdin_path, invoked,
-		// interpreter path, dev, inode, ctime, env
+		// interpreter path, dev, inode, ctime, prev_comm, pwd, env
 		set(0, wireStr(w, 0))
 		set(1, wirePath(w, 1))
 		set(2, raw(2, "uint32"))
@@ -198,15 +218,10 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		set(12, raw(8, "uint16"))
 		set(13, wirePath(w, 9))
 		set(14, wireU64(w, 10) != 0)
-		set(16, wireStrArr(w, 15))
+		set(15, wireStr(w, 15))
+		set(16, wireStrArr(w, 17))
+		set(17, wirePath(w, 16))
 		return out
-	case domain.EventSchedProcessFork:
-		// wire: parent tid, ns tid, pid, ns pid, child tid, ns tid, pid, ns pid, child start time
-		for wi, name := range [...]string{"parent_tid", "parent_ns_tid", "parent_pid", "parent_ns_pid",
-			"child_tid", "child_ns_tid", "child_pid", "child_ns_pid", "start_time"} {
-			setNamed(out, name, wireU64(w, wi))
-		}
-		return out // start_time is made epoch-based by decode
 	case domain.EventSchedProcessExit:
 		// wire: exit_code (the kernel's status word), group exit
 		status := wireU64(w, 0)

@@ -9,6 +9,8 @@ type hook struct {
 	prog string // program name in bpf/ (a traceeProg* constant)
 	// tracepoint group/name; group "" means a tp_btf hook named by the program's section.
 	group, name string
+	// optional: the event goes on without it (a kernel without the hook loses only what it adds).
+	optional bool
 }
 
 // internalEvents are always produced: the process tree needs them. They ride on tp_btf
@@ -30,7 +32,8 @@ func syscallPair(exitProg string, syscalls ...string) []hook {
 func hooksFor(def domain.EventDefinition) []hook {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
-		return []hook{{prog: traceeProgSchedProcessExec}}
+		// sched_prepare_exec (6.11+) saves the comm before the exec: prev_comm.
+		return []hook{{prog: traceeProgSchedProcessExec}, {prog: traceeProgSchedPrepareExec, optional: true}}
 	case domain.EventSchedProcessFork:
 		return []hook{{prog: traceeProgSchedProcessFork}}
 	case domain.EventSchedProcessExit:

@@ -303,6 +303,11 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		var failed error
 		for _, h := range hooks {
 			if err := attach(h); err != nil {
+				if h.optional {
+					s.log.Info("optional hook unavailable: the event goes on without what it adds",
+						"event", def.Name, "program", h.prog, "err", err)
+					continue
+				}
 				failed = err
 				break
 			}

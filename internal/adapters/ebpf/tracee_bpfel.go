@@ -18,6 +18,11 @@ type traceeCommKey struct {
 	Comm [16]int8
 }
 
+type traceeCommSlot struct {
+	_    structs.HostLayout
+	Comm [16]int8
+}
+
 type traceeEbuf struct {
 	_    structs.HostLayout
 	Off  uint32
@@ -131,6 +136,7 @@ const (
 	traceeMapDrops             = "drops"
 	traceeMapEnabled           = "enabled"
 	traceeMapEvents            = "events"
+	traceeMapExecComms         = "exec_comms"
 	traceeMapScopeComm         = "scope_comm"
 	traceeMapScopeConfs        = "scope_confs"
 	traceeMapScopeEvents       = "scope_events"
@@ -141,6 +147,7 @@ const (
 	traceeMapScopeUid          = "scope_uid"
 	traceeMapStashes           = "stashes"
 	traceeMapSyscallConfs      = "syscall_confs"
+	traceeProgSchedPrepareExec = "sched_prepare_exec"
 	traceeProgSchedProcessExec = "sched_process_exec"
 	traceeProgSchedProcessExit = "sched_process_exit"
 	traceeProgSchedProcessFork = "sched_process_fork"
@@ -209,6 +216,7 @@ type traceeSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeProgramSpecs struct {
+	SchedPrepareExec *ebpf.ProgramSpec `ebpf:"sched_prepare_exec"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
@@ -233,6 +241,7 @@ type traceeMapSpecs struct {
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
+	ExecComms    *ebpf.MapSpec `ebpf:"exec_comms"`
 	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
 	ScopeConfs   *ebpf.MapSpec `ebpf:"scope_confs"`
 	ScopeEvents  *ebpf.MapSpec `ebpf:"scope_events"`
@@ -285,6 +294,7 @@ type traceeMaps struct {
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
+	ExecComms    *ebpf.Map `ebpf:"exec_comms"`
 	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
 	ScopeConfs   *ebpf.Map `ebpf:"scope_confs"`
 	ScopeEvents  *ebpf.Map `ebpf:"scope_events"`
@@ -303,6 +313,7 @@ func (m *traceeMaps) Close() error {
 		m.Drops,
 		m.Enabled,
 		m.Events,
+		m.ExecComms,
 		m.ScopeComm,
 		m.ScopeConfs,
 		m.ScopeEvents,
@@ -336,6 +347,7 @@ type traceeVariables struct {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceePrograms struct {
+	SchedPrepareExec *ebpf.Program `ebpf:"sched_prepare_exec"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
@@ -354,6 +366,7 @@ type traceePrograms struct {
 
 func (p *traceePrograms) Close() error {
 	return _TraceeClose(
+		p.SchedPrepareExec,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,
