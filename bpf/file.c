@@ -81,3 +81,49 @@ int sys_exit_mount(void *ctx)
 	submit(e);
 	return 0;
 }
+
+/* magic_write: the first bytes written at offset 0 of a regular file (Tracee's vfs_write kprobe,
+ * refused here, rebuilt from write/pwrite64 entry). The offset and the file type are checked
+ * before anything else: a write elsewhere (dd bs=1, a pipe, a tty) leaves at once. */
+#define MAGIC_BYTES 20
+
+struct enter_ctx {
+	__u64 common;
+	__s64 nr;
+	__u64 args[6]; /* only those of the syscall exist: read no further */
+};
+
+static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u64 count, bool pwrite)
+{
+	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
+	if (!f || count == 0)
+		return 0;
+	if (!pwrite && BPF_CORE_READ(f, f_pos) != 0)
+		return 0;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFREG || is_self())
+		return 0;
+	struct ebuf *e = start_event(EVENT_MAGIC_WRITE, nr, 0);
+	if (!e)
+		return 0;
+	put_file_path(e, f);                                            /* pathname */
+	put_bytes(e, TAG_BYTES, buf, count < MAGIC_BYTES ? count : MAGIC_BYTES, true); /* bytes */
+	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));                    /* dev */
+	put_u64(e, BPF_CORE_READ(ino, i_ino));                          /* inode */
+	submit(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int sys_enter_magic_write(struct enter_ctx *ctx)
+{
+	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_pwrite64")
+int sys_enter_magic_pwrite(struct enter_ctx *ctx)
+{
+	if (ctx->args[3] != 0) /* pos */
+		return 0;
+	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], true);
+}

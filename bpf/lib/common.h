@@ -19,6 +19,7 @@
 #define AT_FDCWD -100
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFREG 0100000
 #define PF_KTHREAD 0x00200000
 #define SB_KERNMOUNT (1 << 22)
 

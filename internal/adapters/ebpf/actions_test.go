@@ -91,6 +91,8 @@ func helperAction(action, arg string) error {
 		return unix.Dup2(int(f.Fd()), 1)
 	case "syscalls":
 		return syscalls(arg)
+	case "magic-write":
+		return magicWrite(arg)
 	case "syscall-args":
 		return syscallArgs(arg)
 	case "storm":
@@ -242,4 +244,33 @@ func syscallArgs(arg string) error {
 	cmd := exec.Command("/bin/true", "argv-marker")
 	cmd.Env = append(os.Environ(), testEnvVar)
 	return cmd.Run()
+}
+
+// elfHeader is the start of an x86-64 ELF executable: what magic_write exists to catch.
+var elfHeader = []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0}
+
+// magicWrite writes an ELF header at offset 0 of dir/written (write) and dir/pwritten (pwrite64),
+// then more bytes at later offsets of both, which must not give events.
+func magicWrite(dir string) error {
+	f, err := os.Create(filepath.Join(dir, "written"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Write(elfHeader); err != nil {
+		return err
+	}
+	if _, err := f.Write([]byte("later")); err != nil {
+		return err
+	}
+	g, err := os.Create(filepath.Join(dir, "pwritten"))
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	if _, err := g.WriteAt([]byte("later"), 100); err != nil {
+		return err
+	}
+	_, err = g.WriteAt(elfHeader, 0)
+	return err
 }

@@ -48,6 +48,11 @@ func hooksFor(def domain.EventDefinition) []hook {
 		return []hook{{prog: traceeProgSysEnterConnect, group: "syscalls", name: "sys_enter_connect"}}
 	case domain.EventSocketDup:
 		return syscallPair(traceeProgSysExitDup, "dup", "dup2", "dup3")
+	case domain.EventMagicWrite:
+		return []hook{
+			{prog: traceeProgSysEnterMagicWrite, group: "syscalls", name: "sys_enter_write"},
+			{prog: traceeProgSysEnterMagicPwrite, group: "syscalls", name: "sys_enter_pwrite64"},
+		}
 	case domain.EventMemProtAlert:
 		return []hook{
 			{prog: traceeProgSysEnterMmap, group: "syscalls", name: "sys_enter_mmap"},

@@ -28,6 +28,7 @@ func TestWire_matches_bpf(t *testing.T) {
 		traceeEventIdEVENT_SECURITY_SOCKET_CONNECT: domain.EventSecuritySocketConnect,
 		traceeEventIdEVENT_MEM_PROT_ALERT:          domain.EventMemProtAlert,
 		traceeEventIdEVENT_SOCKET_DUP:              domain.EventSocketDup,
+		traceeEventIdEVENT_MAGIC_WRITE:             domain.EventMagicWrite,
 	}
 	for c, d := range ids {
 		assert.Equal(t, d, int(c))
