@@ -82,6 +82,35 @@ int sys_exit_mount(void *ctx)
 	return 0;
 }
 
+#define NR_SYMLINK 88
+
+/* security_inode_symlink from symlink/symlinkat exits: the link's path (made absolute against
+ * its base directory in userspace) and the target as given. */
+SEC("tracepoint/syscalls/sys_exit_symlink")
+int sys_exit_symlink(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(ctx, &s))
+		return 0;
+	if (exit_ret(ctx) != 0)
+		return 0;
+	__s32 nr = syscall_nr(ctx);
+	struct ebuf *e = start_event(EVENT_SECURITY_INODE_SYMLINK, nr, 0);
+	if (!e)
+		return 0;
+	const char *target = (void *)s.args[0], *link = (void *)s.args[1];
+	__s64 dir = AT_FDCWD;
+	if (nr != NR_SYMLINK) {
+		dir = (int)s.args[1];
+		link = (void *)s.args[2];
+	}
+	put_str(e, link, true);
+	put_base_dir(e, link, dir);
+	put_str(e, target, true);
+	submit(e);
+	return 0;
+}
+
 /* magic_write: the first bytes written at offset 0 of a regular file (Tracee's vfs_write kprobe,
  * refused here, rebuilt from write/pwrite64 entry). The offset and the file type are checked
  * before anything else: a write elsewhere (dd bs=1, a pipe, a tty) leaves at once. */

@@ -91,6 +91,8 @@ func helperAction(action, arg string) error {
 		return unix.Dup2(int(f.Fd()), 1)
 	case "syscalls":
 		return syscalls(arg)
+	case "sockets":
+		return sockets(arg)
 	case "magic-write":
 		return magicWrite(arg)
 	case "syscall-args":
@@ -273,4 +275,39 @@ func magicWrite(dir string) error {
 	}
 	_, err = g.WriteAt(elfHeader, 0)
 	return err
+}
+
+// sockets creates, binds (127.0.0.1, port 0), listens on and accepts from an inet socket, then
+// makes a relative symlink "link" -> /etc/hostname in dir. It prints the socket's fd and port.
+func sockets(dir string) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return err
+	}
+	if err := unix.Listen(fd, 5); err != nil {
+		return err
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return err
+	}
+	port := sa.(*unix.SockaddrInet4).Port
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	nfd, _, err := unix.Accept(fd)
+	if err != nil {
+		return err
+	}
+	unix.Close(nfd)
+	fmt.Println(fd, port)
+	if err := os.Chdir(dir); err != nil {
+		return err
+	}
+	return os.Symlink("/etc/hostname", "link")
 }

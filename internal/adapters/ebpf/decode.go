@@ -233,6 +233,10 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		set(0, joinPath(w, 1, 0))
 		set(1, joinPath(w, 3, 2))
 		return out
+	case domain.EventSecurityInodeSymlink:
+		set(0, joinPath(w, 1, 0))
+		set(1, wireStr(w, 2))
+		return out
 	case domain.EventSecuritySbMount:
 		set(0, wireStr(w, 0))
 		set(1, joinPath(w, 2, 1))

@@ -46,6 +46,16 @@ func hooksFor(def domain.EventDefinition) []hook {
 		return syscallPair(traceeProgSysExitMount, "mount")
 	case domain.EventSecuritySocketConnect:
 		return []hook{{prog: traceeProgSysEnterConnect, group: "syscalls", name: "sys_enter_connect"}}
+	case domain.EventSecuritySocketCreate:
+		return syscallPair(traceeProgSysExitSocketLsm, "socket")
+	case domain.EventSecuritySocketListen:
+		return syscallPair(traceeProgSysExitSocketLsm, "listen")
+	case domain.EventSecuritySocketAccept:
+		return syscallPair(traceeProgSysExitSocketLsm, "accept", "accept4")
+	case domain.EventSecuritySocketBind:
+		return syscallPair(traceeProgSysExitSocketLsm, "bind")
+	case domain.EventSecurityInodeSymlink:
+		return syscallPair(traceeProgSysExitSymlink, "symlink", "symlinkat")
 	case domain.EventSocketDup:
 		return syscallPair(traceeProgSysExitDup, "dup", "dup2", "dup3")
 	case domain.EventMagicWrite:

@@ -68,8 +68,13 @@ const (
 	traceeEventIdEVENT_MEM_PROT_ALERT          traceeEventId = 724
 	traceeEventIdEVENT_MAGIC_WRITE             traceeEventId = 727
 	traceeEventIdEVENT_SECURITY_FILE_OPEN      traceeEventId = 732
+	traceeEventIdEVENT_SECURITY_SOCKET_CREATE  traceeEventId = 734
+	traceeEventIdEVENT_SECURITY_SOCKET_LISTEN  traceeEventId = 735
 	traceeEventIdEVENT_SECURITY_SOCKET_CONNECT traceeEventId = 736
+	traceeEventIdEVENT_SECURITY_SOCKET_ACCEPT  traceeEventId = 737
+	traceeEventIdEVENT_SECURITY_SOCKET_BIND    traceeEventId = 738
 	traceeEventIdEVENT_SECURITY_SB_MOUNT       traceeEventId = 740
+	traceeEventIdEVENT_SECURITY_INODE_SYMLINK  traceeEventId = 746
 	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 749
 	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 768
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
@@ -165,6 +170,8 @@ const (
 	traceeProgSysExitGeneric      = "sys_exit_generic"
 	traceeProgSysExitMount        = "sys_exit_mount"
 	traceeProgSysExitRename       = "sys_exit_rename"
+	traceeProgSysExitSocketLsm    = "sys_exit_socket_lsm"
+	traceeProgSysExitSymlink      = "sys_exit_symlink"
 	traceeVarSelfTgid             = "self_tgid"
 	traceeVarUnusedCommKey        = "unused_comm_key"
 	traceeVarUnusedEventHeader    = "unused_event_header"
@@ -236,6 +243,8 @@ type traceeProgramSpecs struct {
 	SysExitGeneric      *ebpf.ProgramSpec `ebpf:"sys_exit_generic"`
 	SysExitMount        *ebpf.ProgramSpec `ebpf:"sys_exit_mount"`
 	SysExitRename       *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
+	SysExitSocketLsm    *ebpf.ProgramSpec `ebpf:"sys_exit_socket_lsm"`
+	SysExitSymlink      *ebpf.ProgramSpec `ebpf:"sys_exit_symlink"`
 }
 
 // traceeMapSpecs contains maps before they are loaded into the kernel.
@@ -369,6 +378,8 @@ type traceePrograms struct {
 	SysExitGeneric      *ebpf.Program `ebpf:"sys_exit_generic"`
 	SysExitMount        *ebpf.Program `ebpf:"sys_exit_mount"`
 	SysExitRename       *ebpf.Program `ebpf:"sys_exit_rename"`
+	SysExitSocketLsm    *ebpf.Program `ebpf:"sys_exit_socket_lsm"`
+	SysExitSymlink      *ebpf.Program `ebpf:"sys_exit_symlink"`
 }
 
 func (p *traceePrograms) Close() error {
@@ -390,6 +401,8 @@ func (p *traceePrograms) Close() error {
 		p.SysExitGeneric,
 		p.SysExitMount,
 		p.SysExitRename,
+		p.SysExitSocketLsm,
+		p.SysExitSymlink,
 	)
 }
 

@@ -29,6 +29,11 @@ func TestWire_matches_bpf(t *testing.T) {
 		traceeEventIdEVENT_MEM_PROT_ALERT:          domain.EventMemProtAlert,
 		traceeEventIdEVENT_SOCKET_DUP:              domain.EventSocketDup,
 		traceeEventIdEVENT_MAGIC_WRITE:             domain.EventMagicWrite,
+		traceeEventIdEVENT_SECURITY_SOCKET_CREATE:  domain.EventSecuritySocketCreate,
+		traceeEventIdEVENT_SECURITY_SOCKET_LISTEN:  domain.EventSecuritySocketListen,
+		traceeEventIdEVENT_SECURITY_SOCKET_ACCEPT:  domain.EventSecuritySocketAccept,
+		traceeEventIdEVENT_SECURITY_SOCKET_BIND:    domain.EventSecuritySocketBind,
+		traceeEventIdEVENT_SECURITY_INODE_SYMLINK:  domain.EventSecurityInodeSymlink,
 	}
 	for c, d := range ids {
 		assert.Equal(t, d, int(c))
