@@ -122,20 +122,31 @@ struct enter_ctx {
 	__u64 args[6]; /* only those of the syscall exist: read no further */
 };
 
+/* A read-only view of a kernel pointer for plain (fault-safe) loads: no helper call per field.
+ * The verifier turns the call into nothing. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u64 count, bool pwrite)
 {
-	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
-	if (!f || count == 0)
+	if (count == 0 || fd < 0)
 		return 0;
-	if (!pwrite && BPF_CORE_READ(f, f_pos) != 0)
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	if (fd >= fdt->max_fds)
 		return 0;
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFREG || is_self())
+	struct file *fp = NULL;
+	bpf_probe_read_kernel(&fp, sizeof(fp), &fdt->fd[fd]);
+	if (!fp)
+		return 0;
+	struct file *f = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	if (!pwrite && f->f_pos != 0)
+		return 0;
+	struct inode *ino = f->f_inode;
+	if ((ino->i_mode & S_IFMT) != S_IFREG || is_self())
 		return 0;
 	struct ebuf *e = start_event(EVENT_MAGIC_WRITE, nr, 0);
 	if (!e)
 		return 0;
-	put_file_path(e, f);                                            /* pathname */
+	put_file_path(e, fp);                                           /* pathname */
 	put_bytes(e, TAG_BYTES, buf, count < MAGIC_BYTES ? count : MAGIC_BYTES, true); /* bytes */
 	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));                    /* dev */
 	put_u64(e, BPF_CORE_READ(ino, i_ino));                          /* inode */
