@@ -159,10 +159,9 @@ func (d *decoder) track(ev *trace.Event, h *header) {
 	}
 }
 
+// syscallName names the syscall a hook ran in (trace.Event.Syscall): every x86-64 syscall has an
+// event of its name whose wire ID is its number.
 func syscallName(nr int32, defs map[int]domain.EventDefinition) string {
-	if n, ok := syscallNames[nr]; ok {
-		return n
-	}
 	if def, ok := defs[int(nr)]; ok && def.Nr == int(nr) {
 		return def.Name
 	}
