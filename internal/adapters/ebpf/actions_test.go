@@ -240,6 +240,10 @@ func syscallArgs(arg string) error {
 		return err
 	}
 	fmt.Println(fds[0], fds[1])
+	req := unix.Timespec{Sec: 0, Nsec: 1_500_000}
+	if err := unix.Nanosleep(&req, nil); err != nil {
+		return err
+	}
 	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()
 	}

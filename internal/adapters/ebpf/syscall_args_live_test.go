@@ -51,7 +51,7 @@ func allSyscalls() []string {
 // per-syscall tracepoints (a few syscalls) and on the raw sys_enter/sys_exit pair (every syscall).
 func TestSource_live_syscall_args(t *testing.T) {
 	requireLive(t)
-	checked := []string{"openat", "execve", "connect", "pipe2"}
+	checked := []string{"openat", "execve", "connect", "pipe2", "nanosleep"}
 	for _, tt := range []struct {
 		name string
 		need []string
@@ -118,7 +118,7 @@ func TestSource_live_syscall_args(t *testing.T) {
 				require.NoError(t, err, "pipe fds printed: %q", out)
 				time.Sleep(200 * time.Millisecond)
 				return find("openat", pid, false) != nil && find("pipe2", pid, false) != nil &&
-					find("connect", pid, false) != nil && find("execve", pid, true) != nil
+					find("connect", pid, false) != nil && find("execve", pid, true) != nil && find("nanosleep", pid, false) != nil
 			}, 20*time.Second, 10*time.Millisecond)
 
 			created := filepath.Join(dir, "created")
@@ -159,6 +159,18 @@ func TestSource_live_syscall_args(t *testing.T) {
 				assert.NotEqual(t, os.Getpid(), ev.HostProcessID, "the source's own syscalls stay in the kernel")
 			}
 			mu.Unlock()
+
+			// The Go runtime sleeps too (usleep): look for the helper's 1.5 ms.
+			var ns *trace.Event
+			mu.Lock()
+			for _, ev := range events {
+				if ev.EventName == "nanosleep" && ev.HostProcessID == pid && domain.Arg(ev, "req").Value == 0.0015 {
+					ns = ev
+				}
+			}
+			mu.Unlock()
+			require.NotNil(t, ns, "nanosleep with req 0.0015 (a struct timespec in seconds)")
+			assert.Equal(t, float64(0), arg(t, ns, "rem"), "NULL")
 
 			stop := time.Now()
 			cancel()
