@@ -112,7 +112,7 @@ int sys_exit_symlink(void *ctx)
 }
 
 /* magic_write: the first bytes written at offset 0 of a regular file (Tracee's vfs_write kprobe,
- * refused here, rebuilt from write/pwrite64 entry). The offset and the file type are checked
+ * refused here, rebuilt from write/pwrite64/writev entry). The offset and the file type are checked
  * before anything else: a write elsewhere (dd bs=1, a pipe, a tty) leaves at once. */
 #define MAGIC_BYTES 20
 
@@ -166,4 +166,14 @@ int sys_enter_magic_pwrite(struct enter_ctx *ctx)
 	if (ctx->args[3] != 0) /* pos */
 		return 0;
 	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], true);
+}
+
+/* writev: the bytes are the first iovec's (a header is rarely split over several). */
+SEC("tracepoint/syscalls/sys_enter_writev")
+int sys_enter_magic_writev(struct enter_ctx *ctx)
+{
+	struct iovec iov = {};
+	if (ctx->args[2] == 0 || bpf_probe_read_user(&iov, sizeof(iov), (void *)ctx->args[1]) < 0)
+		return 0;
+	return magic_write(ctx->nr, ctx->args[0], iov.iov_base, iov.iov_len, false);
 }

@@ -255,7 +255,8 @@ func syscallArgs(arg string) error {
 // elfHeader is the start of an x86-64 ELF executable: what magic_write exists to catch.
 var elfHeader = []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0}
 
-// magicWrite writes an ELF header at offset 0 of dir/written (write) and dir/pwritten (pwrite64),
+// magicWrite writes an ELF header at offset 0 of dir/written (write), dir/pwritten (pwrite64) and
+// dir/writtenv (writev),
 // then more bytes at later offsets of both, which must not give events.
 func magicWrite(dir string) error {
 	f, err := os.Create(filepath.Join(dir, "written"))
@@ -277,7 +278,18 @@ func magicWrite(dir string) error {
 	if _, err := g.WriteAt([]byte("later"), 100); err != nil {
 		return err
 	}
-	_, err = g.WriteAt(elfHeader, 0)
+	if _, err = g.WriteAt(elfHeader, 0); err != nil {
+		return err
+	}
+	h, err := os.Create(filepath.Join(dir, "writtenv"))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if _, err := unix.Writev(int(h.Fd()), [][]byte{elfHeader[:20], elfHeader[20:]}); err != nil {
+		return err
+	}
+	_, err = unix.Writev(int(h.Fd()), [][]byte{[]byte("later")})
 	return err
 }
 

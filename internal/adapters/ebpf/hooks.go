@@ -62,6 +62,7 @@ func hooksFor(def domain.EventDefinition) []hook {
 		return []hook{
 			{prog: traceeProgSysEnterMagicWrite, group: "syscalls", name: "sys_enter_write"},
 			{prog: traceeProgSysEnterMagicPwrite, group: "syscalls", name: "sys_enter_pwrite64"},
+			{prog: traceeProgSysEnterMagicWritev, group: "syscalls", name: "sys_enter_writev"},
 		}
 	case domain.EventMemProtAlert:
 		return []hook{

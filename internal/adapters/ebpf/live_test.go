@@ -139,6 +139,16 @@ func TestSource_live_events(t *testing.T) {
 			assert.WithinDuration(t, time.Now(), time.Unix(0, int64(pstart)), time.Minute)
 			assert.LessOrEqual(t, pstart, start)
 		}},
+		{name: "fork of a thread", action: "exec-true", event: "sched_process_fork", context: true, match: func(ev *trace.Event) bool {
+			return domain.Arg(ev, "child_pid").Value != domain.Arg(ev, "child_tid").Value // a Go runtime thread
+		}, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "child_pid"), "a thread of the helper")
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "leader_pid"), "its leader is the helper's")
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "leader_tid"))
+			assert.Equal(t, int32(os.Getpid()), arg(t, ev, "parent_process_pid"), "the process above the helper: the test")
+			assert.Equal(t, uint64(ev.ThreadStartTime), arg(t, ev, "parent_start_time"))
+			assert.Less(t, arg(t, ev, "leader_start_time"), arg(t, ev, "start_time"), "the helper started before its thread")
+		}},
 		{name: "exit", action: "exec-true", event: "sched_process_exit", match: func(ev *trace.Event) bool {
 			return domain.Arg(ev, "process_group_exit").Value == true
 		}, check: func(t *testing.T, ev *trace.Event) {

@@ -162,6 +162,7 @@ const (
 	traceeProgSysEnterGeneric     = "sys_enter_generic"
 	traceeProgSysEnterMagicPwrite = "sys_enter_magic_pwrite"
 	traceeProgSysEnterMagicWrite  = "sys_enter_magic_write"
+	traceeProgSysEnterMagicWritev = "sys_enter_magic_writev"
 	traceeProgSysEnterMmap        = "sys_enter_mmap"
 	traceeProgSysEnterMprotect    = "sys_enter_mprotect"
 	traceeProgSysExitAll          = "sys_exit_all"
@@ -235,6 +236,7 @@ type traceeProgramSpecs struct {
 	SysEnterGeneric     *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
 	SysEnterMagicPwrite *ebpf.ProgramSpec `ebpf:"sys_enter_magic_pwrite"`
 	SysEnterMagicWrite  *ebpf.ProgramSpec `ebpf:"sys_enter_magic_write"`
+	SysEnterMagicWritev *ebpf.ProgramSpec `ebpf:"sys_enter_magic_writev"`
 	SysEnterMmap        *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
 	SysEnterMprotect    *ebpf.ProgramSpec `ebpf:"sys_enter_mprotect"`
 	SysExitAll          *ebpf.ProgramSpec `ebpf:"sys_exit_all"`
@@ -370,6 +372,7 @@ type traceePrograms struct {
 	SysEnterGeneric     *ebpf.Program `ebpf:"sys_enter_generic"`
 	SysEnterMagicPwrite *ebpf.Program `ebpf:"sys_enter_magic_pwrite"`
 	SysEnterMagicWrite  *ebpf.Program `ebpf:"sys_enter_magic_write"`
+	SysEnterMagicWritev *ebpf.Program `ebpf:"sys_enter_magic_writev"`
 	SysEnterMmap        *ebpf.Program `ebpf:"sys_enter_mmap"`
 	SysEnterMprotect    *ebpf.Program `ebpf:"sys_enter_mprotect"`
 	SysExitAll          *ebpf.Program `ebpf:"sys_exit_all"`
@@ -393,6 +396,7 @@ func (p *traceePrograms) Close() error {
 		p.SysEnterGeneric,
 		p.SysEnterMagicPwrite,
 		p.SysEnterMagicWrite,
+		p.SysEnterMagicWritev,
 		p.SysEnterMmap,
 		p.SysEnterMprotect,
 		p.SysExitAll,
