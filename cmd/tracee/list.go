@@ -114,6 +114,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			return nil
 		},
 	}
+	cmd.AddCommand(newListEventsCmd(g, st), newListDetectorsCmd(g, st), newListPoliciesCmd(st))
 	f := cmd.Flags()
 	f.BoolVarP(&o.wide, "wide", "w", false, "show every column in full, with arguments")
 	f.BoolVar(&o.asJSON, "json", false, "print as JSON (stable schema, see docs/list.md); load problems are included")

@@ -120,6 +120,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		newManCmd(),
 		newAlertsCmd(st),
 		newConfigCmd(st),
+		newManTopicCmd(g, st),
 	)
 	return root
 }
