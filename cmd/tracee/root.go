@@ -95,6 +95,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		newVersionCmd(st),
 		newManCmd(),
 		newAlertsCmd(st),
+		newSignaturesCmd(st),
 	)
 	return root
 }

@@ -30,13 +30,18 @@ const (
 // be reached through several symlinks or directories.
 func (r fileResult) relabel(from, to string) fileResult {
 	out := fileResult{
-		Signatures: make([]domain.LoadedSignature, len(r.Signatures)),
-		Problems:   make([]domain.LoadProblem, len(r.Problems)),
-		Warnings:   make([]string, len(r.Warnings)),
+		Signatures:  make([]domain.LoadedSignature, len(r.Signatures)),
+		DataSources: make([]domain.LoadedDataSource, len(r.DataSources)),
+		Problems:    make([]domain.LoadProblem, len(r.Problems)),
+		Warnings:    make([]string, len(r.Warnings)),
 	}
 	for i, s := range r.Signatures {
 		s.Info.Origin = to
 		out.Signatures[i] = s
+	}
+	for i, d := range r.DataSources {
+		d.Origin = to
+		out.DataSources[i] = d
 	}
 	for i, p := range r.Problems {
 		p.Path = to
@@ -50,9 +55,10 @@ func (r fileResult) relabel(from, to string) fileResult {
 
 // fileResult is what one plugin file yields.
 type fileResult struct {
-	Signatures []domain.LoadedSignature
-	Problems   []domain.LoadProblem
-	Warnings   []string
+	Signatures  []domain.LoadedSignature
+	DataSources []domain.LoadedDataSource
+	Problems    []domain.LoadProblem
+	Warnings    []string
 }
 
 func (r *fileResult) problem(path, cause, fix string) {
@@ -61,6 +67,7 @@ func (r *fileResult) problem(path, cause, fix string) {
 
 func (r fileResult) merge(o fileResult) fileResult {
 	r.Signatures = append(r.Signatures, o.Signatures...)
+	r.DataSources = append(r.DataSources, o.DataSources...)
 	r.Problems = append(r.Problems, o.Problems...)
 	r.Warnings = append(r.Warnings, o.Warnings...)
 	return r
@@ -176,9 +183,7 @@ func readSignatures(path string, p *plugin.Plugin, bi *debug.BuildInfo) fileResu
 			"declare `var ExportedSignatures = []detect.Signature{...}` in the plugin's package main (import "+detectPkg+")")
 		return out
 	}
-	if _, err := p.Lookup(dataSourcesSymbol); err == nil {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: %s is not supported yet and is ignored", path, dataSourcesSymbol))
-	}
+	out = out.merge(readDataSources(path, p))
 	list, ok := sym.(*[]detect.Signature)
 	if !ok {
 		out.problem(path, fmt.Sprintf("%s has type %s, want *[]detect.Signature (%s)", signaturesSymbol, typeName(sym), detectPkg),
@@ -201,6 +206,29 @@ func readSignatures(path string, p *plugin.Plugin, bi *debug.BuildInfo) fileResu
 		}
 		ls.Info.Origin = path
 		out.Signatures = append(out.Signatures, ls)
+	}
+	return out
+}
+
+// readDataSources reads the optional ExportedDataSources (a []detect.DataSource, as in Tracee).
+func readDataSources(path string, p *plugin.Plugin) fileResult {
+	var out fileResult
+	sym, err := p.Lookup(dataSourcesSymbol)
+	if err != nil {
+		return out
+	}
+	list, ok := sym.(*[]detect.DataSource)
+	if !ok {
+		out.problem(path, fmt.Sprintf("%s has type %s, want *[]detect.DataSource (%s)", dataSourcesSymbol, typeName(sym), detectPkg),
+			"declare `var ExportedDataSources = []detect.DataSource{...}`")
+		return out
+	}
+	for i, ds := range *list {
+		if isNil(ds) {
+			out.problem(path, fmt.Sprintf("%s[%d] is nil", dataSourcesSymbol, i), "remove the nil entry or construct the data source")
+			continue
+		}
+		out.DataSources = append(out.DataSources, domain.LoadedDataSource{Source: ds, Origin: path})
 	}
 	return out
 }
@@ -232,7 +260,7 @@ func describeSignature(sig detect.Signature) (ls domain.LoadedSignature, cause s
 }
 
 // isNil also catches a typed nil pointer stored in the interface.
-func isNil(sig detect.Signature) bool {
+func isNil(sig any) bool {
 	if sig == nil {
 		return true
 	}
