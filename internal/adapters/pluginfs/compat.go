@@ -196,9 +196,13 @@ func explainDifferentPackage(pkg string, host, plug *debug.BuildInfo) mismatch {
 	path, hv, pv, ok := moduleOfPackage(pkg, host, plug)
 	switch {
 	case ok && path == host.Main.Path && pv.Local:
-		cause += fmt.Sprintf(": the plugin takes module %s from a directory (%s) while it is this tracee's main module; "+
-			"with -trimpath Go records the plugin's copy as %s@version and tracee's without a version, so they never match, "+
-			"even from identical source", path, pv.Text, path)
+		cause += fmt.Sprintf(": the plugin takes module %s from a directory (%s) while it is this tracee's main module", path, pv.Text)
+		if setting(host, "-trimpath") == "true" {
+			cause += fmt.Sprintf("; with -trimpath Go records the plugin's copy as %s@version and tracee's without a version, "+
+				"so they never match, even from identical source", path)
+		} else {
+			cause += "; that directory is not the source this tracee was built from"
+		}
 		fix = fmt.Sprintf("import github.com/aquasecurity/tracee/types/... instead of %s/types/... and run `%s`; "+
 			"or keep the import and run `%s --source TRACEE_SOURCE` with tracee's source at the revision of this binary (a go.work holding both)",
 			path, buildCommand, buildCommand)

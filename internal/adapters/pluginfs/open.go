@@ -23,7 +23,6 @@ const (
 	signaturesSymbol  = "ExportedSignatures"
 	dataSourcesSymbol = "ExportedDataSources"
 	detectPkg         = "github.com/seed-428f5ad7/tracee/types/detect"
-	traceeTypesPrefix = "github.com/aquasecurity/tracee/types"
 )
 
 // relabel copies r as if it had been loaded through path to instead of from: the same file may
@@ -187,7 +186,7 @@ func readSignatures(path string, p *plugin.Plugin, bi *debug.BuildInfo) fileResu
 	list, ok := sym.(*[]detect.Signature)
 	if !ok {
 		out.problem(path, fmt.Sprintf("%s has type %s, want *[]detect.Signature (%s)", signaturesSymbol, typeName(sym), detectPkg),
-			wrongTypeFix(sym, bi))
+			wrongTypeFix(sym))
 		return out
 	}
 	if len(*list) == 0 {
@@ -294,27 +293,13 @@ func fullName(t reflect.Type) string {
 	return t.String()
 }
 
-func wrongTypeFix(sym any, bi *debug.BuildInfo) string {
-	if strings.Contains(typeName(sym), traceeTypesPrefix) || dependsOn(bi, "github.com/aquasecurity/tracee") {
-		return "the plugin uses Aqua Tracee's types: change the import prefix " + traceeTypesPrefix +
-			" to github.com/seed-428f5ad7/tracee/types and rebuild"
-	}
+func wrongTypeFix(sym any) string {
+	// No import-prefix advice: github.com/aquasecurity/tracee/types and this module's types/ are
+	// the same packages (aliases), so either import gives the type the loader wants.
 	if t := reflect.TypeOf(sym); t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() != reflect.Slice {
 		return "declare it as a variable: `var ExportedSignatures = []detect.Signature{...}`"
 	}
 	return "declare `var ExportedSignatures = []detect.Signature{...}` (a slice of the interface, not of a concrete type)"
-}
-
-func dependsOn(bi *debug.BuildInfo, prefix string) bool {
-	if bi == nil {
-		return false
-	}
-	for _, d := range bi.Deps {
-		if strings.HasPrefix(d.Path, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
