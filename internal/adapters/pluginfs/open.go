@@ -175,14 +175,16 @@ func notGoPlugin(path string, err error) (cause, fix string) {
 
 // readSignatures looks up ExportedSignatures and judges every signature on its own.
 func readSignatures(path string, p *plugin.Plugin, bi *debug.BuildInfo) fileResult {
-	var out fileResult
+	out := readDataSources(path, p)
 	sym, err := p.Lookup(signaturesSymbol)
+	if err != nil && len(out.DataSources) > 0 {
+		return out // a plugin may only provide data sources
+	}
 	if err != nil {
 		out.problem(path, "does not export "+signaturesSymbol,
 			"declare `var ExportedSignatures = []detect.Signature{...}` in the plugin's package main (import "+detectPkg+")")
 		return out
 	}
-	out = out.merge(readDataSources(path, p))
 	list, ok := sym.(*[]detect.Signature)
 	if !ok {
 		out.problem(path, fmt.Sprintf("%s has type %s, want *[]detect.Signature (%s)", signaturesSymbol, typeName(sym), detectPkg),
