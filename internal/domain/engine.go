@@ -150,7 +150,8 @@ func (e *Engine) initSignature(rs *runningSignature) (missing []string, err erro
 			return ds, ok
 		},
 	}
-	return missing, rs.Signature.Init(ctx)
+	err = rs.Signature.Init(ctx)
+	return missing, err
 }
 
 func (e *Engine) getDataSource(namespace, id string) (detect.DataSource, bool) {
@@ -159,11 +160,6 @@ func (e *Engine) getDataSource(namespace, id string) (detect.DataSource, bool) {
 		e.observing = true
 	}
 	return ds, ok
-}
-
-// DataSource returns the data source a signature would get for namespace/id.
-func (e *Engine) DataSource(namespace, id string) (detect.DataSource, bool) {
-	return e.getDataSource(namespace, id)
 }
 
 // Selects reports whether any signature selects events called name.
