@@ -131,7 +131,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 // Init fails or panics is reported (and left out) by list too.
 func dryInit(res domain.LoadResult, log *slog.Logger) domain.LoadResult {
 	cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures))
-	engine, problems := domain.NewEngine(domain.EngineConfig{}, res.Signatures, cat, nil, log)
+	engine, problems := domain.NewEngine(domain.EngineConfig{DataSources: res.DataSources}, res.Signatures, cat, nil, log)
 	engine.Close()
 	if len(problems) == 0 {
 		return res

@@ -121,6 +121,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		newAlertsCmd(st),
 		newConfigCmd(st),
 		newManTopicCmd(g, st),
+		newSignaturesCmd(st),
 	)
 	return root
 }

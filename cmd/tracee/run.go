@@ -297,7 +297,8 @@ func provideAgent(source ports.EventSource, cat *domain.Catalog, sel domain.Sele
 	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []app.NamedSink, log *slog.Logger) *app.Agent {
 	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, sinks, log)
 	agent, problems := app.NewAgent(app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
-		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log})
+		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log,
+		EngineCfg: domain.EngineConfig{DataSources: res.DataSources}})
 	for _, p := range problems {
 		log.Error("signature disabled: " + p.String())
 	}
