@@ -113,8 +113,22 @@ func TestSignaturesBuild_out_of_tree_plugins_against_a_trimpath_tracee(t *testin
 		require.Equal(t, 0, code, stderr)
 		assert.Contains(t, stdout, `"eventName":"oot_shadow_read"`)
 		assert.Contains(t, stdout, `"eventName":"oot_exec_from_shell"`)
-		assert.Contains(t, stdout, `{"name":"parent_path","type":"interface{}","value":"/usr/bin/bash"}`)
+		assert.Contains(t, stdout, `{"name":"parent_path","type":"string","value":"/usr/bin/bash"}`)
 		assert.Contains(t, stdout, `"eventName":"oot_owned_container"`)
+	})
+
+	t.Run("the v0.24 signature fires on a live event", func(t *testing.T) {
+		lines := runLive(t, bin, []string{"--signatures-dir", sigs, "-e", "oot_shadow_read"}, func() {
+			out, err := exec.Command("cat", "/etc/shadow").CombinedOutput()
+			require.NoError(t, err, string(out))
+		})
+		var fired bool
+		for _, l := range lines {
+			if strings.Contains(l, `"eventName":"oot_shadow_read"`) && strings.Contains(l, `"processName":"cat"`) {
+				fired = true
+			}
+		}
+		assert.True(t, fired, "no oot_shadow_read finding for cat /etc/shadow: %v", lines)
 	})
 
 	t.Run("a plugin importing this module's path builds with --source and gets another plugin's data source", func(t *testing.T) {
