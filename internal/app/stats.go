@@ -38,7 +38,7 @@ const (
 // agentCounters are the agent's counters. The agent goroutine writes them; any goroutine reads them
 // through Stats and Health.
 type agentCounters struct {
-	events, filtered, suppressed, policyErrors atomic.Uint64
+	filtered, suppressed, policyErrors atomic.Uint64
 
 	// byName's entries are added under namesMu by the agent goroutine, which alone writes the map
 	// and may therefore look up without the lock; readers take the lock.
@@ -75,9 +75,9 @@ func (c *agentCounters) init(stallAfter time.Duration) {
 	c.findings = map[findingKey]uint64{}
 }
 
-// event counts one event from the source; called on the agent goroutine.
+// event counts one event from the source; called on the agent goroutine. The total is the sum
+// of the names, read rarely, so the hot path pays one atomic add.
 func (c *agentCounters) event(name string) {
-	c.events.Add(1)
 	n, ok := c.byName[name]
 	if !ok {
 		n = new(atomic.Uint64)
@@ -116,6 +116,19 @@ func (c *agentCounters) finding(ev *trace.Event) {
 	c.findingsMu.Unlock()
 }
 
+// events sums the counters by name into the total.
+func (c *agentCounters) events() (total uint64, byName map[string]uint64) {
+	c.namesMu.Lock()
+	defer c.namesMu.Unlock()
+	byName = make(map[string]uint64, len(c.byName))
+	for name, n := range c.byName {
+		v := n.Load()
+		byName[name] = v
+		total += v
+	}
+	return total, byName
+}
+
 func (c *agentCounters) runStarted(now time.Time) {
 	c.healthMu.Lock()
 	c.started, c.lastMove = now, now
@@ -135,7 +148,6 @@ func (a *Agent) Stats() ports.AgentStats {
 	c := &a.counters
 	es := a.engine.Stats()
 	st := ports.AgentStats{
-		Events:       c.events.Load(),
 		Filtered:     c.filtered.Load(),
 		Suppressed:   c.suppressed.Load(),
 		PolicyErrors: c.policyErrors.Load(),
@@ -144,12 +156,7 @@ func (a *Agent) Stats() ports.AgentStats {
 			Errors: es.Errors.Load(), Panics: es.Panics.Load()},
 		Outputs: a.outputs.Stats(),
 	}
-	c.namesMu.Lock()
-	st.EventsByName = make(map[string]uint64, len(c.byName))
-	for name, n := range c.byName {
-		st.EventsByName[name] = n.Load()
-	}
-	c.namesMu.Unlock()
+	st.Events, st.EventsByName = c.events()
 	c.findingsMu.Lock()
 	for k, n := range c.findings {
 		st.Findings = append(st.Findings, ports.FindingCount{SignatureID: k.id, SignatureName: k.name, Severity: k.severity, Count: n})
@@ -193,7 +200,7 @@ func (a *Agent) Health(now time.Time) error {
 	if len(a.sel.Need) == 0 {
 		return nil // nothing to read: no event is expected
 	}
-	n := c.events.Load()
+	n, _ := c.events()
 	c.healthMu.Lock()
 	defer c.healthMu.Unlock()
 	if n != c.lastEvents {
