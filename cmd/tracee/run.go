@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/elasticsearch"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/httpserver"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/replay"
@@ -36,6 +37,10 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 		return err
 	}
 	outs, err := parseOutputs(r)
+	if err != nil {
+		return err
+	}
+	server, err := httpserver.ParseFlags(r.servers)
 	if err != nil {
 		return err
 	}
@@ -60,6 +65,7 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 			provideReloader,
 			provideMonitor,
 		),
+		serverModule(server),
 		fx.Populate(&agent, &reloader, &monitor),
 	)
 	if err := fxApp.Err(); err != nil {
@@ -103,6 +109,14 @@ func provideMonitor(p monitorParams) ports.AgentMonitor {
 		}
 	}
 	return app.NewMonitor(p.Agent, p.Reloader, source)
+}
+
+// serverModule runs the HTTP server (--server) for the agent's lifetime, when an endpoint is asked for.
+func serverModule(cfg httpserver.Config) fx.Option {
+	if !cfg.Enabled() {
+		return fx.Options()
+	}
+	return fx.Options(fx.Supply(cfg), httpserver.Module, fx.Invoke(func(*httpserver.Server) {}))
 }
 
 // statsOnSIGUSR1 logs the counters of the source, the engine and every output on SIGUSR1
