@@ -69,6 +69,9 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	if err := fxApp.Start(startCtx); err != nil {
 		return unwrapFx(err)
 	}
+	// A reader that goes away (`tracee ... | head -1`) must close the stdout output only: with
+	// SIGPIPE ignored, the write returns EPIPE instead of the runtime killing the agent.
+	signal.Ignore(syscall.SIGPIPE)
 	runCtx, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopReload := reloadOnSIGHUP(runCtx, reloader)
@@ -323,7 +326,11 @@ func reportStats(log *slog.Logger, agent *app.Agent, src sourceStats, msg string
 			"decode_errors", ss.DecodeErrors)
 	}
 	for _, o := range agent.Outputs().Stats() {
-		attrs = append(attrs, "output_"+o.Name, fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed))
+		v := fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed)
+		if o.Closed {
+			v += " closed"
+		}
+		attrs = append(attrs, "output_"+o.Name, v)
 	}
 	log.Info(msg, attrs...)
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// bigReplay writes the sample's valid lines copies times over: a replay long enough that a
+// reader that goes away does so in the middle.
+func bigReplay(t *testing.T, copies int) string {
+	t.Helper()
+	data, err := os.ReadFile(sampleEvents)
+	require.NoError(t, err)
+	var valid []string
+	for i, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if i != 3 { // line 4 is the cut-short one
+			valid = append(valid, l)
+		}
+	}
+	block := strings.Join(valid, "\n") + "\n"
+	path := filepath.Join(t.TempDir(), "big.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat(block, copies)), 0o600))
+	return path
+}
+
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return bytes.Count(data, []byte("\n"))
+}
+
+// `tracee --replay big.jsonl -o json -o json:ep.json | head -1` used to die of SIGPIPE (exit 141)
+// with ep.json cut short: now only the stdout output closes, with one log line.
+func TestReplay_closed_stdout_closes_that_output_only(t *testing.T) {
+	big := bigReplay(t, 3000)
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.json")
+	_, stderr, code := runTracee(t, "--replay", big, "-o", "json:"+ref)
+	require.Equal(t, 0, code, stderr)
+	want := countLines(t, ref)
+	require.Greater(t, want, 10000)
+
+	ep := filepath.Join(dir, "ep.json")
+	cmd := exec.Command(builtTracee(t), "--replay", big, "-o", "json", "-o", "json:"+ep)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	require.NoError(t, cmd.Start())
+	first, err := bufio.NewReader(out).ReadString('\n') // head -1
+	require.NoError(t, err)
+	assert.Contains(t, first, "eventName")
+	require.NoError(t, out.Close())
+	err = cmd.Wait()
+	require.NoError(t, err, "exit status (141 is death by SIGPIPE); stderr:\n%s", errBuf.String())
+	assert.Equal(t, want, countLines(t, ep), "the file output got every finding")
+	logs := errBuf.String()
+	assert.Equal(t, 1, strings.Count(logs, "output failed and is closed"), logs)
+	assert.Contains(t, logs, "broken pipe")
+	assert.Regexp(t, `output_json="written=\d+ dropped=0 failed=\d+ closed"`, logs)
+}
