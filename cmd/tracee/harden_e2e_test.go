@@ -68,3 +68,28 @@ func TestReplay_closed_stdout_closes_that_output_only(t *testing.T) {
 	assert.Contains(t, logs, "broken pipe")
 	assert.Regexp(t, `output_json="written=\d+ dropped=0 failed=\d+ closed"`, logs)
 }
+
+func TestReplay_dev_zero_ends_with_one_clear_line(t *testing.T) {
+	_, stderr, code := runTracee(t, "--replay", "/dev/zero", "-o", "none")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "tracee: replay /dev/zero: line 1: binary data (NUL bytes), not JSON lines; replay stopped",
+		lastLine(stderr), stderr)
+}
+
+func TestReplay_line_over_16MiB_is_skipped_without_strict(t *testing.T) {
+	big := bigReplay(t, 1)
+	data, err := os.ReadFile(big)
+	require.NoError(t, err)
+	huge := `{"eventName":"ptrace","x":"` + strings.Repeat("a", 17<<20) + "\"}\n"
+	path := filepath.Join(t.TempDir(), "huge.jsonl")
+	require.NoError(t, os.WriteFile(path, append([]byte(huge), data...), 0o600))
+	stdout, stderr, code := runTracee(t, "--replay", path, "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, len(sampleFindings), strings.Count(stdout, "\n"), "the events after the long line are replayed")
+	assert.Contains(t, stderr, "huge.jsonl:1: not a Tracee JSON event: line longer than 16777216 bytes")
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
