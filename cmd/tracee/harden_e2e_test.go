@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,4 +93,16 @@ func TestReplay_line_over_16MiB_is_skipped_without_strict(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// A corrupt alerts.db used to stop the agent at start ("tracee: file is not a database").
+func TestRun_corrupt_alert_store_is_moved_aside_and_the_agent_runs(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "alerts.db")
+	require.NoError(t, os.WriteFile(db, bytes.Repeat([]byte("not sqlite"), 1000), 0o600))
+	_, stderr, code := runTracee(t, "--replay", sampleEvents, "-o", "none", "--alerts-db", db)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "alert store is corrupt: moved aside, a new store started")
+	assert.Contains(t, stderr, "path="+db)
+	assert.Contains(t, stderr, "moved_to="+db+".corrupt-")
+	assert.Contains(t, stderr, fmt.Sprintf(`alerts_db_store="recorded=%d failed=0 healed=1"`, len(sampleFindings)))
 }

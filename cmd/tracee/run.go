@@ -91,7 +91,8 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 // sourceStats is the live source's counters, when the source is the eBPF one.
 type sourceStats struct {
 	fx.In
-	Source *ebpf.Source `optional:"true"`
+	Source *ebpf.Source  `optional:"true"`
+	Store  *sqlite.Store `optional:"true"`
 }
 
 // statsOnSIGUSR1 logs the counters of the source, the engine and every output on SIGUSR1
@@ -324,6 +325,10 @@ func reportStats(log *slog.Logger, agent *app.Agent, src sourceStats, msg string
 		ss := src.Source.Stats()
 		attrs = append(attrs, "kernel_records", ss.EventsRead, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
 			"decode_errors", ss.DecodeErrors)
+	}
+	if src.Store != nil { // its writer's own counts: an insert fails after the output took the alert
+		ds := src.Store.Stats()
+		attrs = append(attrs, "alerts_db_store", fmt.Sprintf("recorded=%d failed=%d healed=%d", ds.Written, ds.Failed, ds.Healed))
 	}
 	for _, o := range agent.Outputs().Stats() {
 		v := fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed)
