@@ -75,7 +75,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	pf.StringArrayVar(&g.signatureDirs, "signatures-dir", nil,
 		"directory to search (recursively) for signature plugins (.so); repeatable; default: <dir of tracee>/signatures")
 	pf.BoolVar(&g.allowUnsafePlugins, "allow-unsafe-plugins", false,
-		"load plugins even when a user other than root can write them or a directory above them")
+		"load plugins, Rego signatures and policy files even when a user other than root can write them or a directory above them (each is logged)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f := root.Flags()
 	f.StringArrayVarP(&r.events, "events", "e", nil,

@@ -44,7 +44,8 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	var stats sourceStats
 	fxApp := fx.New(
 		fx.WithLogger(func() fxevent.Logger { return fxLogger(g.logLevel, log) }),
-		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies}),
+		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies, AllowUnsafe: g.allowUnsafePlugins},
+			policyfile.Config{AllowUnsafe: g.allowUnsafePlugins}),
 		sourceModule,
 		opa.FindingModule,
 		policyfile.Module,
