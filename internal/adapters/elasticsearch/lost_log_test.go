@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -42,4 +43,28 @@ func TestSink_alerts_lost_is_one_log_line_per_interval(t *testing.T) {
 	require.Positive(t, s.Stats().Evicted)
 	assert.Equal(t, 1, strings.Count(logs.String(), "ALERTS LOST"), logs.String())
 	_ = s.Close(context.Background())
+}
+
+func TestNew_warns_about_a_world_readable_secret_file(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "es-password")
+	require.NoError(t, os.WriteFile(secret, []byte("s3cret\n"), 0o644))
+	require.NoError(t, os.Chmod(secret, 0o644))
+	cfg, err := ParseOutputSpec("elasticsearch:http://127.0.0.1:1?user=tracee&password-file=" + secret +
+		"&spool-dir=" + filepath.Join(dir, "spool"))
+	require.NoError(t, err)
+	var logs lockedBuffer
+	s, err := New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	defer s.Close(context.Background())
+	assert.Contains(t, logs.String(), "secret file "+secret+" is readable by its group and others (mode 0644): chmod 600")
+	assert.NotContains(t, logs.String(), "s3cret")
+
+	require.NoError(t, os.Chmod(secret, 0o600))
+	cfg.SpoolDir = filepath.Join(dir, "spool2")
+	var quiet lockedBuffer
+	s2, err := New(cfg, slog.New(slog.NewTextHandler(&quiet, nil)))
+	require.NoError(t, err)
+	defer s2.Close(context.Background())
+	assert.NotContains(t, quiet.String(), "secret file")
 }

@@ -79,6 +79,11 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "elasticsearch")
+	for _, f := range cfg.SecretFiles {
+		if w := secretFileWarning(f); w != "" {
+			log.Warn(w)
+		}
+	}
 	client, err := newClient(cfg)
 	if err != nil {
 		return nil, err

@@ -53,9 +53,9 @@ func New(cfg Config, stdout io.Writer) (*Sink, error) {
 	s := &Sink{format: cfg.Format}
 	dst := stdout
 	if cfg.Path != "" && cfg.Path != "-" {
-		f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := openOutputFile(cfg.Path, os.Geteuid())
 		if err != nil {
-			return nil, fmt.Errorf("open output file: %w", err)
+			return nil, err
 		}
 		s.file, dst = f, f
 	}
