@@ -106,3 +106,18 @@ func TestRun_corrupt_alert_store_is_moved_aside_and_the_agent_runs(t *testing.T)
 	assert.Contains(t, stderr, "moved_to="+db+".corrupt-")
 	assert.Contains(t, stderr, fmt.Sprintf(`alerts_db_store="recorded=%d failed=0 healed=1"`, len(sampleFindings)))
 }
+
+// A plugin whose OnEvent sleeps used to freeze all detection; the watchdog disables it after
+// app.DefaultCallBound and the built-in signatures go on.
+func TestReplay_a_stuck_plugin_is_disabled_and_detection_goes_on(t *testing.T) {
+	stuckDir := pluginDir(t, "stuck")
+	builtin := filepath.Join(filepath.Dir(builtTracee(t)), "signatures")
+	stdout, stderr, code := runTracee(t, "--signatures-dir", builtin, "--signatures-dir", stuckDir,
+		"--replay", sampleEvents, "-o", "json", "-e", "signatures")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, len(sampleFindings), strings.Count(stdout, "\n"), stdout)
+	assert.Contains(t, stderr, "signature call did not return")
+	assert.Contains(t, stderr, "signature=STUCK-1")
+	assert.Contains(t, stderr, "event=ptrace")
+	assert.Contains(t, stderr, "signature_abandoned=1")
+}

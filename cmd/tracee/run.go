@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -77,16 +78,55 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	defer stop()
 	stopReload := reloadOnSIGHUP(runCtx, reloader)
 	stopStats := statsOnSIGUSR1(log, agent, stats)
-	runErr := agent.Run(runCtx)
-	stopReload()
-	stopStats()
-	stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
-	defer cancelStop()
-	if err := fxApp.Stop(stopCtx); err != nil && runErr == nil {
-		runErr = err
+	// Once SIGTERM or SIGINT arrives, everything below has shutdownBound: a plugin stuck in Close or an
+	// output that does not drain cannot keep the agent alive.
+	deadline, stopDeadline := shutdownDeadline(runCtx, shutdownBound)
+	defer stopDeadline()
+	runDone := make(chan error, 1)
+	go func() {
+		err := agent.Run(runCtx)
+		stopReload()
+		stopStats()
+		stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+		defer cancelStop()
+		if serr := fxApp.Stop(stopCtx); serr != nil && err == nil {
+			err = serr
+		}
+		runDone <- err
+	}()
+	select {
+	case runErr := <-runDone:
+		reportStats(log, agent, stats, "agent stopped")
+		return runErr
+	case <-deadline:
+		reportStats(log, agent, stats, "agent stopped before it finished")
+		return fmt.Errorf("did not stop within %s of the signal (a signature or an output is stuck); exiting without finishing", shutdownBound)
 	}
-	reportStats(log, agent, stats, "agent stopped")
-	return runErr
+}
+
+// shutdownBound is how long the agent may take to stop after SIGTERM or SIGINT: outputs get 30s of
+// it to flush (outputCloseTimeout in internal/app), then whatever is still running is left behind.
+const shutdownBound = 40 * time.Second
+
+// shutdownDeadline returns a channel closed bound after ctx ends (the signal), and a stop function.
+func shutdownDeadline(ctx context.Context, bound time.Duration) (<-chan struct{}, func()) {
+	deadline, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		select {
+		case <-quit:
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(bound)
+		defer t.Stop()
+		select {
+		case <-quit:
+		case <-t.C:
+			close(deadline)
+		}
+	}()
+	var once sync.Once
+	return deadline, func() { once.Do(func() { close(quit) }) }
 }
 
 // sourceStats is the live source's counters, when the source is the eBPF one.
@@ -321,7 +361,7 @@ func provideReloader(loaders signatureLoaderSet, policyLoader *policyfile.Loader
 func reportStats(log *slog.Logger, agent *app.Agent, src sourceStats, msg string) {
 	st := agent.Engine().Stats()
 	attrs := []any{"events", st.Events.Load(), "findings", st.Findings.Load(),
-		"signature_errors", st.Errors.Load(), "signature_panics", st.Panics.Load(), "suppressed", agent.Stats().Suppressed}
+		"signature_errors", st.Errors.Load(), "signature_panics", st.Panics.Load(), "signature_abandoned", st.Abandoned.Load(), "suppressed", agent.Stats().Suppressed}
 	if src.Source != nil {
 		ss := src.Source.Stats()
 		attrs = append(attrs, "kernel_records", ss.EventsRead, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
