@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"github.com/seed-428f5ad7/tracee/internal/app"
 	"path"
 	"sort"
 	"strings"
@@ -85,8 +85,8 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger(g.logLevel, st.err)
-			res := loadSignatures(cmd.Context(), signatureLoaders(g, log), signatureDirs(g))
-			res = dryInit(res, log)
+			res := app.LoadConfiguredSignatures(cmd.Context(), appConfig(g, nil), log)
+			res = app.DryInit(res, log)
 			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), ebpf.Events())
 			dead := domain.DeadSelections(cat)
 			events := filterEvents(cat.All(), o)
@@ -105,7 +105,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			if o.asJSON {
 				return writeListJSON(st, events, res, policies, dead)
 			}
-			reportLoad(st.err, res)
+			app.ReportLoad(st.err, res)
 			for _, d := range dead {
 				fmt.Fprintln(st.err, "tracee: warning: "+d.String())
 			}
@@ -125,30 +125,6 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 	f.StringVar(&o.kind, "kind", "", "only events of this kind: signature, syscall, other, network")
 	f.StringArrayVarP(&o.policies, "policy", "p", nil, "also show these policies (FILE or DIR): scope, rules and what each selects")
 	return cmd
-}
-
-// dryInit initialises and closes every signature as the agent would, so that a signature whose
-// Init fails or panics is reported (and left out) by list too.
-func dryInit(res domain.LoadResult, log *slog.Logger) domain.LoadResult {
-	cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures))
-	engine, problems := domain.NewEngine(domain.EngineConfig{DataSources: res.DataSources}, res.Signatures, cat, nil, log)
-	engine.Close()
-	if len(problems) == 0 {
-		return res
-	}
-	ok := map[string]bool{}
-	for _, info := range engine.Signatures() {
-		ok[info.Origin+"\x00"+info.Metadata.ID] = true
-	}
-	kept := res.Signatures[:0:0]
-	for _, s := range res.Signatures {
-		if ok[s.Info.Origin+"\x00"+s.Info.Metadata.ID] {
-			kept = append(kept, s)
-		}
-	}
-	res.Signatures = kept
-	res.Problems = append(res.Problems, problems...)
-	return res
 }
 
 func filterEvents(all []*domain.EventDefinition, o *listOptions) []*domain.EventDefinition {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/seed-428f5ad7/tracee/internal/app"
 	"log/slog"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestDryInit_reports_and_drops_signatures_whose_Init_fails(t *testing.T) {
 		res.Signatures = append(res.Signatures, domain.LoadedSignature{Signature: s,
 			Info: domain.SignatureInfo{Metadata: md, Origin: "/plugins/" + s.id + ".so"}})
 	}
-	out := dryInit(res, slog.New(slog.DiscardHandler))
+	out := app.DryInit(res, slog.New(slog.DiscardHandler))
 	require.Len(t, out.Signatures, 1)
 	assert.Equal(t, "GOOD", out.Signatures[0].Info.Metadata.ID)
 	require.Len(t, out.Problems, 1)

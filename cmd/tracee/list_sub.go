@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/seed-428f5ad7/tracee/internal/app"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -31,7 +32,7 @@ func newListEventsCmd(g *globalOptions, st streams) *cobra.Command {
   tracee list events --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := newLogger("error", st.err)
-			res := dryInit(loadSignatures(cmd.Context(), signatureLoaders(g, log), signatureDirs(g)), log)
+			res := app.DryInit(app.LoadConfiguredSignatures(cmd.Context(), appConfig(g, nil), log), log)
 			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), ebpf.Events())
 			events, err := domain.FilterEvents(cat.All(), args)
 			if err != nil {
@@ -40,7 +41,7 @@ func newListEventsCmd(g *globalOptions, st streams) *cobra.Command {
 			if asJSON {
 				return writeListJSON(st, events, res, nil, domain.DeadSelections(cat))
 			}
-			reportLoad(st.err, res)
+			app.ReportLoad(st.err, res)
 			writeListTable(st, events, wide)
 			return nil
 		},
@@ -63,9 +64,9 @@ func newListDetectorsCmd(g *globalOptions, st streams) *cobra.Command {
 			log := newLogger("error", st.err)
 			dirs := args
 			if len(dirs) == 0 {
-				dirs = signatureDirs(g)
+				dirs = app.SignatureDirs(appConfig(g, nil))
 			}
-			res := dryInit(loadSignatures(cmd.Context(), signatureLoaders(g, log), dirs), log)
+			res := app.DryInit(app.LoadSignatures(cmd.Context(), app.SignatureLoaders(appConfig(g, nil), log), dirs), log)
 			type detectorJSON struct {
 				ID             string   `json:"id"`
 				Name           string   `json:"name"`
@@ -93,7 +94,7 @@ func newListDetectorsCmd(g *globalOptions, st streams) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
 			}
-			reportLoad(st.err, res)
+			app.ReportLoad(st.err, res)
 			tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tSEVERITY\tREQUIRED EVENTS\tMITRE")
 			for _, d := range out.Detectors {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/seed-428f5ad7/tracee/internal/app"
 	"slices"
 	"strings"
 
@@ -46,7 +47,7 @@ func newManTopicCmd(g *globalOptions, st streams) *cobra.Command {
 				return c.Help()
 			}
 			log := newLogger("error", st.err)
-			res := loadSignatures(cmd.Context(), signatureLoaders(g, log), signatureDirs(g))
+			res := app.LoadConfiguredSignatures(cmd.Context(), appConfig(g, nil), log)
 			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), ebpf.Events())
 			if d, ok := cat.Lookup(topic); ok {
 				fmt.Fprint(st.out, eventPage(d))

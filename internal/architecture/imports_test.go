@@ -31,9 +31,10 @@ func TestCoreImportsNoAdapterTechnology(t *testing.T) {
 	}
 }
 
-// TestFxOnlyInCmdAndModules proves that go.uber.org/fx is imported only by cmd/ and by adapters'
-// module.go files, so every constructor stays usable without fx.
-func TestFxOnlyInCmdAndModules(t *testing.T) {
+// TestFxOnlyInAppWiringAndModules proves that go.uber.org/fx is imported only by the app's wiring
+// (internal/app/wiring.go) and by adapters' module.go files, so every constructor stays usable
+// without fx and cmd/ only maps flags onto the app's configuration.
+func TestFxOnlyInAppWiringAndModules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}}|{{join .GoFiles ","}}|{{join .Imports ","}}`, module+"/...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
@@ -44,18 +45,18 @@ func TestFxOnlyInCmdAndModules(t *testing.T) {
 			continue
 		}
 		pkg := parts[0]
-		if strings.HasPrefix(pkg, module+"/cmd/") {
-			continue
+		switch {
+		case pkg == module+"/internal/app":
+			checkFxOnlyIn(t, pkg, "wiring.go")
+		case strings.HasPrefix(pkg, module+"/internal/adapters/"):
+			checkFxOnlyIn(t, pkg, "module.go")
+		default:
+			t.Errorf("%s imports go.uber.org/fx: only internal/app/wiring.go and adapters' module.go may", pkg)
 		}
-		if !strings.HasPrefix(pkg, module+"/internal/adapters/") {
-			t.Errorf("%s imports go.uber.org/fx: only cmd/ and adapters' module.go may", pkg)
-			continue
-		}
-		checkFxOnlyInModuleGo(t, pkg)
 	}
 }
 
-func checkFxOnlyInModuleGo(t *testing.T, pkg string) {
+func checkFxOnlyIn(t *testing.T, pkg, allowed string) {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-f", `{{.Dir}}|{{join .GoFiles ","}}`, pkg).CombinedOutput()
 	if err != nil {
@@ -63,12 +64,12 @@ func checkFxOnlyInModuleGo(t *testing.T, pkg string) {
 	}
 	parts := strings.SplitN(strings.TrimSpace(string(out)), "|", 2)
 	for _, f := range strings.Split(parts[1], ",") {
-		if f == "module.go" {
+		if f == allowed {
 			continue
 		}
 		grep := exec.Command("grep", "-l", `"go.uber.org/fx`, parts[0]+"/"+f)
 		if grep.Run() == nil {
-			t.Errorf("%s/%s imports fx: keep fx in module.go", pkg, f)
+			t.Errorf("%s/%s imports fx: keep fx in %s", pkg, f, allowed)
 		}
 	}
 }

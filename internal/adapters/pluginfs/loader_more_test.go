@@ -2,17 +2,13 @@ package pluginfs
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"go.uber.org/fx"
-	"go.uber.org/fx/fxtest"
 
-	"github.com/seed-428f5ad7/tracee/internal/ports"
 )
 
 func TestLoader_Load_twice_returns_the_same_signatures(t *testing.T) {
@@ -67,16 +63,3 @@ func TestDefaultDir_is_next_to_the_executable(t *testing.T) {
 	}
 }
 
-func TestModule_provides_a_SignatureLoader(t *testing.T) {
-	var loader ports.SignatureLoader
-	app := fxtest.New(t,
-		Module,
-		fx.Supply(Config{}),
-		fx.Supply(slog.New(slog.DiscardHandler)),
-		fx.Populate(&loader),
-	)
-	app.RequireStart().RequireStop()
-	if loader == nil {
-		t.Fatal("no loader")
-	}
-}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -14,24 +14,24 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/ports"
 )
 
-// signatureDirs returns the directories the user named, or the default one.
-func signatureDirs(g *globalOptions) []string {
-	if len(g.signatureDirs) > 0 {
-		return g.signatureDirs
+// SignatureDirs returns the directories the user named, or the default one.
+func SignatureDirs(cfg Config) []string {
+	if len(cfg.SignatureDirs) > 0 {
+		return cfg.SignatureDirs
 	}
 	return []string{pluginfs.DefaultDir()}
 }
 
-// signatureLoaders are every loader that reads signatures from directories.
-func signatureLoaders(g *globalOptions, log *slog.Logger) []ports.SignatureLoader {
+// SignatureLoaders are every loader that reads signatures from directories.
+func SignatureLoaders(cfg Config, log *slog.Logger) []ports.SignatureLoader {
 	return []ports.SignatureLoader{
-		pluginfs.New(pluginfs.Config{AllowNonRootWritable: g.allowUnsafePlugins}, log),
-		opa.NewSignatureLoaderWith(opa.SignatureConfig{AllowUnsafe: g.allowUnsafePlugins}, log),
+		pluginfs.New(pluginfs.Config{AllowNonRootWritable: cfg.AllowUnsafe}, log),
+		opa.NewSignatureLoaderWith(opa.SignatureConfig{AllowUnsafe: cfg.AllowUnsafe}, log),
 	}
 }
 
-// loadSignatures runs every loader over the directories and drops duplicate IDs and event names.
-func loadSignatures(ctx context.Context, loaders []ports.SignatureLoader, dirs []string) domain.LoadResult {
+// LoadSignatures runs every loader over the directories and drops duplicate IDs and event names.
+func LoadSignatures(ctx context.Context, loaders []ports.SignatureLoader, dirs []string) domain.LoadResult {
 	var res domain.LoadResult
 	for _, l := range loaders {
 		one := l.Load(ctx, dirs)
@@ -52,12 +52,17 @@ func loadSignatures(ctx context.Context, loaders []ports.SignatureLoader, dirs [
 
 const noSignaturesFound = "no signatures found in"
 
-// reportLoad writes one line per problem and warning.
-func reportLoad(w io.Writer, res domain.LoadResult) {
+// ReportLoad writes one line per problem and warning.
+func ReportLoad(w io.Writer, res domain.LoadResult) {
 	for _, p := range res.Problems {
 		fmt.Fprintf(w, "tracee: signature not loaded: %s\n", p)
 	}
 	for _, warn := range res.Warnings {
 		fmt.Fprintf(w, "tracee: warning: %s\n", warn)
 	}
+}
+
+// LoadConfiguredSignatures loads the signatures cfg names (its directories, or the default one).
+func LoadConfiguredSignatures(ctx context.Context, cfg Config, log *slog.Logger) domain.LoadResult {
+	return LoadSignatures(ctx, SignatureLoaders(cfg, log), SignatureDirs(cfg))
 }

@@ -1,0 +1,27 @@
+package app
+
+import "io"
+
+// Config is everything the agent, list and alerts are told: cmd/tracee maps flags and the
+// configuration file onto it and holds no other logic.
+type Config struct {
+	SignatureDirs []string // --signatures-dir; empty: the default directory
+	AllowUnsafe   bool     // --allow-unsafe-plugins
+	LogLevel      string   // debug, info, warn, error
+	Events        []string // -e/--events values, as typed
+	Scopes        []string // --scope values
+	Policies      []string // -p/--policy paths
+	Outputs       []string // -o/--output values, as typed
+	Server        []string // --server values
+	Replay        string   // --replay FILE or -; empty: the live eBPF source
+	Strict        bool     // --strict
+	AlertsDB      string   // --alerts-db
+	// RingBufferBytes sizes the kernel-to-agent ring buffer (rounded up to a power of two).
+	RingBufferBytes int
+}
+
+// Streams are the process's standard streams.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
