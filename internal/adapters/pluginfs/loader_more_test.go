@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-
 )
 
 func TestLoader_Load_twice_returns_the_same_signatures(t *testing.T) {
@@ -62,4 +60,3 @@ func TestDefaultDir_is_next_to_the_executable(t *testing.T) {
 		t.Fatalf("DefaultDir() = %q, want %q", got, want)
 	}
 }
-
