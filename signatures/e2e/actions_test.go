@@ -183,6 +183,9 @@ func helperAction(action string, args []string) error {
 			return err
 		}
 		return prog.Close()
+	case "patch-text":
+		// What an in-process hook does: make a page of a loaded library's code writable as well.
+		return patchLibraryText()
 	case "mmap-wx":
 		mem, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
 		if err != nil {
@@ -274,4 +277,32 @@ func withVictim(f func(pid int, addr uintptr) error) error {
 		}
 	}
 	return fmt.Errorf("no writable mapping in the victim")
+}
+
+// patchLibraryText makes the first code page of a mapped shared library RWX, then puts it back.
+func patchLibraryText() error {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[1] != "r-xp" || !strings.Contains(f[5], ".so") {
+			continue
+		}
+		start, err := strconv.ParseUint(strings.SplitN(f[0], "-", 2)[0], 16, 64)
+		if err != nil {
+			return err
+		}
+		// The raw syscall: the page is not Go memory, so no []byte may point at it.
+		if _, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(start), 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC); e != 0 {
+			return fmt.Errorf("mprotect %s: %w", f[5], e)
+		}
+		_, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(start), 4096, unix.PROT_READ|unix.PROT_EXEC)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	return fmt.Errorf("no shared library code mapped")
 }

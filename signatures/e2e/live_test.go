@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/seed-428f5ad7/tracee/types/trace"
+	"golang.org/x/sys/unix"
 )
 
 // liveCase performs one attack and names the finding it must raise.
@@ -67,8 +68,10 @@ func liveCases() []liveCase {
 			want: map[string]interface{}{"request": "PTRACE_TRACEME"}},
 		{event: "ptrace_code_injection", act: func(t *testing.T, e *liveEnv) int { return helper(t, "ptrace-poke") },
 			want: map[string]interface{}{"ptrace request": "PTRACE_POKEDATA"}},
-		{event: "dynamic_code_loading", act: func(t *testing.T, e *liveEnv) int { return helper(t, "mmap-wx") },
-			want: map[string]interface{}{"alert": trace.ProtAlertMmapWX.String()}},
+		{event: "dynamic_code_loading", how: "library code made writable (in-process hook)", act: func(t *testing.T, e *liveEnv) int { return helper(t, "patch-text") },
+			want: map[string]interface{}{"alert": trace.ProtAlertMprotectXToWX.String()}, check: severityAtLeast(2)},
+		{event: "dynamic_code_loading", how: "anonymous W+X memory, as JITs map, is low severity", act: func(t *testing.T, e *liveEnv) int { return helper(t, "mmap-wx") },
+			want: map[string]interface{}{"alert": trace.ProtAlertMmapWX.String()}, check: severityBelow(2)},
 		{event: "fileless_execution", act: func(t *testing.T, e *liveEnv) int { return helper(t, "memfd-exec") },
 			check: func(t *testing.T, f *trace.Event) {
 				if p, _ := findingArg(f, "pathname").(string); !strings.Contains(p, "memfd:e2e-fileless") {
@@ -166,6 +169,16 @@ func liveCases() []liveCase {
 		}, want: map[string]interface{}{"pathname": "/proc/sys/kernel/sysrq"}},
 		{event: "credential_file_read", act: func(t *testing.T, e *liveEnv) int { return sh(t, "cat /etc/shadow >/dev/null") },
 			want: map[string]interface{}{"pathname": "/etc/shadow"}},
+		{event: "credential_file_read", how: "cat copied to a file named sudo", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cp /bin/cat "+e.dir+"/sudo && "+e.dir+"/sudo /etc/shadow >/dev/null")
+		}, want: map[string]interface{}{"pathname": "/etc/shadow"}},
+		{event: "credential_file_read", how: "through a hardlink, by relative path", act: func(t *testing.T, e *liveEnv) int {
+			dir := sameDevice(t, "/etc/shadow", "/var/tmp", "/root", "/tmp")
+			return sh(t, "cd "+dir+" && ln /etc/shadow .e2e-innocent && cat ./.e2e-innocent >/dev/null; rm -f .e2e-innocent")
+		}, want: map[string]interface{}{"link_to": "/etc/shadow"}},
+		{event: "credential_file_read", how: "through /proc/self/fd", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "exec 3</etc/gshadow; cat /proc/self/fd/3 >/dev/null")
+		}},
 		{event: "ssh_authorized_keys_mod", act: func(t *testing.T, e *liveEnv) int {
 			keys := filepath.Join(e.dir, "home", ".ssh", "authorized_keys")
 			return sh(t, "mkdir -p "+filepath.Dir(keys)+" && echo 'ssh-ed25519 AAAA e2e' >> "+keys)
@@ -189,6 +202,10 @@ func liveCases() []liveCase {
 			bin := filepath.Join(e.dir, "suid-true")
 			return sh(t, "cp /bin/true "+bin+" && chmod 4755 "+bin)
 		}, want: map[string]interface{}{"mode": "04755"}},
+		{event: "setuid_binary_created", how: "chmod g+s on a non-executable file", act: func(t *testing.T, e *liveEnv) int {
+			f := mkfile(t, e.dir, "sgid-data")
+			return sh(t, "chmod g+s "+f)
+		}, want: map[string]interface{}{"bits": "setgid"}},
 		{event: "log_tampering", act: func(t *testing.T, e *liveEnv) int {
 			return privateSh(t, "mount -t tmpfs e2e /var/log && echo line >> /var/log/auth.log && : > /var/log/auth.log && rm /var/log/auth.log")
 		}, want: map[string]interface{}{"pathname": "/var/log/auth.log"}},
@@ -227,6 +244,39 @@ func TestLive_each_signature_detects_a_real_attack(t *testing.T) {
 			t.Logf("%s: %s", f.Metadata.Properties["signatureID"], describe(f))
 		})
 	}
+}
+
+func severityAtLeast(n int) func(*testing.T, *trace.Event) {
+	return func(t *testing.T, f *trace.Event) {
+		if s := severity(f); s < n {
+			t.Errorf("severity %d, want >= %d", s, n)
+		}
+	}
+}
+
+func severityBelow(n int) func(*testing.T, *trace.Event) {
+	return func(t *testing.T, f *trace.Event) {
+		if s := severity(f); s >= n {
+			t.Errorf("severity %d, want < %d", s, n)
+		}
+	}
+}
+
+// sameDevice returns the first of dirs on the device of file (a hardlink cannot cross devices).
+func sameDevice(t *testing.T, file string, dirs ...string) string {
+	t.Helper()
+	var want unix.Stat_t
+	if err := unix.Stat(file, &want); err != nil {
+		t.Skipf("%s: %v", file, err)
+	}
+	for _, d := range dirs {
+		var st unix.Stat_t
+		if unix.Stat(d, &st) == nil && st.Dev == want.Dev {
+			return d
+		}
+	}
+	t.Skipf("no directory on the device of %s among %v", file, dirs)
+	return ""
 }
 
 func inContainer(t *testing.T, f *trace.Event) {
