@@ -15,7 +15,7 @@ SEC("tracepoint/syscalls/sys_exit_file_open")
 int sys_exit_file_open(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	__s64 ret = exit_ret(ctx);
 	if (ret < 0)
@@ -40,7 +40,7 @@ SEC("tracepoint/syscalls/sys_exit_rename")
 int sys_exit_rename(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	if (exit_ret(ctx) != 0)
 		return 0;
@@ -68,7 +68,7 @@ SEC("tracepoint/syscalls/sys_exit_mount")
 int sys_exit_mount(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	if (is_self() || !take_stash(ctx, &s))
 		return 0;
 	struct ebuf *e = start_event(EVENT_SECURITY_SB_MOUNT, syscall_nr(ctx), exit_ret(ctx));
 	if (!e)
@@ -80,4 +80,100 @@ int sys_exit_mount(void *ctx)
 	put_u64(e, s.args[3]);                     /* flags */
 	submit(e);
 	return 0;
+}
+
+#define NR_SYMLINK 88
+
+/* security_inode_symlink from symlink/symlinkat exits: the link's path (made absolute against
+ * its base directory in userspace) and the target as given. */
+SEC("tracepoint/syscalls/sys_exit_symlink")
+int sys_exit_symlink(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(ctx, &s))
+		return 0;
+	if (exit_ret(ctx) != 0)
+		return 0;
+	__s32 nr = syscall_nr(ctx);
+	struct ebuf *e = start_event(EVENT_SECURITY_INODE_SYMLINK, nr, 0);
+	if (!e)
+		return 0;
+	const char *target = (void *)s.args[0], *link = (void *)s.args[1];
+	__s64 dir = AT_FDCWD;
+	if (nr != NR_SYMLINK) {
+		dir = (int)s.args[1];
+		link = (void *)s.args[2];
+	}
+	put_str(e, link, true);
+	put_base_dir(e, link, dir);
+	put_str(e, target, true);
+	submit(e);
+	return 0;
+}
+
+/* magic_write: the first bytes written at offset 0 of a regular file (Tracee's vfs_write kprobe,
+ * refused here, rebuilt from write/pwrite64/writev entry). The offset and the file type are checked
+ * before anything else: a write elsewhere (dd bs=1, a pipe, a tty) leaves at once. */
+#define MAGIC_BYTES 20
+
+struct enter_ctx {
+	__u64 common;
+	__s64 nr;
+	__u64 args[6]; /* only those of the syscall exist: read no further */
+};
+
+/* A read-only view of a kernel pointer for plain (fault-safe) loads: no helper call per field.
+ * The verifier turns the call into nothing. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u64 count, bool pwrite)
+{
+	if (count == 0 || fd < 0)
+		return 0;
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	if (fd >= fdt->max_fds)
+		return 0;
+	struct file *fp = NULL;
+	bpf_probe_read_kernel(&fp, sizeof(fp), &fdt->fd[fd]);
+	if (!fp)
+		return 0;
+	struct file *f = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	if (!pwrite && f->f_pos != 0)
+		return 0;
+	struct inode *ino = f->f_inode;
+	if ((ino->i_mode & S_IFMT) != S_IFREG || is_self())
+		return 0;
+	struct ebuf *e = start_event(EVENT_MAGIC_WRITE, nr, 0);
+	if (!e)
+		return 0;
+	put_file_path(e, fp);                                           /* pathname */
+	put_bytes(e, TAG_BYTES, buf, count < MAGIC_BYTES ? count : MAGIC_BYTES, true); /* bytes */
+	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));                    /* dev */
+	put_u64(e, BPF_CORE_READ(ino, i_ino));                          /* inode */
+	submit(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int sys_enter_magic_write(struct enter_ctx *ctx)
+{
+	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_pwrite64")
+int sys_enter_magic_pwrite(struct enter_ctx *ctx)
+{
+	if (ctx->args[3] != 0) /* pos */
+		return 0;
+	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], true);
+}
+
+/* writev: the bytes are the first iovec's (a header is rarely split over several). */
+SEC("tracepoint/syscalls/sys_enter_writev")
+int sys_enter_magic_writev(struct enter_ctx *ctx)
+{
+	struct iovec iov = {};
+	if (ctx->args[2] == 0 || bpf_probe_read_user(&iov, sizeof(iov), (void *)ctx->args[1]) < 0)
+		return 0;
+	return magic_write(ctx->nr, ctx->args[0], iov.iov_base, iov.iov_len, false);
 }

@@ -43,6 +43,31 @@ static __always_inline struct file *elf_interpreter(struct task_struct *p)
 	return f;
 }
 
+/* The comm of a task before its exec (prev_comm): begin_new_exec renames the task before
+ * sched_process_exec fires, so it is saved at sched_prepare_exec, the last point before. */
+struct comm_slot {
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct comm_slot);
+} exec_comms SEC(".maps");
+
+SEC("tp_btf/sched_prepare_exec")
+int BPF_PROG(sched_prepare_exec, struct task_struct *task, struct linux_binprm *bprm)
+{
+	if (is_self() || !is_enabled(EVENT_SCHED_PROCESS_EXEC))
+		return 0;
+	struct comm_slot *slot = bpf_task_storage_get(&exec_comms, bpf_get_current_task_btf(), NULL,
+						      BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		bpf_get_current_comm(slot->comm, sizeof(slot->comm));
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -70,6 +95,13 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	put_u64(e, BPF_CORE_READ(iino, i_sb, s_dev));           /* interpreter_dev */
 	put_u64(e, BPF_CORE_READ(iino, i_ino));                 /* interpreter_inode */
 	put_u64(e, inode_ctime(iino));                          /* interpreter_ctime */
+	struct comm_slot *prev = bpf_task_storage_get(&exec_comms, bpf_get_current_task_btf(), NULL, 0);
+	if (prev)
+		put_str(e, prev->comm, false);                  /* prev_comm */
+	else
+		put_empty(e, TAG_STR);
+	struct fs_struct *fs = BPF_CORE_READ(p, fs);
+	put_path(e, &fs->pwd);                                  /* pwd */
 	/* env last: it gets the room the others left, up to MAX_ENV bytes (the strings as the kernel
 	 * copied them to the new stack, so a cut leaves whole strings before a partial last one). */
 	unsigned long env_start = BPF_CORE_READ(p, mm, env_start);
@@ -77,6 +109,20 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	put_bytes_rest(e, TAG_STRARR, (void *)env_start, env_end - env_start, MAX_ENV, true); /* env */
 	submit(e);
 	return 0;
+}
+
+/* put_task_ids writes a task's tid, ns tid, pid, ns pid and start time (boot ns), as Tracee's
+ * sched_process_fork gives each of its tasks. */
+static __always_inline void put_task_ids(struct ebuf *e, struct task_struct *t)
+{
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(tp, level);
+	struct pid *lp = BPF_CORE_READ(t, group_leader, thread_pid);
+	put_u64(e, BPF_CORE_READ(t, pid));
+	put_u64(e, BPF_CORE_READ(tp, numbers[level].nr));
+	put_u64(e, BPF_CORE_READ(t, tgid));
+	put_u64(e, BPF_CORE_READ(lp, numbers[level].nr));
+	put_u64(e, BPF_CORE_READ(t, start_boottime));
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -87,21 +133,14 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_FORK, task_syscall(parent), 0);
 	if (!e)
 		return 0;
-	struct pid *pp = BPF_CORE_READ(parent, thread_pid);
-	unsigned int plevel = BPF_CORE_READ(pp, level);
-	struct pid *ppl = BPF_CORE_READ(parent, group_leader, thread_pid);
-	struct pid *cp = BPF_CORE_READ(child, thread_pid);
-	unsigned int clevel = BPF_CORE_READ(cp, level);
-	struct pid *cpl = BPF_CORE_READ(child, group_leader, thread_pid);
-	put_u64(e, BPF_CORE_READ(parent, pid));
-	put_u64(e, BPF_CORE_READ(pp, numbers[plevel].nr));
-	put_u64(e, BPF_CORE_READ(parent, tgid));
-	put_u64(e, BPF_CORE_READ(ppl, numbers[plevel].nr));
-	put_u64(e, BPF_CORE_READ(child, pid));
-	put_u64(e, BPF_CORE_READ(cp, numbers[clevel].nr));
-	put_u64(e, BPF_CORE_READ(child, tgid));
-	put_u64(e, BPF_CORE_READ(cpl, numbers[clevel].nr));
-	put_u64(e, BPF_CORE_READ(child, start_boottime));
+	/* Tracee's order: parent (the forking thread), child, the process above the child's leader
+	 * (parent_process_*), the child's leader (leader_*). */
+	struct task_struct *leader = BPF_CORE_READ(child, group_leader);
+	struct task_struct *up = BPF_CORE_READ(leader, real_parent, group_leader);
+	put_task_ids(e, parent);
+	put_task_ids(e, child);
+	put_task_ids(e, up);
+	put_task_ids(e, leader);
 	submit(e);
 	return 0;
 }

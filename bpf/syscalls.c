@@ -1,33 +1,132 @@
 //go:build ignore
 
-/* Syscall events: one entry program stashes the six raw arguments of any syscall, one exit
- * program emits a syscall event from them, encoded as syscall_confs[nr] says. Userspace attaches
- * both to syscalls:sys_enter_<name>/sys_exit_<name> of the selected syscalls only. */
+/* Syscall events, encoded as syscall_confs[nr] says (one kind per argument, from its Go type).
+ *
+ * Two ways in, sharing the same bodies:
+ * - per syscall: sys_enter_generic/sys_exit_generic on syscalls:sys_enter_<name>/sys_exit_<name>,
+ *   for a few selected syscalls (and as the entry stash of the security_* exits);
+ * - global: sys_enter_all/sys_exit_all on the raw sys_enter/sys_exit (tp_btf), for large
+ *   selections: they return at once unless syscall_confs[nr] has CONF_GLOBAL. One raw tracepoint
+ *   detaches in well under a millisecond, where hundreds of perf-event tracepoints take seconds. */
 #include "common.h"
 
-SEC("tracepoint/syscalls/sys_enter_generic")
-int sys_enter_generic(void *ctx)
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define MAX_ARGS 64 /* strings of a []string argument */
+
+/* put_str_array writes a NULL-terminated user array of strings as NUL-separated strings, up to
+ * MAX_ARGS of them and MAX_ARGV bytes. */
+static __always_inline void put_str_array(struct ebuf *e, const char *const *arr)
 {
-	if (is_self())
-		return 0;
+	__u32 off = e->off;
+	if (!room(e, 3 + MAX_ARGV)) {
+		put_empty(e, TAG_STRARR);
+		return;
+	}
+	__u32 len = 0;
+	for (int i = 0; i < MAX_ARGS && arr; i++) {
+		const char *p = NULL;
+		if (bpf_probe_read_user(&p, sizeof(p), &arr[i]) < 0 || !p)
+			break;
+		if (len >= MAX_ARGV - 1)
+			break;
+		long n = bpf_probe_read_user_str(at(e, off + 3 + len), clamp(MAX_ARGV - len, MAX_ARGV), p);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	if (len > MAX_ARGV)
+		len = MAX_ARGV;
+	put_tag_len(e, off, TAG_STRARR, len);
+	e->off = off + 3 + (len & (2 * MAX_ARGV - 1));
+	e->argc++;
+}
+
+/* put_user_sockaddr writes a user struct sockaddr, as many bytes as its family uses. */
+static __always_inline void put_user_sockaddr(struct ebuf *e, const void *addr)
+{
+	__u16 family = 0;
+	if (!addr || bpf_probe_read_user(&family, sizeof(family), addr) < 0) {
+		put_empty(e, TAG_BYTES);
+		return;
+	}
+	__u32 len = 16; /* sockaddr_in and the generic struct sockaddr */
+	if (family == AF_UNIX)
+		len = 110;
+	else if (family == AF_INET6)
+		len = 28;
+	put_bytes(e, TAG_BYTES, addr, len, true);
+}
+
+/* put_user_fixed writes len bytes of a user struct (a timespec, an int[2]); none for NULL. */
+static __always_inline void put_user_fixed(struct ebuf *e, const void *src, __u32 len)
+{
+	if (!src) {
+		put_empty(e, TAG_BYTES);
+		return;
+	}
+	put_bytes(e, TAG_BYTES, src, len, true);
+}
+
+static __always_inline void emit_syscall(__s32 nr, struct syscall_conf *conf, struct stash *s, __s64 ret)
+{
+	struct ebuf *e = start_event(nr, nr, ret);
+	if (!e)
+		return;
+	for (int i = 0; i < 6; i++) {
+		if (i >= conf->nargs)
+			break;
+		void *a = (void *)s->args[i];
+		switch (conf->kinds[i]) {
+		case KIND_USER_STR:
+			put_str(e, a, true);
+			break;
+		case KIND_USER_STRARR:
+			put_str_array(e, a);
+			break;
+		case KIND_SOCKADDR:
+			put_user_sockaddr(e, a);
+			break;
+		case KIND_TIMESPEC:
+			put_user_fixed(e, a, 16);
+			break;
+		case KIND_INT2:
+			put_user_fixed(e, a, 8);
+			break;
+		default:
+			put_u64(e, s->args[i]);
+		}
+	}
+	submit(e);
+}
+
+static __always_inline void stash_args(__s32 nr, struct stash *s)
+{
 	struct stash_slot *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), NULL,
 						       BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!slot)
-		return 0;
-	read_enter_args(ctx, &slot->s);
+		return;
+	__builtin_memcpy(&slot->s, s, sizeof(*s));
+	slot->nr = nr;
 	slot->valid = 1;
-	return 0;
 }
 
-/* take_stash returns this thread's entry arguments, removing them from the map. */
-static __always_inline bool take_stash(struct stash *out)
+/* get_stash returns this thread's entry arguments of syscall nr. They stay: several exit
+ * programs may serve one syscall (the syscall event and a security_* event). */
+static __always_inline bool get_stash(__s32 nr, struct stash *out)
 {
 	struct stash_slot *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), NULL, 0);
-	if (!slot || !slot->valid)
+	if (!slot || !slot->valid || slot->nr != nr)
 		return false;
 	__builtin_memcpy(out, &slot->s, sizeof(*out));
-	slot->valid = 0;
 	return true;
+}
+
+/* take_stash returns the entry arguments of the syscall a syscalls:sys_exit_* ctx exits. */
+static __always_inline bool take_stash(void *ctx, struct stash *out)
+{
+	return get_stash(syscall_nr(ctx), out);
 }
 
 static __always_inline __s64 exit_ret(void *ctx)
@@ -37,27 +136,70 @@ static __always_inline __s64 exit_ret(void *ctx)
 	return ret;
 }
 
+static __always_inline struct syscall_conf *conf_of(__u32 nr)
+{
+	return bpf_map_lookup_elem(&syscall_confs, &nr);
+}
+
+SEC("tracepoint/syscalls/sys_enter_generic")
+int sys_enter_generic(void *ctx)
+{
+	if (is_self())
+		return 0;
+	struct stash s;
+	__s32 nr = syscall_nr(ctx);
+	read_enter_args(ctx, &s);
+	struct syscall_conf *conf = conf_of(nr);
+	if (conf && (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) == CONF_AT_ENTRY) {
+		emit_syscall(nr, conf, &s, 0);
+		return 0;
+	}
+	stash_args(nr, &s);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_generic")
 int sys_exit_generic(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(&s))
+	__s32 nr = syscall_nr(ctx);
+	struct syscall_conf *conf = conf_of(nr);
+	if (!conf || (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) || is_self() || !get_stash(nr, &s))
 		return 0;
-	__u32 nr = syscall_nr(ctx);
-	struct syscall_conf *conf = bpf_map_lookup_elem(&syscall_confs, &nr);
-	if (!conf)
+	emit_syscall(nr, conf, &s, exit_ret(ctx));
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_all, struct pt_regs *regs, long id)
+{
+	struct syscall_conf *conf = conf_of(id);
+	if (!conf || !(conf->flags & CONF_GLOBAL) || is_self())
 		return 0;
-	struct ebuf *e = start_event(nr, nr, exit_ret(ctx));
-	if (!e)
+	struct stash s;
+	s.args[0] = regs->di;
+	s.args[1] = regs->si;
+	s.args[2] = regs->dx;
+	s.args[3] = regs->r10;
+	s.args[4] = regs->r8;
+	s.args[5] = regs->r9;
+	if (conf->flags & CONF_AT_ENTRY)
+		emit_syscall(id, conf, &s, 0);
+	else
+		stash_args(id, &s);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_all, struct pt_regs *regs, long ret)
+{
+	__s32 nr = regs->orig_ax;
+	struct syscall_conf *conf = conf_of(nr);
+	if (!conf || (conf->flags & (CONF_GLOBAL | CONF_AT_ENTRY)) != CONF_GLOBAL || is_self())
 		return 0;
-	for (int i = 0; i < 6; i++) {
-		if (i >= conf->nargs)
-			break;
-		if (conf->kinds[i] == KIND_USER_STR)
-			put_str(e, (void *)s.args[i], true);
-		else
-			put_u64(e, s.args[i]);
-	}
-	submit(e);
+	struct stash s;
+	if (!get_stash(nr, &s))
+		return 0;
+	emit_syscall(nr, conf, &s, ret);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #define AT_FDCWD -100
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFREG 0100000
 #define PF_KTHREAD 0x00200000
 #define SB_KERNMOUNT (1 << 22)
 
@@ -69,7 +70,7 @@ struct stash {
 
 struct stash_slot {
 	__u32 valid;
-	__u32 pad;
+	__s32 nr; /* the syscall the arguments belong to: an exit only takes its own */
 	struct stash s;
 };
 

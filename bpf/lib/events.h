@@ -8,9 +8,15 @@ enum event_id {
 	EVENT_SCHED_PROCESS_EXEC = 715,
 	EVENT_SCHED_PROCESS_EXIT = 716,
 	EVENT_MEM_PROT_ALERT = 724,
+	EVENT_MAGIC_WRITE = 727,
 	EVENT_SECURITY_FILE_OPEN = 732,
+	EVENT_SECURITY_SOCKET_CREATE = 734,
+	EVENT_SECURITY_SOCKET_LISTEN = 735,
 	EVENT_SECURITY_SOCKET_CONNECT = 736,
+	EVENT_SECURITY_SOCKET_ACCEPT = 737,
+	EVENT_SECURITY_SOCKET_BIND = 738,
 	EVENT_SECURITY_SB_MOUNT = 740,
+	EVENT_SECURITY_INODE_SYMLINK = 746,
 	EVENT_SOCKET_DUP = 749,
 	EVENT_SECURITY_INODE_RENAME = 768,
 	EVENT_ID_MAX = 2048, /* size of the enable map; syscall events use their syscall number */
@@ -32,7 +38,16 @@ enum path_flags {
 /* How the generic syscall exit program encodes each argument (syscall_conf.kinds). */
 enum arg_kind {
 	KIND_RAW = 0,
-	KIND_USER_STR = 1,
+	KIND_USER_STR = 1,   /* string: a user string */
+	KIND_USER_STRARR = 2, /* []string: a user array of strings (argv, envp), read at entry */
+	KIND_SOCKADDR = 3,   /* SockAddr: a user struct sockaddr, sized by its family */
+	KIND_TIMESPEC = 4,   /* float64: a user struct timespec (16 bytes) */
+	KIND_INT2 = 5,       /* [2]int: a user int[2] (pipe, socketpair), read at exit */
+};
+
+enum conf_flags {
+	CONF_GLOBAL = 1,   /* served by the raw sys_enter/sys_exit pair, not per-syscall tracepoints */
+	CONF_AT_ENTRY = 2, /* emitted at entry (execve, execveat: the old memory is gone at exit) */
 };
 
 struct event_header {
@@ -65,5 +80,5 @@ struct event_header {
 struct syscall_conf {
 	__u8 nargs;
 	__u8 kinds[6];
-	__u8 pad;
+	__u8 flags; /* enum conf_flags */
 };

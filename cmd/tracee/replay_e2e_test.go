@@ -105,3 +105,38 @@ func TestReplay_Tracee_v0_24_1_output(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"TRC-107", "TRC-102", "EXT-001"}, got, stdout)
 }
+
+// TestRun_events_filters_and_scope: -e takes Tracee's filter syntax (data, retval, scope, threat,
+// exclusions) and --scope narrows where events come from, as Tracee's events and scope pages say.
+func TestRun_events_filters_and_scope(t *testing.T) {
+	const fixture = "testdata/replay/tracee-v0.24.1.jsonl"
+	tests := []struct {
+		name string
+		args []string
+		want []string // event names printed, in order
+	}{
+		{"data filter", []string{"-e", "openat.data.pathname=/etc/*"}, []string{"openat"}},
+		{"data filter misses", []string{"-e", "openat.data.pathname=/tmp/*"}, nil},
+		{"retval", []string{"-e", "openat.retval>=3"}, []string{"openat"}},
+		{"scope field on the event", []string{"-e", "openat.scope.comm=bash"}, nil},
+		{"threat severity", []string{"-e", "threat.severity>=medium"}, []string{"ld_preload", "credential_file_read"}},
+		{"exclusion", []string{"-e", "threat.severity>=medium", "-e", "-ld_preload"}, []string{"credential_file_read"}},
+		{"scope", []string{"-e", "openat,ptrace", "--scope", "comm=evil", "-s", "uid>=1000"}, []string{"ptrace", "openat"}},
+		{"scope misses", []string{"-e", "openat,ptrace", "--scope", "uid=0"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runTracee(t, append([]string{"--replay", fixture, "--output", "json"}, tt.args...)...)
+			require.Equal(t, 0, code, stderr)
+			var got []string
+			sc := bufio.NewScanner(strings.NewReader(stdout))
+			sc.Buffer(nil, 1<<20)
+			for sc.Scan() {
+				var ev trace.Event
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &ev), sc.Text())
+				got = append(got, ev.EventName)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

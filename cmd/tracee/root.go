@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -13,11 +14,14 @@ type globalOptions struct {
 	signatureDirs      []string
 	allowUnsafePlugins bool
 	logLevel           string
+	logging            []string
+	config             string
 }
 
 // runOptions are the flags of the agent itself (the root command).
 type runOptions struct {
 	events  []string
+	scopes  []string
 	outputs []string
 	replay  string
 	strict  bool
@@ -77,9 +81,29 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	pf.BoolVar(&g.allowUnsafePlugins, "allow-unsafe-plugins", false,
 		"load plugins even when a user other than root can write them or a directory above them")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.StringArrayVarP(&g.logging, "logging", "l", nil, "logging options as Tracee's logging page: level=debug|info|warn|error (overrides --log-level)")
+	pf.StringVar(&g.config, "config", "", "configuration FILE (YAML or JSON; one top-level key per flag, nested or a list of "+
+		"CLI-style strings); flags override it; events, scope and policy are CLI-only")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		pf := cmd.Root().PersistentFlags()
+		levelOnCLI := pf.Changed("log-level") && !pf.Changed("logging")
+		if g.config != "" {
+			if err := applyConfig(cmd.Root(), g.config, st.err); err != nil {
+				return err
+			}
+		}
+		if levelOnCLI {
+			g.logging = nil // --log-level on the command line beats a logging key of the config file
+		}
+		return applyLogging(g)
+	}
 	f := root.Flags()
 	f.StringArrayVarP(&r.events, "events", "e", nil,
-		"events to trace: event names, sets (e.g. signatures, default) or globs, comma-separated; default: every signature event")
+		"events to trace: names, globs and sets, comma-separated ('-name' excludes); tag=SET; EVENT.data.ARG=V, EVENT.retval<0, "+
+			"EVENT.scope.FIELD=V filters; threat.severity>=high, threat.mitre.technique=T1055; default: every signature event")
+	f.StringArrayVarP(&r.scopes, "scope", "s", nil,
+		"where to trace: uid, pid (< > <= >= = !=), mntns, pidns, tree, uts, comm, container, executable (= !=, * globs), "+
+			"not-container, follow; repeatable (ANDed); comma-separated values are ORed")
 	f.StringArrayVarP(&r.outputs, "output", "o", nil,
 		"output: table, json, table:FILE, json:FILE, elasticsearch:URL[?options] (see docs/elasticsearch.md), none; repeatable (default table)")
 	f.StringArrayVarP(&r.policies, "policy", "p", nil,
@@ -95,8 +119,28 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		newVersionCmd(st),
 		newManCmd(),
 		newAlertsCmd(st),
+		newConfigCmd(st),
 	)
 	return root
+}
+
+// applyLogging reads --logging values; level= sets the log level.
+func applyLogging(g *globalOptions) error {
+	for _, v := range g.logging {
+		key, val, _ := strings.Cut(v, "=")
+		switch key {
+		case "level":
+			switch strings.ToLower(val) {
+			case "debug", "info", "warn", "error":
+				g.logLevel = strings.ToLower(val)
+			default:
+				return fmt.Errorf("--logging %q: level must be debug, info, warn or error", v)
+			}
+		default:
+			return fmt.Errorf("--logging %q: only level= is supported in this build", v)
+		}
+	}
+	return nil
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {

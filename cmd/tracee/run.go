@@ -236,11 +236,16 @@ func providePolicies(loader *policyfile.Loader, cat *domain.Catalog, r *runOptio
 	if err != nil {
 		return nil, err
 	}
-	if err := domain.CheckEventsWithPolicies(r.events, nil, len(policies)); err != nil {
+	if err := domain.CheckEventsWithPolicies(r.events, r.scopes, len(policies)); err != nil {
 		return nil, err
 	}
 	if len(policies) == 0 {
-		return domain.NewPolicies(nil), nil
+		// -e filters, exclusions, tags, threat selection and --scope compile into one policy.
+		_, cli, err := domain.EventFlags(cat, r.events, r.scopes)
+		if err != nil || cli == nil {
+			return domain.NewPolicies(nil), err
+		}
+		policies = []domain.Policy{*cli}
 	}
 	set, err := domain.NewPolicySet(cat, policies)
 	if err != nil {

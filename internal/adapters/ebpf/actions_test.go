@@ -91,6 +91,12 @@ func helperAction(action, arg string) error {
 		return unix.Dup2(int(f.Fd()), 1)
 	case "syscalls":
 		return syscalls(arg)
+	case "sockets":
+		return sockets(arg)
+	case "magic-write":
+		return magicWrite(arg)
+	case "syscall-args":
+		return syscallArgs(arg)
 	case "storm":
 		return storm(arg)
 	case "open-loop":
@@ -213,3 +219,111 @@ func openLoop(arg string) error {
 
 // atFDCWD is AT_FDCWD as a raw syscall argument.
 var atFDCWD = func() uintptr { fd := unix.AT_FDCWD; return uintptr(fd) }()
+
+// syscallArgs makes one call of each syscall whose arguments the syscall-event tests check;
+// arg is "dir|host:port". It prints the fds pipe2 returned.
+func syscallArgs(arg string) error {
+	dir, addr, _ := strings.Cut(arg, "|")
+	p, err := unix.BytePtrFromString(filepath.Join(dir, "created"))
+	if err != nil {
+		return err
+	}
+	fd, _, errno := unix.Syscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)),
+		unix.O_CREAT|unix.O_TRUNC|unix.O_WRONLY, 0o640, 0, 0)
+	runtime.KeepAlive(p)
+	if errno != 0 {
+		return errno
+	}
+	unix.Close(int(fd))
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	fmt.Println(fds[0], fds[1])
+	req := unix.Timespec{Sec: 0, Nsec: 1_500_000}
+	if err := unix.Nanosleep(&req, nil); err != nil {
+		return err
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+	}
+	cmd := exec.Command("/bin/true", "argv-marker")
+	cmd.Env = append(os.Environ(), testEnvVar)
+	return cmd.Run()
+}
+
+// elfHeader is the start of an x86-64 ELF executable: what magic_write exists to catch.
+var elfHeader = []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0}
+
+// magicWrite writes an ELF header at offset 0 of dir/written (write), dir/pwritten (pwrite64) and
+// dir/writtenv (writev),
+// then more bytes at later offsets of both, which must not give events.
+func magicWrite(dir string) error {
+	f, err := os.Create(filepath.Join(dir, "written"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Write(elfHeader); err != nil {
+		return err
+	}
+	if _, err := f.Write([]byte("later")); err != nil {
+		return err
+	}
+	g, err := os.Create(filepath.Join(dir, "pwritten"))
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	if _, err := g.WriteAt([]byte("later"), 100); err != nil {
+		return err
+	}
+	if _, err = g.WriteAt(elfHeader, 0); err != nil {
+		return err
+	}
+	h, err := os.Create(filepath.Join(dir, "writtenv"))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if _, err := unix.Writev(int(h.Fd()), [][]byte{elfHeader[:20], elfHeader[20:]}); err != nil {
+		return err
+	}
+	_, err = unix.Writev(int(h.Fd()), [][]byte{[]byte("later")})
+	return err
+}
+
+// sockets creates, binds (127.0.0.1, port 0), listens on and accepts from an inet socket, then
+// makes a relative symlink "link" -> /etc/hostname in dir. It prints the socket's fd and port.
+func sockets(dir string) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return err
+	}
+	if err := unix.Listen(fd, 5); err != nil {
+		return err
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return err
+	}
+	port := sa.(*unix.SockaddrInet4).Port
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	nfd, _, err := unix.Accept(fd)
+	if err != nil {
+		return err
+	}
+	unix.Close(nfd)
+	fmt.Println(fd, port)
+	if err := os.Chdir(dir); err != nil {
+		return err
+	}
+	return os.Symlink("/etc/hostname", "link")
+}

@@ -1,5 +1,13 @@
 // Package ebpf is the live event source: CO-RE programs from bpf/ attached to tracepoints and
-// tp_btf hooks, a ring buffer read and decoded into trace.Event values with Tracee's names.
+// tp_btf hooks, a ring buffer read and decoded into trace.Event values with Tracee v0.24.1's
+// names, IDs and argument types.
+//
+// Every x86-64 syscall is an event whose arguments are encoded by their Go type (syscallConf in
+// hooks.go). Up to 8 selected syscall events get their own syscalls:sys_enter_X/sys_exit_X
+// tracepoints; more share one tp_btf sys_enter/sys_exit pair that filters on syscall_confs in the
+// kernel (fast to attach and detach). The security_* events Tracee takes from LSM kprobes (refused
+// on the target kernels) are rebuilt from syscall tracepoints; Events() says, per event, why one
+// cannot be produced.
 package ebpf
 
 import (

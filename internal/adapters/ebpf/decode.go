@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"encoding/binary"
 	"fmt"
 	"path"
 	"strings"
@@ -18,6 +19,7 @@ type decoder struct {
 	scratch    []wireArg
 	names      map[string]string // interned comm and hostname strings
 	scoped     bool              // the kernel filters by policy scope: keep its matched bitmap
+	timeParams map[int][]int     // event ID -> indices of arguments Tracee declares time.Time
 }
 
 func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree, containers *containerResolver) *decoder {
@@ -26,6 +28,7 @@ func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree
 	for _, def := range defs {
 		d.defs[wireID(def)] = def
 	}
+	d.timeParams = timeParams()
 	return d
 }
 
@@ -79,12 +82,14 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	}
 	ev.Args = buildArgs(def, wire)
 	ev.ArgsNum = len(ev.Args)
-	if h.eventID == domain.EventSchedProcessFork {
-		// Tracee gives fork times as epoch ns (its time.Time arguments), like the event's timestamp.
-		if a := domain.Arg(ev, "start_time"); a != nil {
-			if v, ok := a.Value.(uint64); ok && v != 0 {
-				a.Value = uint64(int64(v) + d.bootOffset)
-			}
+	// Tracee gives its time.Time arguments as epoch ns, like the event's timestamp; the kernel
+	// writes boot ns.
+	for _, i := range d.timeParams[def.ID] {
+		if i >= len(ev.Args) {
+			continue
+		}
+		if v, ok := ev.Args[i].Value.(uint64); ok && v != 0 {
+			ev.Args[i].Value = uint64(int64(v) + d.bootOffset)
 		}
 	}
 	if h.eventID == domain.EventSchedProcessExit {
@@ -103,6 +108,22 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ev.ContextFlags.ContainerStarted = true
 	}
 	return ev, nil
+}
+
+// timeParams lists, per event, the arguments Tracee declares time.Time (boot ns in the kernel).
+func timeParams() map[int][]int {
+	out := map[int][]int{}
+	for _, r := range domain.TraceeEvents() {
+		if r.KernelOnly {
+			continue
+		}
+		for i, p := range r.Params {
+			if p.Type == domain.TypeTime {
+				out[r.ID] = append(out[r.ID], i)
+			}
+		}
+	}
+	return out
 }
 
 // intern returns a shared copy of b: comm and hostname repeat on almost every event.
@@ -138,10 +159,9 @@ func (d *decoder) track(ev *trace.Event, h *header) {
 	}
 }
 
+// syscallName names the syscall a hook ran in (trace.Event.Syscall): every x86-64 syscall has an
+// event of its name whose wire ID is its number.
 func syscallName(nr int32, defs map[int]domain.EventDefinition) string {
-	if n, ok := syscallNames[nr]; ok {
-		return n
-	}
 	if def, ok := defs[int(nr)]; ok && def.Nr == int(nr) {
 		return def.Name
 	}
@@ -181,7 +201,7 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
 		// wire: cmdpath, pathname, dev, inode, ctime, mode, argv, interp, stdin_type, stdin_path, invoked,
-		// interpreter path, dev, inode, ctime, env
+		// interpreter path, dev, inode, ctime, prev_comm, pwd, env
 		set(0, wireStr(w, 0))
 		set(1, wirePath(w, 1))
 		set(2, raw(2, "uint32"))
@@ -197,15 +217,10 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		set(12, raw(8, "uint16"))
 		set(13, wirePath(w, 9))
 		set(14, wireU64(w, 10) != 0)
-		set(16, wireStrArr(w, 15))
+		set(15, wireStr(w, 15))
+		set(16, wireStrArr(w, 17))
+		set(17, wirePath(w, 16))
 		return out
-	case domain.EventSchedProcessFork:
-		// wire: parent tid, ns tid, pid, ns pid, child tid, ns tid, pid, ns pid, child start time
-		for wi, name := range [...]string{"parent_tid", "parent_ns_tid", "parent_pid", "parent_ns_pid",
-			"child_tid", "child_ns_tid", "child_pid", "child_ns_pid", "start_time"} {
-			setNamed(out, name, wireU64(w, wi))
-		}
-		return out // start_time is made epoch-based by decode
 	case domain.EventSchedProcessExit:
 		// wire: exit_code (the kernel's status word), group exit
 		status := wireU64(w, 0)
@@ -216,6 +231,10 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 	case domain.EventSecurityInodeRename:
 		set(0, joinPath(w, 1, 0))
 		set(1, joinPath(w, 3, 2))
+		return out
+	case domain.EventSecurityInodeSymlink:
+		set(0, joinPath(w, 1, 0))
+		set(1, wireStr(w, 2))
 		return out
 	case domain.EventSecuritySbMount:
 		set(0, wireStr(w, 0))
@@ -238,6 +257,10 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 			out[i].Value = stringArray(a.b)
 		case a.tag == tagBytes && p.Type == typeSockAddr:
 			out[i].Value = sockaddr(a.b)
+		case a.tag == tagBytes && p.Type == typeTimespec:
+			out[i].Value = timespec(a.b)
+		case a.tag == tagBytes && p.Type == typeInt2:
+			out[i].Value = int2(a.b)
 		case a.tag == tagBytes:
 			out[i].Value = append([]byte(nil), a.b...)
 		case a.tag == tagU64:
@@ -245,6 +268,24 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		}
 	}
 	return out
+}
+
+// timespec converts a struct timespec to seconds; an absent one is 0.
+func timespec(b []byte) float64 {
+	if len(b) < 16 {
+		return 0
+	}
+	sec := int64(binary.LittleEndian.Uint64(b))
+	nsec := int64(binary.LittleEndian.Uint64(b[8:]))
+	return float64(sec) + float64(nsec)/1e9
+}
+
+// int2 converts an int[2] (the fds of pipe or socketpair).
+func int2(b []byte) [2]int32 {
+	if len(b) < 8 {
+		return [2]int32{}
+	}
+	return [2]int32{int32(binary.LittleEndian.Uint32(b)), int32(binary.LittleEndian.Uint32(b[4:]))}
 }
 
 // setNamed sets the argument called name to raw converted to its type.
@@ -305,6 +346,8 @@ const (
 	typeSockAddr = "SockAddr"
 	typeBytes    = "[]byte"
 	typePointer  = "trace.Pointer"
+	typeTimespec = "float64" // a struct timespec, in seconds
+	typeInt2     = "[2]int"  // an int[2] (pipe fds), carried as [2]int32
 )
 
 // zeroValue is the value of an argument the kernel did not send, of the argument's Go type.

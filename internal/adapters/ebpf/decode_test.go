@@ -36,12 +36,13 @@ func TestDecoder_decode(t *testing.T) {
 			event: "sched_process_exec", syscall: "execve",
 			rec: newRecord(domain.EventSchedProcessExec, 59, 42).str("./ls").path(0, "ls", "bin", "usr").u64(0x800001).u64(99).u64(5).u64(0o100755).
 				blob(tagStrArr, []byte("ls\x00-la\x00")).str("./ls").u64(0o020000).path(0, "null", "dev").u64(0).
-				path(0, "ld-linux-x86-64.so.2", "lib64").u64(3).u64(4).u64(6).blob(tagStrArr, []byte("HOME=/root\x00LD_PRELOAD=/x.so\x00")).bytes(),
+				path(0, "ld-linux-x86-64.so.2", "lib64").u64(3).u64(4).u64(6).str("bash").path(0, "root").blob(tagStrArr, []byte("HOME=/root\x00LD_PRELOAD=/x.so\x00")).bytes(),
 			args: map[string]interface{}{
 				"cmdpath": "./ls", "pathname": "/usr/bin/ls", "dev": uint32(0x800001), "inode": uint64(99), "ctime": uint64(5),
 				"inode_mode": uint16(0o100755), "argv": []string{"ls", "-la"}, "interp": "./ls", "stdin_type": uint16(0o020000),
 				"stdin_path": "/dev/null", "invoked_from_kernel": false, "env": []string{"HOME=/root", "LD_PRELOAD=/x.so"},
 				"interpreter_pathname": "/lib64/ld-linux-x86-64.so.2", "interpreter_dev": uint32(3), "interpreter_inode": uint64(4), "interpreter_ctime": uint64(6),
+				"prev_comm": "bash", "pwd": "/root",
 			},
 		},
 		{
@@ -55,14 +56,20 @@ func TestDecoder_decode(t *testing.T) {
 			event: "sched_process_exec", syscall: "execve",
 			rec: newRecord(domain.EventSchedProcessExec, 59, 42).str("/bin/true").path(0, "true", "bin").u64(1).u64(2).u64(3).u64(4).
 				blob(tagStrArr, []byte("true\x00")).str("/bin/true").u64(0).path(0).u64(0).path(0).u64(0).u64(0).u64(0).
-				blob(tagStrArr, []byte("A=1\x00PATH=/us")).bytes(),
+				str("").path(0).blob(tagStrArr, []byte("A=1\x00PATH=/us")).bytes(),
 			args: map[string]interface{}{"argv": []string{"true"}, "env": []string{"A=1", "PATH=/us"}},
 		},
 		{
 			name:  "fork",
 			event: "sched_process_fork", syscall: "clone",
-			rec:  newRecord(domain.EventSchedProcessFork, 56, 42).u64(42).u64(42).u64(42).u64(42).u64(43).u64(43).u64(43).u64(43).u64(123).bytes(),
-			args: map[string]interface{}{"parent_pid": int32(42), "child_pid": int32(43), "child_ns_tid": int32(43), "start_time": uint64(1_700_000_000_000_000_123)},
+			rec: newRecord(domain.EventSchedProcessFork, 56, 42).u64(42).u64(2).u64(42).u64(2).u64(100). // parent
+															u64(43).u64(3).u64(43).u64(3).u64(123).         // child
+															u64(41).u64(1).u64(41).u64(1).u64(0).           // parent process (0: no start time)
+															u64(43).u64(3).u64(43).u64(3).u64(123).bytes(), // leader
+			args: map[string]interface{}{"parent_pid": int32(42), "parent_ns_tid": int32(2), "parent_start_time": uint64(1_700_000_000_000_000_100),
+				"child_pid": int32(43), "child_ns_tid": int32(3), "start_time": uint64(1_700_000_000_000_000_123),
+				"parent_process_pid": int32(41), "parent_process_ns_pid": int32(1), "parent_process_start_time": uint64(0),
+				"leader_tid": int32(43), "leader_start_time": uint64(1_700_000_000_000_000_123)},
 		},
 		{
 			name:  "exit",

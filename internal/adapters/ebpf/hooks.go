@@ -9,6 +9,8 @@ type hook struct {
 	prog string // program name in bpf/ (a traceeProg* constant)
 	// tracepoint group/name; group "" means a tp_btf hook named by the program's section.
 	group, name string
+	// optional: the event goes on without it (a kernel without the hook loses only what it adds).
+	optional bool
 }
 
 // internalEvents are always produced: the process tree needs them. They ride on tp_btf
@@ -30,7 +32,8 @@ func syscallPair(exitProg string, syscalls ...string) []hook {
 func hooksFor(def domain.EventDefinition) []hook {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
-		return []hook{{prog: traceeProgSchedProcessExec}}
+		// sched_prepare_exec (6.11+) saves the comm before the exec: prev_comm.
+		return []hook{{prog: traceeProgSchedProcessExec}, {prog: traceeProgSchedPrepareExec, optional: true}}
 	case domain.EventSchedProcessFork:
 		return []hook{{prog: traceeProgSchedProcessFork}}
 	case domain.EventSchedProcessExit:
@@ -43,8 +46,24 @@ func hooksFor(def domain.EventDefinition) []hook {
 		return syscallPair(traceeProgSysExitMount, "mount")
 	case domain.EventSecuritySocketConnect:
 		return []hook{{prog: traceeProgSysEnterConnect, group: "syscalls", name: "sys_enter_connect"}}
+	case domain.EventSecuritySocketCreate:
+		return syscallPair(traceeProgSysExitSocketLsm, "socket")
+	case domain.EventSecuritySocketListen:
+		return syscallPair(traceeProgSysExitSocketLsm, "listen")
+	case domain.EventSecuritySocketAccept:
+		return syscallPair(traceeProgSysExitSocketLsm, "accept", "accept4")
+	case domain.EventSecuritySocketBind:
+		return syscallPair(traceeProgSysExitSocketLsm, "bind")
+	case domain.EventSecurityInodeSymlink:
+		return syscallPair(traceeProgSysExitSymlink, "symlink", "symlinkat")
 	case domain.EventSocketDup:
 		return syscallPair(traceeProgSysExitDup, "dup", "dup2", "dup3")
+	case domain.EventMagicWrite:
+		return []hook{
+			{prog: traceeProgSysEnterMagicWrite, group: "syscalls", name: "sys_enter_write"},
+			{prog: traceeProgSysEnterMagicPwrite, group: "syscalls", name: "sys_enter_pwrite64"},
+			{prog: traceeProgSysEnterMagicWritev, group: "syscalls", name: "sys_enter_writev"},
+		}
 	case domain.EventMemProtAlert:
 		return []hook{
 			{prog: traceeProgSysEnterMmap, group: "syscalls", name: "sys_enter_mmap"},
@@ -79,16 +98,60 @@ func wireID(def domain.EventDefinition) int {
 	return def.ID
 }
 
-// syscallConf says how the generic exit encodes a syscall event's arguments.
-func syscallConf(def domain.EventDefinition) traceeSyscallConf {
+// maxPerSyscall is the largest number of selected syscall events served by their own
+// syscalls:sys_enter_X/sys_exit_X tracepoints. More go through one raw sys_enter/sys_exit pair
+// that checks syscall_confs: a perf-event tracepoint link takes ~60 ms to detach (720 of them:
+// 45 s), a raw tracepoint ~0.13 ms; and one global hook costs every syscall about what one
+// syscalls:* tracepoint does (REFERENCE §1).
+const maxPerSyscall = 8
+
+// globalSyscallHooks are the raw tracepoint pair that serves every syscall event of a large selection.
+var globalSyscallHooks = []hook{{prog: traceeProgSysEnterAll}, {prog: traceeProgSysExitAll}}
+
+// hooksOf is hooksFor, with syscall events on the global pair when global is set.
+func hooksOf(def domain.EventDefinition, global bool) []hook {
+	if global && def.Nr >= 0 {
+		return globalSyscallHooks
+	}
+	return hooksFor(def)
+}
+
+// useGlobalSyscalls reports whether the syscall events needed are too many for per-syscall tracepoints.
+func useGlobalSyscalls(defs []domain.EventDefinition, need map[string]bool) bool {
+	n := 0
+	for _, def := range defs {
+		if def.Nr >= 0 && def.Unavailable == "" && need[def.Name] {
+			n++
+		}
+	}
+	return n > maxPerSyscall
+}
+
+// syscallConf says how a syscall event's arguments are encoded: one kind per argument, from the
+// Go type Tracee gives it. Events with a []string argument (execve, execveat) are emitted at
+// entry: after a successful exec the old memory is gone.
+func syscallConf(def domain.EventDefinition, global bool) traceeSyscallConf {
 	var c traceeSyscallConf
+	if global {
+		c.Flags |= confGlobal
+	}
 	for i, p := range def.Params {
 		if i == len(c.Kinds) {
 			break
 		}
 		c.Nargs++
-		if p.Type == typeString {
+		switch p.Type {
+		case typeString:
 			c.Kinds[i] = kindUserStr
+		case typeStrings:
+			c.Kinds[i] = kindUserStrArr
+			c.Flags |= confAtEntry
+		case typeSockAddr:
+			c.Kinds[i] = kindSockAddr
+		case typeTimespec:
+			c.Kinds[i] = kindTimespec
+		case typeInt2:
+			c.Kinds[i] = kindInt2
 		}
 	}
 	return c

@@ -51,6 +51,8 @@ func TestSource_live_events(t *testing.T) {
 	dir := t.TempDir()
 	self, err := filepath.Abs(os.Args[0])
 	require.NoError(t, err)
+	cwd, err := os.Getwd()
+	require.NoError(t, err)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -93,6 +95,8 @@ func TestSource_live_events(t *testing.T) {
 			assert.NotZero(t, arg(t, ev, "interpreter_inode"))
 			assert.Contains(t, arg(t, ev, "env"), testEnvVar, "the environment the helper set")
 			assert.Contains(t, arg(t, ev, "env"), helperEnv+"=exec-true")
+			assert.Equal(t, "ebpf.test", arg(t, ev, "prev_comm"), "the comm of the helper's child before it exec'd")
+			assert.Equal(t, cwd, arg(t, ev, "pwd"), "the working directory the helper inherited")
 		}},
 		{name: "exec with an argv longer than an event", action: "exec-long-argv", event: "sched_process_exec", byParent: true, check: func(t *testing.T, ev *trace.Event) {
 			argv, _ := arg(t, ev, "argv").([]string)
@@ -114,14 +118,42 @@ func TestSource_live_events(t *testing.T) {
 			}
 			assert.Equal(t, []string{"/bin/true"}, arg(t, ev, "argv"))
 		}},
-		{name: "fork", action: "exec-true", event: "sched_process_fork", context: true, check: func(t *testing.T, ev *trace.Event) {
-			assert.NotZero(t, arg(t, ev, "child_pid"))
-			assert.NotZero(t, arg(t, ev, "start_time"))
+		{name: "fork", action: "exec-true", event: "sched_process_fork", context: true, match: func(ev *trace.Event) bool {
+			return domain.Arg(ev, "child_pid").Value == domain.Arg(ev, "child_tid").Value // a process, not a Go thread
+		}, check: func(t *testing.T, ev *trace.Event) {
+			child := arg(t, ev, "child_pid").(int32)
+			assert.NotZero(t, child)
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "parent_pid"))
+			assert.Equal(t, int32(ev.HostThreadID), arg(t, ev, "parent_tid"))
+			assert.Equal(t, int32(ev.ThreadID), arg(t, ev, "parent_ns_tid"))
+			assert.Equal(t, child, arg(t, ev, "child_ns_pid"))
+			assert.Equal(t, child, arg(t, ev, "leader_pid"), "the child leads its own group")
+			assert.Equal(t, child, arg(t, ev, "leader_tid"))
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "parent_process_pid"), "the helper is the child's parent process")
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "parent_process_ns_pid"))
+			start := arg(t, ev, "start_time").(uint64)
+			assert.WithinDuration(t, time.Now(), time.Unix(0, int64(start)), time.Minute, "start_time in epoch ns")
+			assert.Equal(t, start, arg(t, ev, "leader_start_time"))
+			assert.Equal(t, uint64(ev.ThreadStartTime), arg(t, ev, "parent_start_time"), "the forking thread's start")
+			pstart := arg(t, ev, "parent_process_start_time").(uint64)
+			assert.WithinDuration(t, time.Now(), time.Unix(0, int64(pstart)), time.Minute)
+			assert.LessOrEqual(t, pstart, start)
+		}},
+		{name: "fork of a thread", action: "exec-true", event: "sched_process_fork", context: true, match: func(ev *trace.Event) bool {
+			return domain.Arg(ev, "child_pid").Value != domain.Arg(ev, "child_tid").Value // a Go runtime thread
+		}, check: func(t *testing.T, ev *trace.Event) {
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "child_pid"), "a thread of the helper")
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "leader_pid"), "its leader is the helper's")
+			assert.Equal(t, int32(ev.HostProcessID), arg(t, ev, "leader_tid"))
+			assert.Equal(t, int32(os.Getpid()), arg(t, ev, "parent_process_pid"), "the process above the helper: the test")
+			assert.Equal(t, uint64(ev.ThreadStartTime), arg(t, ev, "parent_start_time"))
+			assert.Less(t, arg(t, ev, "leader_start_time"), arg(t, ev, "start_time"), "the helper started before its thread")
 		}},
 		{name: "exit", action: "exec-true", event: "sched_process_exit", match: func(ev *trace.Event) bool {
 			return domain.Arg(ev, "process_group_exit").Value == true
 		}, check: func(t *testing.T, ev *trace.Event) {
-			assert.Equal(t, int64(0), arg(t, ev, "exit_code"))
+			assert.Equal(t, int32(0), arg(t, ev, "exit_code"))
+			assert.Equal(t, int32(0), arg(t, ev, "signal_code"))
 		}},
 		{name: "open", action: "open", arg: target, event: "security_file_open", context: true, match: func(ev *trace.Event) bool {
 			return domain.Arg(ev, "pathname").Value == target
@@ -219,7 +251,7 @@ func TestSource_live_syscall_events(t *testing.T) {
 		{"kill", map[string]interface{}{"pid": int32(pid), "sig": int32(0)}},
 		{"setuid", map[string]interface{}{"uid": int32(0)}},
 		{"setgid", map[string]interface{}{"gid": int32(0)}},
-		{"chmod", map[string]interface{}{"pathname": victim, "mode": uint32(0o640)}},
+		{"chmod", map[string]interface{}{"pathname": victim, "mode": uint16(0o640)}},
 		{"bpf", map[string]interface{}{"cmd": int32(0xffff)}},
 		{"unlink", map[string]interface{}{"pathname": victim}},
 		{"process_vm_writev", map[string]interface{}{"pid": int32(pid), "liovcnt": uint64(1)}},

@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
@@ -72,12 +73,20 @@ func TestSource_Run_drops_out_of_scope_events_in_the_kernel(t *testing.T) {
 // policy must still decide by uid, both ways.
 func TestSource_Run_scope_by_uid(t *testing.T) {
 	requireLive(t)
+	// Ten more syscall events put kill on the raw sys_enter/sys_exit pair: scope works on both paths.
+	more := []string{"getppid", "getpid", "getuid", "getgid", "geteuid", "getegid", "gettid", "sched_yield", "umask"}
 	for _, tt := range []struct {
-		scope string
-		pass  bool
-	}{{"uid=" + strconv.Itoa(os.Geteuid()), true}, {"uid=12345", false}, {"uid!=12345", true}} {
-		t.Run(tt.scope, func(t *testing.T) {
+		scope  string
+		pass   bool
+		global bool
+	}{{"uid=" + strconv.Itoa(os.Geteuid()), true, false}, {"uid=12345", false, false}, {"uid!=12345", true, false},
+		{"uid=" + strconv.Itoa(os.Geteuid()), true, true}, {"uid=12345", false, true}} {
+		t.Run(fmt.Sprintf("%s global=%v", tt.scope, tt.global), func(t *testing.T) {
 			ks, need := scopeFor(t, tt.scope)
+			if tt.global {
+				need = append(need, more...)
+			}
+			require.Equal(t, tt.global, useGlobalSyscalls(Events(), setOf(need...)))
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			_, events, mu, cancel, done := startSource(t, Config{Scope: ks}, log, need...)
 			defer func() { cancel(); <-done }()

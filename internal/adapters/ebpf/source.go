@@ -221,10 +221,11 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	}
 	// Load every needed program in one pass; only when the kernel refuses one, go one by one to
 	// find which events become unavailable.
+	global := useGlobalSyscalls(defs, need)
 	wanted := map[string]bool{}
 	for _, def := range defs {
 		if need[def.Name] {
-			for _, h := range hooksFor(def) {
+			for _, h := range hooksOf(def, global) {
 				wanted[h.prog] = true
 			}
 		}
@@ -283,13 +284,13 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		if !need[def.Name] {
 			continue
 		}
-		hooks := hooksFor(def)
+		hooks := hooksOf(def, global)
 		if len(hooks) == 0 {
 			unavailable = append(unavailable, def.Name+" (no hook)")
 			continue
 		}
 		if def.Nr >= 0 {
-			if err := confs.Put(uint32(def.Nr), syscallConf(def)); err != nil {
+			if err := confs.Put(uint32(def.Nr), syscallConf(def, global)); err != nil {
 				k.close()
 				return nil, fmt.Errorf("ebpf: configure %s: %w", def.Name, err)
 			}
@@ -302,6 +303,11 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		var failed error
 		for _, h := range hooks {
 			if err := attach(h); err != nil {
+				if h.optional {
+					s.log.Info("optional hook unavailable: the event goes on without what it adds",
+						"event", def.Name, "program", h.prog, "err", err)
+					continue
+				}
 				failed = err
 				break
 			}

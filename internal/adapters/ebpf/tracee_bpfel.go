@@ -18,6 +18,11 @@ type traceeCommKey struct {
 	Comm [16]int8
 }
 
+type traceeCommSlot struct {
+	_    structs.HostLayout
+	Comm [16]int8
+}
+
 type traceeEbuf struct {
 	_    structs.HostLayout
 	Off  uint32
@@ -61,9 +66,15 @@ const (
 	traceeEventIdEVENT_SCHED_PROCESS_EXEC      traceeEventId = 715
 	traceeEventIdEVENT_SCHED_PROCESS_EXIT      traceeEventId = 716
 	traceeEventIdEVENT_MEM_PROT_ALERT          traceeEventId = 724
+	traceeEventIdEVENT_MAGIC_WRITE             traceeEventId = 727
 	traceeEventIdEVENT_SECURITY_FILE_OPEN      traceeEventId = 732
+	traceeEventIdEVENT_SECURITY_SOCKET_CREATE  traceeEventId = 734
+	traceeEventIdEVENT_SECURITY_SOCKET_LISTEN  traceeEventId = 735
 	traceeEventIdEVENT_SECURITY_SOCKET_CONNECT traceeEventId = 736
+	traceeEventIdEVENT_SECURITY_SOCKET_ACCEPT  traceeEventId = 737
+	traceeEventIdEVENT_SECURITY_SOCKET_BIND    traceeEventId = 738
 	traceeEventIdEVENT_SECURITY_SB_MOUNT       traceeEventId = 740
+	traceeEventIdEVENT_SECURITY_INODE_SYMLINK  traceeEventId = 746
 	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 749
 	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 768
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
@@ -109,7 +120,7 @@ type traceeScopeRange struct {
 type traceeStashSlot struct {
 	_     structs.HostLayout
 	Valid uint32
-	Pad   uint32
+	Nr    int32
 	S     struct {
 		_    structs.HostLayout
 		Args [6]uint64
@@ -120,49 +131,58 @@ type traceeSyscallConf struct {
 	_     structs.HostLayout
 	Nargs uint8
 	Kinds [6]uint8
-	Pad   uint8
+	Flags uint8
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	traceeMapBufs              = "bufs"
-	traceeMapDrops             = "drops"
-	traceeMapEnabled           = "enabled"
-	traceeMapEvents            = "events"
-	traceeMapScopeComm         = "scope_comm"
-	traceeMapScopeConfs        = "scope_confs"
-	traceeMapScopeEvents       = "scope_events"
-	traceeMapScopeMntns        = "scope_mntns"
-	traceeMapScopePid          = "scope_pid"
-	traceeMapScopePidns        = "scope_pidns"
-	traceeMapScopeRanges       = "scope_ranges"
-	traceeMapScopeUid          = "scope_uid"
-	traceeMapStashes           = "stashes"
-	traceeMapSyscallConfs      = "syscall_confs"
-	traceeProgSchedProcessExec = "sched_process_exec"
-	traceeProgSchedProcessExit = "sched_process_exit"
-	traceeProgSchedProcessFork = "sched_process_fork"
-	traceeProgSysEnterConnect  = "sys_enter_connect"
-	traceeProgSysEnterGeneric  = "sys_enter_generic"
-	traceeProgSysEnterMmap     = "sys_enter_mmap"
-	traceeProgSysEnterMprotect = "sys_enter_mprotect"
-	traceeProgSysExitDup       = "sys_exit_dup"
-	traceeProgSysExitFileOpen  = "sys_exit_file_open"
-	traceeProgSysExitGeneric   = "sys_exit_generic"
-	traceeProgSysExitMount     = "sys_exit_mount"
-	traceeProgSysExitRename    = "sys_exit_rename"
-	traceeVarSelfTgid          = "self_tgid"
-	traceeVarUnusedCommKey     = "unused_comm_key"
-	traceeVarUnusedEventHeader = "unused_event_header"
-	traceeVarUnusedEventId     = "unused_event_id"
-	traceeVarUnusedScopeBits   = "unused_scope_bits"
-	traceeVarUnusedScopeConf   = "unused_scope_conf"
-	traceeVarUnusedScopeEvent  = "unused_scope_event"
-	traceeVarUnusedScopeRange  = "unused_scope_range"
-	traceeVarUnusedSyscallConf = "unused_syscall_conf"
-	traceeVarWakeupBytes       = "wakeup_bytes"
+	traceeMapBufs                 = "bufs"
+	traceeMapDrops                = "drops"
+	traceeMapEnabled              = "enabled"
+	traceeMapEvents               = "events"
+	traceeMapExecComms            = "exec_comms"
+	traceeMapScopeComm            = "scope_comm"
+	traceeMapScopeConfs           = "scope_confs"
+	traceeMapScopeEvents          = "scope_events"
+	traceeMapScopeMntns           = "scope_mntns"
+	traceeMapScopePid             = "scope_pid"
+	traceeMapScopePidns           = "scope_pidns"
+	traceeMapScopeRanges          = "scope_ranges"
+	traceeMapScopeUid             = "scope_uid"
+	traceeMapStashes              = "stashes"
+	traceeMapSyscallConfs         = "syscall_confs"
+	traceeProgSchedPrepareExec    = "sched_prepare_exec"
+	traceeProgSchedProcessExec    = "sched_process_exec"
+	traceeProgSchedProcessExit    = "sched_process_exit"
+	traceeProgSchedProcessFork    = "sched_process_fork"
+	traceeProgSysEnterAll         = "sys_enter_all"
+	traceeProgSysEnterConnect     = "sys_enter_connect"
+	traceeProgSysEnterGeneric     = "sys_enter_generic"
+	traceeProgSysEnterMagicPwrite = "sys_enter_magic_pwrite"
+	traceeProgSysEnterMagicWrite  = "sys_enter_magic_write"
+	traceeProgSysEnterMagicWritev = "sys_enter_magic_writev"
+	traceeProgSysEnterMmap        = "sys_enter_mmap"
+	traceeProgSysEnterMprotect    = "sys_enter_mprotect"
+	traceeProgSysExitAll          = "sys_exit_all"
+	traceeProgSysExitDup          = "sys_exit_dup"
+	traceeProgSysExitFileOpen     = "sys_exit_file_open"
+	traceeProgSysExitGeneric      = "sys_exit_generic"
+	traceeProgSysExitMount        = "sys_exit_mount"
+	traceeProgSysExitRename       = "sys_exit_rename"
+	traceeProgSysExitSocketLsm    = "sys_exit_socket_lsm"
+	traceeProgSysExitSymlink      = "sys_exit_symlink"
+	traceeVarSelfTgid             = "self_tgid"
+	traceeVarUnusedCommKey        = "unused_comm_key"
+	traceeVarUnusedEventHeader    = "unused_event_header"
+	traceeVarUnusedEventId        = "unused_event_id"
+	traceeVarUnusedScopeBits      = "unused_scope_bits"
+	traceeVarUnusedScopeConf      = "unused_scope_conf"
+	traceeVarUnusedScopeEvent     = "unused_scope_event"
+	traceeVarUnusedScopeRange     = "unused_scope_range"
+	traceeVarUnusedSyscallConf    = "unused_syscall_conf"
+	traceeVarWakeupBytes          = "wakeup_bytes"
 )
 
 // loadTracee returns the embedded CollectionSpec for tracee.
@@ -207,18 +227,26 @@ type traceeSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeProgramSpecs struct {
-	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
-	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
-	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
-	SysEnterConnect  *ebpf.ProgramSpec `ebpf:"sys_enter_connect"`
-	SysEnterGeneric  *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
-	SysEnterMmap     *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
-	SysEnterMprotect *ebpf.ProgramSpec `ebpf:"sys_enter_mprotect"`
-	SysExitDup       *ebpf.ProgramSpec `ebpf:"sys_exit_dup"`
-	SysExitFileOpen  *ebpf.ProgramSpec `ebpf:"sys_exit_file_open"`
-	SysExitGeneric   *ebpf.ProgramSpec `ebpf:"sys_exit_generic"`
-	SysExitMount     *ebpf.ProgramSpec `ebpf:"sys_exit_mount"`
-	SysExitRename    *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
+	SchedPrepareExec    *ebpf.ProgramSpec `ebpf:"sched_prepare_exec"`
+	SchedProcessExec    *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
+	SchedProcessExit    *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SchedProcessFork    *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
+	SysEnterAll         *ebpf.ProgramSpec `ebpf:"sys_enter_all"`
+	SysEnterConnect     *ebpf.ProgramSpec `ebpf:"sys_enter_connect"`
+	SysEnterGeneric     *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
+	SysEnterMagicPwrite *ebpf.ProgramSpec `ebpf:"sys_enter_magic_pwrite"`
+	SysEnterMagicWrite  *ebpf.ProgramSpec `ebpf:"sys_enter_magic_write"`
+	SysEnterMagicWritev *ebpf.ProgramSpec `ebpf:"sys_enter_magic_writev"`
+	SysEnterMmap        *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
+	SysEnterMprotect    *ebpf.ProgramSpec `ebpf:"sys_enter_mprotect"`
+	SysExitAll          *ebpf.ProgramSpec `ebpf:"sys_exit_all"`
+	SysExitDup          *ebpf.ProgramSpec `ebpf:"sys_exit_dup"`
+	SysExitFileOpen     *ebpf.ProgramSpec `ebpf:"sys_exit_file_open"`
+	SysExitGeneric      *ebpf.ProgramSpec `ebpf:"sys_exit_generic"`
+	SysExitMount        *ebpf.ProgramSpec `ebpf:"sys_exit_mount"`
+	SysExitRename       *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
+	SysExitSocketLsm    *ebpf.ProgramSpec `ebpf:"sys_exit_socket_lsm"`
+	SysExitSymlink      *ebpf.ProgramSpec `ebpf:"sys_exit_symlink"`
 }
 
 // traceeMapSpecs contains maps before they are loaded into the kernel.
@@ -229,6 +257,7 @@ type traceeMapSpecs struct {
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
+	ExecComms    *ebpf.MapSpec `ebpf:"exec_comms"`
 	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
 	ScopeConfs   *ebpf.MapSpec `ebpf:"scope_confs"`
 	ScopeEvents  *ebpf.MapSpec `ebpf:"scope_events"`
@@ -281,6 +310,7 @@ type traceeMaps struct {
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
+	ExecComms    *ebpf.Map `ebpf:"exec_comms"`
 	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
 	ScopeConfs   *ebpf.Map `ebpf:"scope_confs"`
 	ScopeEvents  *ebpf.Map `ebpf:"scope_events"`
@@ -299,6 +329,7 @@ func (m *traceeMaps) Close() error {
 		m.Drops,
 		m.Enabled,
 		m.Events,
+		m.ExecComms,
 		m.ScopeComm,
 		m.ScopeConfs,
 		m.ScopeEvents,
@@ -332,34 +363,50 @@ type traceeVariables struct {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceePrograms struct {
-	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
-	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
-	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
-	SysEnterConnect  *ebpf.Program `ebpf:"sys_enter_connect"`
-	SysEnterGeneric  *ebpf.Program `ebpf:"sys_enter_generic"`
-	SysEnterMmap     *ebpf.Program `ebpf:"sys_enter_mmap"`
-	SysEnterMprotect *ebpf.Program `ebpf:"sys_enter_mprotect"`
-	SysExitDup       *ebpf.Program `ebpf:"sys_exit_dup"`
-	SysExitFileOpen  *ebpf.Program `ebpf:"sys_exit_file_open"`
-	SysExitGeneric   *ebpf.Program `ebpf:"sys_exit_generic"`
-	SysExitMount     *ebpf.Program `ebpf:"sys_exit_mount"`
-	SysExitRename    *ebpf.Program `ebpf:"sys_exit_rename"`
+	SchedPrepareExec    *ebpf.Program `ebpf:"sched_prepare_exec"`
+	SchedProcessExec    *ebpf.Program `ebpf:"sched_process_exec"`
+	SchedProcessExit    *ebpf.Program `ebpf:"sched_process_exit"`
+	SchedProcessFork    *ebpf.Program `ebpf:"sched_process_fork"`
+	SysEnterAll         *ebpf.Program `ebpf:"sys_enter_all"`
+	SysEnterConnect     *ebpf.Program `ebpf:"sys_enter_connect"`
+	SysEnterGeneric     *ebpf.Program `ebpf:"sys_enter_generic"`
+	SysEnterMagicPwrite *ebpf.Program `ebpf:"sys_enter_magic_pwrite"`
+	SysEnterMagicWrite  *ebpf.Program `ebpf:"sys_enter_magic_write"`
+	SysEnterMagicWritev *ebpf.Program `ebpf:"sys_enter_magic_writev"`
+	SysEnterMmap        *ebpf.Program `ebpf:"sys_enter_mmap"`
+	SysEnterMprotect    *ebpf.Program `ebpf:"sys_enter_mprotect"`
+	SysExitAll          *ebpf.Program `ebpf:"sys_exit_all"`
+	SysExitDup          *ebpf.Program `ebpf:"sys_exit_dup"`
+	SysExitFileOpen     *ebpf.Program `ebpf:"sys_exit_file_open"`
+	SysExitGeneric      *ebpf.Program `ebpf:"sys_exit_generic"`
+	SysExitMount        *ebpf.Program `ebpf:"sys_exit_mount"`
+	SysExitRename       *ebpf.Program `ebpf:"sys_exit_rename"`
+	SysExitSocketLsm    *ebpf.Program `ebpf:"sys_exit_socket_lsm"`
+	SysExitSymlink      *ebpf.Program `ebpf:"sys_exit_symlink"`
 }
 
 func (p *traceePrograms) Close() error {
 	return _TraceeClose(
+		p.SchedPrepareExec,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,
+		p.SysEnterAll,
 		p.SysEnterConnect,
 		p.SysEnterGeneric,
+		p.SysEnterMagicPwrite,
+		p.SysEnterMagicWrite,
+		p.SysEnterMagicWritev,
 		p.SysEnterMmap,
 		p.SysEnterMprotect,
+		p.SysExitAll,
 		p.SysExitDup,
 		p.SysExitFileOpen,
 		p.SysExitGeneric,
 		p.SysExitMount,
 		p.SysExitRename,
+		p.SysExitSocketLsm,
+		p.SysExitSymlink,
 	)
 }
 

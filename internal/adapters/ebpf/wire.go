@@ -20,8 +20,15 @@ const (
 
 	pathKernelMount = 1
 
-	kindRaw     = 0
-	kindUserStr = 1
+	// enum arg_kind: how a syscall argument is read, from its Go type (syscallConf).
+	kindRaw        = 0
+	kindUserStr    = 1
+	kindUserStrArr = 2
+	kindSockAddr   = 3
+	kindTimespec   = 4
+	kindInt2       = 5
+	confGlobal     = 1 // enum conf_flags
+	confAtEntry    = 2
 )
 
 var errShort = errors.New("truncated record")

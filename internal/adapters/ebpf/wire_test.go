@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
@@ -28,6 +29,12 @@ func TestWire_matches_bpf(t *testing.T) {
 		traceeEventIdEVENT_SECURITY_SOCKET_CONNECT: domain.EventSecuritySocketConnect,
 		traceeEventIdEVENT_MEM_PROT_ALERT:          domain.EventMemProtAlert,
 		traceeEventIdEVENT_SOCKET_DUP:              domain.EventSocketDup,
+		traceeEventIdEVENT_MAGIC_WRITE:             domain.EventMagicWrite,
+		traceeEventIdEVENT_SECURITY_SOCKET_CREATE:  domain.EventSecuritySocketCreate,
+		traceeEventIdEVENT_SECURITY_SOCKET_LISTEN:  domain.EventSecuritySocketListen,
+		traceeEventIdEVENT_SECURITY_SOCKET_ACCEPT:  domain.EventSecuritySocketAccept,
+		traceeEventIdEVENT_SECURITY_SOCKET_BIND:    domain.EventSecuritySocketBind,
+		traceeEventIdEVENT_SECURITY_INODE_SYMLINK:  domain.EventSecurityInodeSymlink,
 	}
 	for c, d := range ids {
 		assert.Equal(t, d, int(c))
@@ -48,6 +55,58 @@ func TestEvents_hooks_or_a_reason(t *testing.T) {
 		}
 		for _, h := range hooksFor(def) {
 			assert.NotEmpty(t, h.prog, def.Name)
+		}
+	}
+}
+
+// TestSyscallConf_kinds_from_go_types: each syscall argument is read as its Go type says.
+func TestSyscallConf_kinds_from_go_types(t *testing.T) {
+	byName := map[string]domain.EventDefinition{}
+	for _, def := range Events() {
+		byName[def.Name] = def
+	}
+	for _, tt := range []struct {
+		name   string
+		global bool
+		want   traceeSyscallConf
+	}{
+		{"openat", false, traceeSyscallConf{Nargs: 4, Kinds: [6]uint8{kindRaw, kindUserStr, kindRaw, kindRaw}}},
+		{"execve", false, traceeSyscallConf{Nargs: 3, Kinds: [6]uint8{kindUserStr, kindUserStrArr, kindUserStrArr}, Flags: confAtEntry}},
+		{"execveat", true, traceeSyscallConf{Nargs: 5, Kinds: [6]uint8{kindRaw, kindUserStr, kindUserStrArr, kindUserStrArr, kindRaw}, Flags: confAtEntry | confGlobal}},
+		{"connect", true, traceeSyscallConf{Nargs: 3, Kinds: [6]uint8{kindRaw, kindSockAddr, kindRaw}, Flags: confGlobal}},
+		{"nanosleep", false, traceeSyscallConf{Nargs: 2, Kinds: [6]uint8{kindTimespec, kindTimespec}}},
+		{"pipe2", false, traceeSyscallConf{Nargs: 2, Kinds: [6]uint8{kindInt2, kindRaw}}},
+	} {
+		def, ok := byName[tt.name]
+		require.True(t, ok, tt.name)
+		assert.Equal(t, tt.want, syscallConf(def, tt.global), tt.name)
+	}
+}
+
+// TestHooks_syscall_paths: a few syscall events keep their own tracepoints, more share the raw
+// pair, and a selection without syscalls attaches no syscall hook at all.
+func TestHooks_syscall_paths(t *testing.T) {
+	defs := Events()
+	need := map[string]bool{"sched_process_exec": true, "sched_process_fork": true, "sched_process_exit": true}
+	assert.False(t, useGlobalSyscalls(defs, need))
+	for _, def := range defs {
+		if need[def.Name] {
+			for _, h := range hooksOf(def, false) {
+				assert.Empty(t, h.group, "%s: tp_btf only", def.Name)
+				assert.NotContains(t, []string{traceeProgSysEnterAll, traceeProgSysExitAll}, h.prog)
+			}
+		}
+	}
+	for i, name := range []string{"openat", "read", "write", "close", "kill", "ptrace", "bpf", "setuid"} {
+		need[name] = true
+		assert.False(t, useGlobalSyscalls(defs, need), "%d syscalls", i+1)
+	}
+	need["setgid"] = true
+	assert.True(t, useGlobalSyscalls(defs, need), "9 syscalls")
+	for _, def := range defs {
+		if def.Name == "openat" {
+			assert.Equal(t, globalSyscallHooks, hooksOf(def, true))
+			assert.Equal(t, "sys_enter_openat", hooksOf(def, false)[0].name)
 		}
 	}
 }
