@@ -56,6 +56,11 @@ func withRaw(ev trace.Event, raw string) trace.Event {
 	return ev
 }
 
+// openat is the syscall event, whose flags keep O_CREAT and O_TRUNC.
+func openat(path string, flags int32) trace.Event {
+	return event("openat", arg("dirfd", int32(-100)), arg("pathname", path), arg("flags", flags), arg("mode", uint16(0o644)))
+}
+
 func udpConnect(ip, port string) trace.Event {
 	return event("security_socket_connect", arg("sockfd", int32(3)), arg("type", int32(2|0o2000000)), arg("remote_addr", inetAddrMap(ip, port)))
 }
@@ -181,10 +186,11 @@ var parityCases = []struct {
 		{name: "dpkg", events: evs(withProc(openEvent("/etc/bash.bashrc", wrOnly), "dpkg", 3))},
 	}},
 	{NewFileCreatedBelowDev, []sigCase{
-		{name: "new file in /dev", events: evs(openEvent("/dev/.hidden", wrTrnc|0o100)), findings: 1},
-		{name: "> /dev/null", events: evs(openEvent("/dev/null", wrTrnc|0o100))},
-		{name: "/dev/shm", events: evs(openEvent("/dev/shm/x", wrTrnc|0o100))},
-		{name: "no O_CREAT", events: evs(openEvent("/dev/sda", rdWr))},
+		{name: "new file in /dev", events: evs(openat("/dev/.hidden", wrTrnc|0o100)), findings: 1},
+		{name: "creat in /dev", events: evs(event("creat", arg("pathname", "/dev/x"), arg("mode", uint16(0o644)))), findings: 1},
+		{name: "> /dev/null", events: evs(openat("/dev/null", wrTrnc|0o100))},
+		{name: "/dev/shm", events: evs(openat("/dev/shm/x", wrTrnc|0o100))},
+		{name: "no O_CREAT", events: evs(openat("/dev/sda", int32(rdWr)))},
 	}},
 	{NewProcEnvironRead, []sigCase{
 		{name: "in a container", events: evs(containerized(openEvent("/proc/1/environ", rdOnly))), findings: 1},
@@ -246,10 +252,12 @@ var parityCases = []struct {
 	{NewShellHistoryTampering, []sigCase{
 		{name: "rm ~/.bash_history", events: evs(sys("unlinkat", arg("dirfd", int32(-100)), arg("pathname", "/root/.bash_history"), arg("flags", int32(0)))), findings: 1},
 		{name: "relative unlink", events: evs(sys("unlink", arg("pathname", ".zsh_history"))), findings: 1},
-		{name: "truncated by cat /dev/null >", events: evs(withProc(openEvent("/root/.bash_history", wrTrnc), "cp", 3)), findings: 1},
+		{name: "truncated by cat /dev/null >", events: evs(withProc(openat("/root/.bash_history", wrTrnc), "cp", 3)), findings: 1},
 		{name: "ln -sf /dev/null", events: evs(sys("symlinkat", arg("target", "/dev/null"), arg("newdirfd", int32(-100)), arg("linkpath", "/root/.bash_history"))), findings: 1},
 		{name: "truncate -s0", events: evs(sys("truncate", arg("path", "/home/a/.bash_history"), arg("length", int64(0)))), findings: 1},
-		{name: "bash rewrites its history", events: evs(withProc(openEvent("/root/.bash_history", wrTrnc), "bash", 3))},
+		{name: "> ~/.bash_history by the shell", events: evs(withProc(openat(".bash_history", wrTrnc), "bash", 3)), findings: 1},
+		{name: "ln -sf /dev/null (symlink renamed over it)", events: evs(withProc(renameEvent("/root/CuXXXX", "/root/.bash_history"), "ln", 3)), findings: 1, data: map[string]interface{}{"action": "replaced"}},
+		{name: "bash saves history (temp file renamed over it)", events: evs(withProc(renameEvent("/root/.bash_history-01234", "/root/.bash_history"), "bash", 3))},
 		{name: "other file", events: evs(sys("unlink", arg("pathname", "/tmp/x")))},
 	}},
 	{NewNonRootSetuid, []sigCase{
@@ -298,6 +306,9 @@ func BenchmarkFalcoParity_ignored_event(b *testing.B) {
 		"sched_process_exec":      execArgv("/usr/bin/ls", "ls", "-l"),
 		"sched_process_fork":      forkEvent("bash", 10, 11),
 		"security_file_open":      openEvent("/usr/lib/x86_64-linux-gnu/libc.so.6", rdOnly),
+		"openat":                  openat("/usr/lib/x86_64-linux-gnu/libc.so.6", 0o2000000),
+		"open":                    event("open", arg("pathname", "/etc/ld.so.cache"), arg("flags", int32(0)), arg("mode", uint16(0))),
+		"creat":                   event("creat", arg("pathname", "/tmp/x"), arg("mode", uint16(0o644))),
 		"security_socket_connect": connectEvent(3, inetAddrMap("10.0.0.1", "443")),
 		"security_inode_rename":   renameEvent("/tmp/a", "/tmp/b"),
 		"socket":                  sys("socket", arg("domain", int32(2)), arg("type", int32(1)), arg("protocol", int32(0))),

