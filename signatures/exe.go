@@ -14,7 +14,9 @@ import (
 // systemBinDir reports whether dir (ending in "/") holds the distribution's programs.
 func systemBinDir(dir string) bool {
 	switch dir {
-	case "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/",
+	// "/" is where distroless images put their one program (/coredns, /kube-proxy); writing there
+	// takes root, as writing /usr/bin does.
+	case "/", "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/",
 		"/usr/lib/openssh/", "/usr/libexec/openssh/", "/usr/libexec/", "/usr/lib/systemd/", "/lib/systemd/",
 		"/usr/lib/polkit-1/", "/usr/libexec/polkit-1/", "/usr/lib/apt/", "/usr/lib/apt/methods/":
 		return true

@@ -346,3 +346,34 @@ func BenchmarkFalcoParity_ignored_event(b *testing.B) {
 		}
 	}
 }
+
+// Allow-lists of the older signatures follow the executable path too: a copy of another program
+// under the trusted name is not trusted.
+func TestAllowLists_go_by_executable_path(t *testing.T) {
+	bpf := func(exe string) trace.Event {
+		return withExe(withProc(event("bpf", arg("cmd", int32(5))), "systemd", 4242), exe)
+	}
+	const tok = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+	tests := []struct {
+		name     string
+		sig      detect.Signature
+		ev       trace.Event
+		findings int
+	}{
+		{"systemd loads a cgroup filter", NewBpfProgramLoad(), bpf("/usr/lib/systemd/systemd"), 0},
+		{"a copy named systemd loads a program", NewBpfProgramLoad(), bpf("/tmp/x/systemd"), 1},
+		{"kubelet reads the token", NewK8sServiceAccountToken(), withProc(openEvent(tok, rdOnly), "kubelet", 5), 0},
+		{"coredns image reads its token", NewK8sServiceAccountToken(), withExe(withProc(openEvent(tok, rdOnly), "coredns", 5), "/coredns"), 0},
+		{"cat renamed kubectl reads the token", NewK8sServiceAccountToken(), withExe(withProc(openEvent(tok, rdOnly), "kubectl", 5), "/tmp/kubectl"), 1},
+		{"etcd copy in /dev/shm reads the CA key", NewK8sCertTheft(), withExe(withProc(openEvent("/etc/kubernetes/pki/ca.key", rdOnly), "etcd", 5), "/dev/shm/etcd"), 1},
+		{"logrotate truncates a log", NewLogTampering(), withExe(withProc(sys("unlink", arg("pathname", "/var/log/syslog.1")), "logrotate", 5), "/usr/sbin/logrotate"), 0},
+		{"a copy named logrotate deletes a log", NewLogTampering(), withExe(withProc(sys("unlink", arg("pathname", "/var/log/auth.log")), "logrotate", 5), "/tmp/logrotate"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := collect(t, tt.sig, evs(tt.ev)); len(got) != tt.findings {
+				t.Fatalf("%d findings, want %d", len(got), tt.findings)
+			}
+		})
+	}
+}

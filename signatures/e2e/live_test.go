@@ -145,7 +145,11 @@ func liveCases() []liveCase {
 			// This kernel has no /proc/kcore: stage the path on a tmpfs over /proc in a private mount namespace.
 			return privateSh(t, "mount -t tmpfs e2e /proc && echo x > /proc/kcore && cat /proc/kcore >/dev/null")
 		}},
-		{event: "dropped_executable", skip: "needs magic_write events, which the live source does not produce yet"},
+		{event: "dropped_executable", act: func(t *testing.T, e *liveEnv) int {
+			// dd writes with write(2), which magic_write sees; cp copies with copy_file_range, which it
+			// does not (drop_and_execute catches that case by inode).
+			return inContainerSh(t, "dd if=/bin/true of="+e.dir+"/dropped-elf bs=64k 2>/dev/null")
+		}, check: inContainer},
 		{event: "proc_mem_access", act: func(t *testing.T, e *liveEnv) int { return helper(t, "open", "/proc/self/mem", oRdonly) }},
 		{event: "proc_mem_code_injection", act: func(t *testing.T, e *liveEnv) int { return helper(t, "open", "/proc/self/mem", oRdwr) }},
 		{event: "process_vm_write_inject", act: func(t *testing.T, e *liveEnv) int { return helper(t, "vm-write") }},
