@@ -260,6 +260,48 @@ var parityCases = []struct {
 		{name: "bash saves history (temp file renamed over it)", events: evs(withProc(renameEvent("/root/.bash_history-01234", "/root/.bash_history"), "bash", 3))},
 		{name: "other file", events: evs(sys("unlink", arg("pathname", "/tmp/x")))},
 	}},
+	{NewExecEmptyArgv, []sigCase{
+		{name: "argc 0 (kernel puts an empty argv[0])", events: evs(execArgv("/usr/bin/pkexec", "")), findings: 1},
+		{name: "no argv at all", events: evs(execEvent("/usr/bin/pkexec", []string{}, nil)), findings: 1},
+		{name: "pkexec with a command", events: evs(execArgv("/usr/bin/pkexec", "pkexec", "id"))},
+	}},
+	{NewUserfaultfdUse, []sigCase{
+		{name: "non-root", events: evs(withUID(sys("userfaultfd", arg("flags", int32(0))), 1000)), findings: 1},
+		{name: "root on the host", events: evs(sys("userfaultfd", arg("flags", int32(0)))), findings: 1},
+	}},
+	{NewCryptoMiner, []sigCase{
+		{name: "renamed xmrig with a pool URL", events: evs(execArgv("/tmp/.x/kworker", "kworker", "-o", "stratum+tcp://pool.example:3333", "-u", "w")), findings: 1},
+		{name: "xmrig by name", events: evs(execArgv("/opt/xmrig", "xmrig")), findings: 1},
+		{name: "donate level", events: evs(execArgv("/tmp/a", "a", "--donate-level=1")), findings: 1},
+		{name: "curl", events: evs(execArgv("/usr/bin/curl", "curl", "https://example.com"))},
+	}},
+	{NewBinaryDirWrite, []sigCase{
+		{name: "trojaned ls", events: evs(withProc(openEvent("/usr/bin/ls", wrTrnc), "cp", 3)), findings: 1},
+		{name: "renamed into /usr/local/bin", events: evs(withProc(renameEvent("/tmp/x", "/usr/local/bin/x"), "mv", 3)), findings: 1},
+		{name: "dpkg unpacks", events: evs(withProc(renameEvent("/usr/bin/ls.dpkg-new", "/usr/bin/ls"), "dpkg", 3))},
+		{name: "read", events: evs(openEvent("/usr/bin/ls", rdOnly))},
+	}},
+	{NewPackageDatabaseWrite, []sigCase{
+		{name: "status edited", events: evs(withProc(openEvent("/var/lib/dpkg/status", wrTrnc), "python3", 3)), findings: 1},
+		{name: "dpkg", events: evs(withProc(openEvent("/var/lib/dpkg/status-new", wrTrnc), "dpkg", 3))},
+		{name: "update-alternatives", events: evs(withProc(openEvent("/var/lib/dpkg/alternatives/x", wrTrnc), "update-alternatives", 3))},
+		{name: "a copy named dpkg", events: evs(withExe(withProc(openEvent("/var/lib/dpkg/status", wrTrnc), "dpkg", 3), "/tmp/dpkg")), findings: 1},
+	}},
+	{NewHiddenPathCreated, []sigCase{
+		{name: "mkdir /tmp/.x", events: evs(sys("mkdir", arg("pathname", "/tmp/.x"), arg("mode", uint16(0o755)))), findings: 1},
+		{name: "mkdirat /usr/lib/.cache", events: evs(sys("mkdirat", arg("dirfd", int32(-100)), arg("pathname", "/usr/lib/.cache/"), arg("mode", uint16(0o755)))), findings: 1},
+		{name: "dot file created in /etc", events: evs(openat("/etc/.hidden", wrTrnc|0o100)), findings: 1},
+		{name: "X11 socket dir", events: evs(sys("mkdir", arg("pathname", "/tmp/.X11-unix"), arg("mode", uint16(0o1777))))},
+		{name: "dot dir in a home", events: evs(sys("mkdir", arg("pathname", "/home/a/.cache"), arg("mode", uint16(0o755))))},
+		{name: "nested under /tmp", events: evs(sys("mkdir", arg("pathname", "/tmp/build/.git"), arg("mode", uint16(0o755))))},
+	}},
+	{func() detect.Signature { return NewInterpreterOneLinerConnect() }, []sigCase{
+		{name: "python -c reverse shell", events: evs(withProc(execArgv("/usr/bin/python3.11", "python3", "-c", "import socket"), "python3", 9), withProc(connectEvent(3, inetAddrMap("10.0.0.1", "4444")), "python3", 9)), findings: 1,
+			data: map[string]interface{}{"interpreter": "python3.11"}},
+		{name: "perl -e", events: evs(withProc(execArgv("/usr/bin/perl", "perl", "-e", "use Socket"), "perl", 9), withProc(connectEvent(3, inetAddrMap("10.0.0.1", "80")), "perl", 9)), findings: 1},
+		{name: "pip install (a script)", events: evs(withProc(execArgv("/usr/bin/python3", "python3", "/usr/bin/pip", "install", "x"), "python3", 9), withProc(connectEvent(3, inetAddrMap("151.101.0.223", "443")), "python3", 9))},
+		{name: "connect after exit and pid reuse", events: evs(withProc(execArgv("/usr/bin/perl", "perl", "-e", "1"), "perl", 9), withProc(sys("sched_process_exit", arg("process_group_exit", true)), "perl", 9), withProc(connectEvent(3, inetAddrMap("10.0.0.1", "80")), "curl", 9))},
+	}},
 	{NewNonRootSetuid, []sigCase{
 		{name: "nobody asks for root", events: evs(withUID(sys("setuid", arg("uid", int32(0))), 65534)), findings: 1},
 		{name: "root drops privileges", events: evs(withUID(sys("setuid", arg("uid", int32(33))), 0))},
@@ -322,6 +364,9 @@ func BenchmarkFalcoParity_ignored_event(b *testing.B) {
 		"unlinkat":                sys("unlinkat", arg("dirfd", int32(-100)), arg("pathname", "/tmp/x"), arg("flags", int32(0))),
 		"truncate":                sys("truncate", arg("path", "/tmp/x"), arg("length", int64(0))),
 		"setuid":                  sys("setuid", arg("uid", int32(0))),
+		"userfaultfd":             sys("userfaultfd", arg("flags", int32(0))),
+		"mkdir":                   sys("mkdir", arg("pathname", "/tmp/build"), arg("mode", uint16(0o755))),
+		"mkdirat":                 sys("mkdirat", arg("dirfd", int32(-100)), arg("pathname", "/home/a/.cache"), arg("mode", uint16(0o755))),
 		"sched_process_exit":      sys("sched_process_exit", arg("exit_code", int64(0)), arg("process_group_exit", true)),
 	}
 	for _, pc := range parityCases {
@@ -335,6 +380,9 @@ func BenchmarkFalcoParity_ignored_event(b *testing.B) {
 			ev, ok := ignored[s.Name]
 			if !ok {
 				b.Fatalf("%s: no ignored event for %s", md.ID, s.Name)
+			}
+			if md.EventName == "userfaultfd_use" {
+				continue // every userfaultfd call is reported: there is no ignored event
 			}
 			pe := ev.ToProtocol()
 			b.Run(md.EventName+"/"+s.Name, func(b *testing.B) {

@@ -81,5 +81,12 @@ func All() []detect.Signature {
 		NewNamespaceChange(),
 		NewShellHistoryTampering(),
 		NewNonRootSetuid(),
+		NewExecEmptyArgv(),
+		NewUserfaultfdUse(),
+		NewCryptoMiner(),
+		NewBinaryDirWrite(),
+		NewPackageDatabaseWrite(),
+		NewHiddenPathCreated(),
+		NewInterpreterOneLinerConnect(),
 	}
 }

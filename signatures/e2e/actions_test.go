@@ -230,6 +230,15 @@ func helperAction(action string, args []string) error {
 			return fmt.Errorf("setuid(0) succeeded as uid %d", os.Getuid())
 		}
 		return nil
+	case "exec-empty-argv":
+		// execve with argv = {NULL}, as PwnKit calls pkexec.
+		return syscall.Exec(arg(0), []string{}, nil)
+	case "userfaultfd":
+		fd, _, e := unix.Syscall(unix.SYS_USERFAULTFD, 0, 0, 0)
+		if e == 0 {
+			unix.Close(int(fd))
+		}
+		return nil // refused for unprivileged users (vm.unprivileged_userfaultfd=0): the call is the act
 	case "patch-text":
 		// What an in-process hook does: make a page of a loaded library's code writable as well.
 		return patchLibraryText()

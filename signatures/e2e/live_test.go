@@ -359,6 +359,34 @@ func parityCases() []liveCase {
 		{event: "shell_history_tampering", how: "replaced by a symlink to /dev/null", act: func(t *testing.T, e *liveEnv) int {
 			return sh(t, "ln -sf /dev/null "+mkfile(t, e.dir, "h3/.zsh_history"))
 		}},
+		{event: "exec_empty_argv", how: "a copy of true run with argc 0, as PwnKit runs pkexec", act: func(t *testing.T, e *liveEnv) int {
+			bin := filepath.Join(e.dir, "pkexec-like")
+			if err := exec.Command("cp", "/bin/true", bin).Run(); err != nil {
+				t.Fatal(err)
+			}
+			return helper(t, "exec-empty-argv", bin)
+		}},
+		{event: "userfaultfd_use", how: "by an unprivileged user", act: func(t *testing.T, e *liveEnv) int { return asNobody(t, "userfaultfd") },
+			check: severityAtLeast(2)},
+		{event: "crypto_miner", how: "renamed miner with a pool URL", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "cp /bin/true "+e.dir+"/kworker && "+e.dir+"/kworker -o stratum+tcp://127.0.0.1:3333 -u wallet")
+		}},
+		{event: "binary_dir_write", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /usr/local/bin && cp /bin/true /usr/local/bin/e2e-planted")
+		}, want: map[string]interface{}{"pathname": "/usr/local/bin/e2e-planted"}},
+		{event: "package_database_write", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /var/lib/dpkg && echo 'Package: x' > /var/lib/dpkg/status")
+		}, want: map[string]interface{}{"pathname": "/var/lib/dpkg/status"}},
+		{event: "hidden_path_created", how: "hidden dir in /tmp", act: func(t *testing.T, e *liveEnv) int {
+			return sh(t, "mkdir /tmp/.e2e-stage-$$ && rmdir /tmp/.e2e-stage-$$")
+		}, check: severityBelow(2)},
+		{event: "hidden_path_created", how: "hidden file in /etc", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /etc && echo x > /etc/.e2e-hidden")
+		}, check: severityAtLeast(2)},
+		{event: "interpreter_one_liner_connect", skip: skipWithout("perl"), act: func(t *testing.T, e *liveEnv) int {
+			host, port, _ := net.SplitHostPort(e.tcp)
+			return run(t, exec.Command("perl", "-MIO::Socket::INET", "-e", "IO::Socket::INET->new(PeerAddr => '"+host+"', PeerPort => "+port+") or die"))
+		}, want: map[string]interface{}{"interpreter": "perl"}},
 		{event: "non_root_setuid", act: func(t *testing.T, e *liveEnv) int { return asNobody(t, "setuid-root") },
 			want: map[string]interface{}{"target_uid": 0}},
 	}
