@@ -24,7 +24,6 @@ func configKeys(root *cobra.Command) configfile.Keys {
 			"buffers":      "the ring buffer size is --ring-buffer-mb",
 			"stores":       "the process tree and DNS stores are not configurable here",
 			"capabilities": "capabilities are not configurable here",
-			"server":       "no --server in this build",
 			"enrichment":   "enrichment is not configurable here",
 			"artifacts":    "artifact capture is not built",
 			"detectors":    "YAML detectors (CEL) are not supported",

@@ -6,8 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The end-to-end tests run the real binary and real plugins, built once per test run with the
@@ -91,4 +94,64 @@ func runTracee(t *testing.T, args ...string) (string, string, int) {
 		t.Fatalf("run tracee %v: %v", args, err)
 	}
 	return stdout.String(), stderr.String(), code
+}
+
+// runLive starts bin live (root, BTF) with args plus a JSON output file, waits until the eBPF
+// source is ready, runs act, stops the agent with SIGINT and returns the output file's lines.
+func runLive(t *testing.T, bin string, args []string, act func()) []string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the eBPF source loads programs into the kernel")
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		t.Skip("needs a kernel with BTF (/sys/kernel/btf/vmlinux)")
+	}
+	out := filepath.Join(t.TempDir(), "live.json")
+	cmd := exec.Command(bin, append(args, "--output", "json:"+out, "--alerts-db", "none")...)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() //nolint:errcheck
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "eBPF source ready") {
+		if time.Now().After(deadline) {
+			t.Fatalf("agent not ready: %s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	act()
+	time.Sleep(500 * time.Millisecond) // the reader polls the ring every 50 ms
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("agent did not stop: %s", stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("%v; agent stderr: %s", err, stderr.String())
+	}
+	return strings.Split(strings.TrimSpace(string(data)), "\n")
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a polling reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -114,6 +114,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			return nil
 		},
 	}
+	cmd.AddCommand(newListEventsCmd(g, st), newListDetectorsCmd(g, st), newListPoliciesCmd(st))
 	f := cmd.Flags()
 	f.BoolVarP(&o.wide, "wide", "w", false, "show every column in full, with arguments")
 	f.BoolVar(&o.asJSON, "json", false, "print as JSON (stable schema, see docs/list.md); load problems are included")
@@ -130,7 +131,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 // Init fails or panics is reported (and left out) by list too.
 func dryInit(res domain.LoadResult, log *slog.Logger) domain.LoadResult {
 	cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures))
-	engine, problems := domain.NewEngine(domain.EngineConfig{}, res.Signatures, cat, nil, log)
+	engine, problems := domain.NewEngine(domain.EngineConfig{DataSources: res.DataSources}, res.Signatures, cat, nil, log)
 	engine.Close()
 	if len(problems) == 0 {
 		return res

@@ -29,6 +29,7 @@ type runOptions struct {
 	ringBufferMiB int
 	policies      []string
 	alertsDB      string
+	servers       []string
 }
 
 type streams struct {
@@ -112,6 +113,8 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		"embedded alert store for 'tracee alerts search' when no Elasticsearch output is set (default /var/lib/tracee/alerts.db for live runs; 'none' disables)")
 	f.StringVar(&r.replay, "replay", "", "read events from FILE (Tracee JSON lines, - for stdin) instead of the kernel; exit at end of input")
 	f.BoolVar(&r.strict, "strict", false, "with --replay: stop at the first malformed line instead of skipping it")
+	f.StringArrayVar(&r.servers, "server", nil,
+		"serve over HTTP: http-address=HOST:PORT (default 127.0.0.1:3366), metrics, healthz, pprof; repeatable (see docs/server.md)")
 	f.IntVar(&r.ringBufferMiB, "ring-buffer-mb", 16, "size of the kernel-to-agent ring buffer in MiB (rounded up to a power of two)")
 
 	root.AddCommand(
@@ -120,6 +123,8 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		newManCmd(),
 		newAlertsCmd(st),
 		newConfigCmd(st),
+		newManTopicCmd(g, st),
+		newSignaturesCmd(st),
 	)
 	return root
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/elasticsearch"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/httpserver"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/replay"
@@ -39,9 +40,13 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	if err != nil {
 		return err
 	}
+	server, err := httpserver.ParseFlags(r.servers)
+	if err != nil {
+		return err
+	}
 	var agent *app.Agent
 	var reloader *app.Reloader
-	var stats sourceStats
+	var monitor ports.AgentMonitor
 	fxApp := fx.New(
 		fx.WithLogger(func() fxevent.Logger { return fxLogger(g.logLevel, log) }),
 		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies}),
@@ -58,8 +63,10 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 			provideSinks,
 			provideAgent,
 			provideReloader,
+			provideMonitor,
 		),
-		fx.Populate(&agent, &reloader, &stats),
+		serverModule(server),
+		fx.Populate(&agent, &reloader, &monitor),
 	)
 	if err := fxApp.Err(); err != nil {
 		return unwrapFx(err)
@@ -72,7 +79,7 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	runCtx, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopReload := reloadOnSIGHUP(runCtx, reloader)
-	stopStats := statsOnSIGUSR1(log, agent, stats)
+	stopStats := statsOnSIGUSR1(log, monitor)
 	runErr := agent.Run(runCtx)
 	stopReload()
 	stopStats()
@@ -81,19 +88,40 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	if err := fxApp.Stop(stopCtx); err != nil && runErr == nil {
 		runErr = err
 	}
-	reportStats(log, agent, stats, "agent stopped")
+	reportStats(log, monitor, "agent stopped")
 	return runErr
 }
 
-// sourceStats is the live source's counters, when the source is the eBPF one.
-type sourceStats struct {
+// monitorParams are what the stats read: the live source's counters when the source is the eBPF one.
+type monitorParams struct {
 	fx.In
-	Source *ebpf.Source `optional:"true"`
+	Agent    *app.Agent
+	Reloader *app.Reloader
+	Source   *ebpf.Source `optional:"true"`
+}
+
+func provideMonitor(p monitorParams) ports.AgentMonitor {
+	var source func() ports.SourceStats
+	if p.Source != nil {
+		source = func() ports.SourceStats {
+			st := p.Source.Stats()
+			return ports.SourceStats{Records: st.EventsRead, DecodeErrors: st.DecodeErrors, Lost: st.Lost, LostPerCPU: st.LostPerCPU}
+		}
+	}
+	return app.NewMonitor(p.Agent, p.Reloader, source)
+}
+
+// serverModule runs the HTTP server (--server) for the agent's lifetime, when an endpoint is asked for.
+func serverModule(cfg httpserver.Config) fx.Option {
+	if !cfg.Enabled() {
+		return fx.Options()
+	}
+	return fx.Options(fx.Supply(cfg), httpserver.Module, fx.Invoke(func(*httpserver.Server) {}))
 }
 
 // statsOnSIGUSR1 logs the counters of the source, the engine and every output on SIGUSR1
 // (`kill -USR1 $(pidof tracee)`): the stats view of a running agent.
-func statsOnSIGUSR1(log *slog.Logger, agent *app.Agent, src sourceStats) (stop func()) {
+func statsOnSIGUSR1(log *slog.Logger, monitor ports.AgentMonitor) (stop func()) {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	quit, done := make(chan struct{}), make(chan struct{})
@@ -104,7 +132,7 @@ func statsOnSIGUSR1(log *slog.Logger, agent *app.Agent, src sourceStats) (stop f
 			case <-quit:
 				return
 			case <-usr1:
-				reportStats(log, agent, src, "stats")
+				reportStats(log, monitor, "stats")
 			}
 		}
 	}()
@@ -285,7 +313,11 @@ func provideSinks(p sinkParams) ([]app.NamedSink, error) {
 			return nil, fmt.Errorf("--output elasticsearch: %w", err)
 		}
 		p.Lifecycle.Append(fx.StartHook(s.Start))
-		sinks = append(sinks, app.NamedSink{Name: "elasticsearch", Sink: s})
+		sinks = append(sinks, app.NamedSink{Name: "elasticsearch", Sink: s, Spool: func() ports.SpoolStats {
+			st := s.Stats()
+			return ports.SpoolStats{Indexed: st.Indexed, Spooled: st.Spooled, Retried: st.Retried, Evicted: st.Evicted,
+				DeadLettered: st.DeadLettered, Bytes: st.SpoolBytes, Down: st.Down}
+		}})
 	}
 	if p.Store != nil {
 		sinks = append(sinks, app.NamedSink{Name: "alerts-db", Sink: p.Store})
@@ -297,7 +329,8 @@ func provideAgent(source ports.EventSource, cat *domain.Catalog, sel domain.Sele
 	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []app.NamedSink, log *slog.Logger) *app.Agent {
 	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, sinks, log)
 	agent, problems := app.NewAgent(app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
-		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log})
+		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log,
+		EngineCfg: domain.EngineConfig{DataSources: res.DataSources}})
 	for _, p := range problems {
 		log.Error("signature disabled: " + p.String())
 	}
@@ -328,16 +361,16 @@ func provideReloader(loaders signatureLoaderSet, policyLoader *policyfile.Loader
 	return app.NewReloader(steps, res.Signatures, log)
 }
 
-func reportStats(log *slog.Logger, agent *app.Agent, src sourceStats, msg string) {
-	st := agent.Engine().Stats()
-	attrs := []any{"events", st.Events.Load(), "findings", st.Findings.Load(),
-		"signature_errors", st.Errors.Load(), "signature_panics", st.Panics.Load(), "suppressed", agent.Stats().Suppressed}
-	if src.Source != nil {
-		ss := src.Source.Stats()
-		attrs = append(attrs, "kernel_records", ss.EventsRead, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
+// reportStats logs the same read of the counters that /metrics serves.
+func reportStats(log *slog.Logger, monitor ports.AgentMonitor, msg string) {
+	st := monitor.Stats()
+	attrs := []any{"events", st.Engine.Events, "findings", st.Engine.Findings,
+		"signature_errors", st.Engine.Errors, "signature_panics", st.Engine.Panics, "suppressed", st.Suppressed}
+	if ss := st.Source; ss != nil {
+		attrs = append(attrs, "kernel_records", ss.Records, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
 			"decode_errors", ss.DecodeErrors)
 	}
-	for _, o := range agent.Outputs().Stats() {
+	for _, o := range st.Outputs {
 		attrs = append(attrs, "output_"+o.Name, fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed))
 	}
 	log.Info(msg, attrs...)

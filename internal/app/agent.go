@@ -22,17 +22,11 @@ type Agent struct {
 	sel      domain.Selection
 	log      *slog.Logger
 	ctx      context.Context // set for the duration of Run, for the policy evaluator
-	stats    AgentStats
+	counters agentCounters
 }
 
 // outputCloseTimeout bounds the flush of every output at shutdown.
 const outputCloseTimeout = 30 * time.Second
-
-// AgentStats count what the agent did with findings.
-type AgentStats struct {
-	Suppressed   uint64
-	PolicyErrors uint64
-}
 
 // AgentDeps are the agent's collaborators. Engine is built by NewAgent from Signatures.
 type AgentDeps struct {
@@ -47,6 +41,8 @@ type AgentDeps struct {
 	Signatures []domain.LoadedSignature
 	EngineCfg  domain.EngineConfig
 	Log        *slog.Logger
+	// StallAfter is how long Health tolerates no event at all (default DefaultStallAfter).
+	StallAfter time.Duration
 }
 
 // NewAgent initialises the signatures the selection runs and returns the problems of those whose
@@ -62,8 +58,10 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 			run = append(run, s)
 		}
 	}
+	a.counters.init(d.StallAfter)
 	var problems []domain.LoadProblem
 	a.engine, problems = domain.NewEngine(d.EngineCfg, run, d.Catalog, a.onSignatureEvent, d.Log)
+	a.counters.signatures, a.counters.disabled = len(a.engine.Signatures()), len(problems)
 	return a, problems
 }
 
@@ -73,17 +71,16 @@ func (a *Agent) Engine() *domain.Engine { return a.engine }
 // Outputs exposes the outputs (for stats).
 func (a *Agent) Outputs() *Outputs { return a.outputs }
 
-// Stats returns the agent's finding counters.
-func (a *Agent) Stats() AgentStats { return a.stats }
-
 // Run streams the source through the engine until the source ends or ctx is cancelled, then
 // signals completion, closes the signatures and drains the outputs.
 func (a *Agent) Run(ctx context.Context) error {
 	a.ctx = ctx
+	a.counters.runStarted(time.Now())
 	err := a.source.Run(ctx, a.sel, a.onEvent)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
+	a.counters.runEnded(err)
 	a.engine.Complete()
 	a.engine.Close()
 	// Outputs get a bounded time to flush; what a sink cannot send by then it spools or reports.
@@ -96,11 +93,21 @@ func (a *Agent) Run(ctx context.Context) error {
 }
 
 func (a *Agent) onEvent(ev *trace.Event) {
+	a.counters.event(ev.EventName)
 	emit, dispatch := a.decide(ev)
 	if emit {
 		a.outputs.Write(ev)
 	}
-	if dispatch {
+	switch {
+	case !dispatch:
+		if !emit {
+			a.counters.filtered.Add(1)
+		}
+	case a.counters.sampleDue():
+		start := time.Now()
+		a.engine.Dispatch(ev)
+		a.counters.observeDispatch(time.Since(start))
+	default:
 		a.engine.Dispatch(ev)
 	}
 }
@@ -117,6 +124,7 @@ func (a *Agent) decide(ev *trace.Event) (emit, dispatch bool) {
 // onSignatureEvent runs the finding policy, then hands the event to the outputs. The engine reuses
 // nothing of ev after this returns, but outputs keep it, so it is copied once here.
 func (a *Agent) onSignatureEvent(ev *trace.Event) {
+	a.counters.finding(ev)
 	out := *ev
 	if emit, _ := a.decide(&out); !emit {
 		return
@@ -124,12 +132,11 @@ func (a *Agent) onSignatureEvent(ev *trace.Event) {
 	if a.policy != nil {
 		verdict, err := a.policy.EvaluateFinding(a.ctx, &out)
 		if err != nil {
-			a.stats.PolicyErrors++
-			if a.stats.PolicyErrors == 1 {
+			if a.counters.policyErrors.Add(1) == 1 {
 				a.log.Error("finding policy failed; the finding is kept", "error", err)
 			}
 		} else if verdict.Suppress {
-			a.stats.Suppressed++
+			a.counters.suppressed.Add(1)
 			a.log.Debug("finding suppressed by policy", "event", out.EventName, "reason", verdict.Reason)
 			return
 		}

@@ -27,6 +27,8 @@ type OutputConfig struct {
 type NamedSink struct {
 	Name string
 	Sink ports.EventSink
+	// Spool, when set, reads the sink's retry and spool counters (for the stats).
+	Spool func() ports.SpoolStats
 }
 
 // Outputs fans events out to every sink through a bounded queue each, so a slow output never stalls
@@ -48,10 +50,7 @@ type outputQueue struct {
 }
 
 // OutputStats are one output's counters.
-type OutputStats struct {
-	Name                     string
-	Written, Dropped, Failed uint64
-}
+type OutputStats = ports.OutputStats
 
 // NewOutputs starts one writer goroutine per sink; ctx bounds the writers' I/O.
 func NewOutputs(ctx context.Context, cfg OutputConfig, sinks []NamedSink, log *slog.Logger) *Outputs {
@@ -117,7 +116,13 @@ func (o *Outputs) Write(ev *trace.Event) {
 func (o *Outputs) Stats() []OutputStats {
 	out := make([]OutputStats, 0, len(o.queues))
 	for _, q := range o.queues {
-		out = append(out, OutputStats{Name: q.Name, Written: q.written.Load(), Dropped: q.dropped.Load(), Failed: q.failed.Load()})
+		st := OutputStats{Name: q.Name, Written: q.written.Load(), Dropped: q.dropped.Load(), Failed: q.failed.Load(),
+			QueueDepth: len(q.ch), QueueSize: cap(q.ch)}
+		if q.Spool != nil {
+			sp := q.Spool()
+			st.Spool = &sp
+		}
+		out = append(out, st)
 	}
 	return out
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
 )
 
 // ReloadStep is one part of a reload (policies, finding policies, Rego signatures). A failing step
@@ -25,6 +27,9 @@ type Reloader struct {
 	plugins map[string]time.Time // Go plugins and their modification time at load
 	log     *slog.Logger
 	mu      sync.Mutex
+
+	countsMu sync.Mutex
+	counts   map[[2]string]uint64 // part, result
 }
 
 // NewReloader takes the steps and the loaded signatures (to notice changed Go plugins, which
@@ -45,7 +50,9 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	defer r.mu.Unlock()
 	var errs []error
 	for _, step := range r.steps {
-		if err := step.Run(ctx); err != nil {
+		err := step.Run(ctx)
+		r.count(step.Name, err)
+		if err != nil {
 			r.log.Error("reload failed; the running version is kept", "part", step.Name, "error", err)
 			errs = append(errs, fmt.Errorf("%s: %w", step.Name, err))
 			continue
@@ -58,6 +65,36 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (r *Reloader) count(part string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "failed"
+	}
+	r.countsMu.Lock()
+	defer r.countsMu.Unlock()
+	if r.counts == nil {
+		r.counts = map[[2]string]uint64{}
+	}
+	r.counts[[2]string{part, result}]++
+}
+
+// Stats counts the reloads of each part by result ("ok", "failed"), ordered by part and result.
+func (r *Reloader) Stats() []ports.ReloadCount {
+	r.countsMu.Lock()
+	defer r.countsMu.Unlock()
+	out := make([]ports.ReloadCount, 0, len(r.counts))
+	for k, n := range r.counts {
+		out = append(out, ports.ReloadCount{Part: k[0], Result: k[1], Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Part != out[j].Part {
+			return out[i].Part < out[j].Part
+		}
+		return out[i].Result < out[j].Result
+	})
+	return out
 }
 
 // PolicyReloadStep re-reads the policy files, checks the new set can run on the running source and

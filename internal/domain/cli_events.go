@@ -160,22 +160,37 @@ func (c *cliCompiler) filter(v, pos string) error {
 
 // threat selects signature events by their metadata.
 func (c *cliCompiler) threat(v, pos string) error {
+	match, err := ThreatMatcher(v)
+	if err != nil {
+		err.Pos = pos
+		return err
+	}
+	for _, d := range c.cat.All() {
+		if d.Kind == KindSignature && d.Signature != nil && match(d.Signature) {
+			c.include[d.Name] = true
+		}
+	}
+	return nil
+}
+
+// ThreatMatcher compiles a threat.* expression (threat.severity>=high, threat.mitre.technique=T1055,
+// threat.mitre.tactic="Defense Evasion", threat.name=NAME) into a test of a signature.
+func ThreatMatcher(v string) (func(*SignatureInfo) bool, *PolicyError) {
 	field, op, value := splitFilter(strings.TrimPrefix(v, "threat."))
 	value = strings.Trim(value, `"'`)
 	if op == OpPresent || value == "" {
-		return &PolicyError{Pos: pos, Msg: fmt.Sprintf("%q needs an operator and a value", v), Fix: "write e.g. threat.severity>=high"}
+		return nil, &PolicyError{Msg: fmt.Sprintf("%q needs an operator and a value", v), Fix: "write e.g. threat.severity>=high"}
 	}
-	var match func(*SignatureInfo) bool
 	switch field {
 	case "severity":
 		want, err := ParseSeverity(value)
 		if err != nil {
-			return &PolicyError{Pos: pos, Msg: err.Error(), Fix: "severities are info, low, medium, high, critical (or 0-4)"}
+			return nil, &PolicyError{Msg: err.Error(), Fix: "severities are info, low, medium, high, critical (or 0-4)"}
 		}
-		match = func(s *SignatureInfo) bool { return compareInt(s.Severity(), op, want) }
+		return func(s *SignatureInfo) bool { return compareInt(s.Severity(), op, want) }, nil
 	case "mitre.technique", "mitre.tactic", "name":
 		if op != OpEqual && op != OpNotEqual {
-			return &PolicyError{Pos: pos, Msg: fmt.Sprintf("threat.%s takes = or !=", field), Fix: "write e.g. threat." + field + "=VALUE"}
+			return nil, &PolicyError{Msg: fmt.Sprintf("threat.%s takes = or !=", field), Fix: "write e.g. threat." + field + "=VALUE"}
 		}
 		get := map[string]func(*SignatureInfo) []string{
 			"mitre.technique": func(s *SignatureInfo) []string {
@@ -187,25 +202,21 @@ func (c *cliCompiler) threat(v, pos string) error {
 			},
 			"name": func(s *SignatureInfo) []string { return []string{s.Metadata.EventName, s.Metadata.Name, s.Metadata.ID} },
 		}[field]
-		match = func(s *SignatureInfo) bool {
+		wants := strings.Split(value, ",")
+		return func(s *SignatureInfo) bool {
 			hit := false
 			for _, have := range get(s) {
-				if have != "" && normalThreat(have) == normalThreat(value) {
-					hit = true
+				for _, w := range wants {
+					if have != "" && normalThreat(have) == normalThreat(w) {
+						hit = true
+					}
 				}
 			}
 			return hit == (op == OpEqual)
-		}
-	default:
-		return &PolicyError{Pos: pos, Msg: fmt.Sprintf("unknown threat property %q", field),
-			Fix: "threat properties are severity, mitre.technique, mitre.tactic and name"}
+		}, nil
 	}
-	for _, d := range c.cat.All() {
-		if d.Kind == KindSignature && d.Signature != nil && match(d.Signature) {
-			c.include[d.Name] = true
-		}
-	}
-	return nil
+	return nil, &PolicyError{Msg: fmt.Sprintf("unknown threat property %q", field),
+		Fix: "threat properties are severity, mitre.technique, mitre.tactic and name"}
 }
 
 // normalThreat compares tactic and technique names loosely: "Defense Evasion" = "defense-evasion".

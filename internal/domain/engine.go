@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,11 @@ type EngineConfig struct {
 	DisableAfterPanics uint64
 	// LogEvery bounds repeated log lines per signature (default 10s).
 	LogEvery time.Duration
+	// DataSources are served to signatures beside the built-in ones (tracee/process_tree,
+	// tracee/containers); typically the plugins' ExportedDataSources.
+	DataSources []LoadedDataSource
+	// MaxProcesses and MaxContainers bound the built-in data sources (0: the defaults).
+	MaxProcesses, MaxContainers int
 }
 
 // FindingEmitter receives the signature events the engine produces. It is called synchronously
@@ -37,6 +43,13 @@ type Engine struct {
 	wildcards []selection            // name "*"
 	depth     int
 	stats     EngineStats
+
+	dataSources *DataSources
+	procs       *ProcessTree
+	containers  *Containers
+	// observing turns on once a signature asks for a built-in data source: until then events
+	// cost the built-ins nothing.
+	observing bool
 }
 
 // EngineStats are the engine's counters.
@@ -78,17 +91,25 @@ func NewEngine(cfg EngineConfig, sigs []LoadedSignature, catalog *Catalog, emit 
 	if emit == nil {
 		emit = func(*trace.Event) {}
 	}
-	e := &Engine{cfg: cfg, log: log.With("component", "engine"), emit: emit, byName: map[string][]selection{}}
+	e := &Engine{cfg: cfg, log: log.With("component", "engine"), emit: emit, byName: map[string][]selection{},
+		procs: NewProcessTree(cfg.MaxProcesses), containers: NewContainers(cfg.MaxContainers)}
+	builtins := []LoadedDataSource{{Source: e.procs, Origin: BuiltinOrigin}, {Source: e.containers, Origin: BuiltinOrigin}}
 	var problems []LoadProblem
+	e.dataSources, problems = NewDataSources(append(builtins, cfg.DataSources...)...)
 	for _, ls := range sigs {
 		rs := &runningSignature{LoadedSignature: ls}
 		if def, ok := catalog.Lookup(ls.Info.Metadata.EventName); ok {
 			rs.eventID = def.ID
 		}
-		if err := e.initSignature(rs); err != nil {
+		if missing, err := e.initSignature(rs); err != nil {
+			fix := "fix the signature's Init (it must not fail or panic) and rebuild the plugin"
+			if len(missing) > 0 {
+				fix = fmt.Sprintf("it asked for data source %s, which nothing provides: tracee serves %s; "+
+					"another one must be exported (ExportedDataSources) by a plugin in a --signatures-dir",
+					strings.Join(missing, ", "), strings.Join(e.dataSources.Names(), ", "))
+			}
 			problems = append(problems, LoadProblem{Path: ls.Info.Origin,
-				Cause: fmt.Sprintf("signature %s: Init: %v", ls.Info.Metadata.ID, err),
-				Fix:   "fix the signature's Init (it must not fail or panic) and rebuild the plugin"})
+				Cause: fmt.Sprintf("signature %s: Init: %v", ls.Info.Metadata.ID, err), Fix: fix})
 			continue
 		}
 		e.sigs = append(e.sigs, rs)
@@ -111,18 +132,34 @@ func NewEngine(cfg EngineConfig, sigs []LoadedSignature, catalog *Catalog, emit 
 	return e, problems
 }
 
-func (e *Engine) initSignature(rs *runningSignature) (err error) {
+// initSignature calls Init and returns, with its error, the data sources Init asked for in vain.
+func (e *Engine) initSignature(rs *runningSignature) (missing []string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
 	ctx := detect.SignatureContext{
-		Callback:      func(f *detect.Finding) { e.onFinding(rs, f) },
-		Logger:        signatureLogger{e.log.With("signature", rs.Info.Metadata.ID)},
-		GetDataSource: func(string, string) (detect.DataSource, bool) { return nil, false },
+		Callback: func(f *detect.Finding) { e.onFinding(rs, f) },
+		Logger:   signatureLogger{e.log.With("signature", rs.Info.Metadata.ID)},
+		GetDataSource: func(namespace, id string) (detect.DataSource, bool) {
+			ds, ok := e.getDataSource(namespace, id)
+			if !ok {
+				missing = append(missing, dataSourceKey(namespace, id))
+			}
+			return ds, ok
+		},
 	}
-	return rs.Signature.Init(ctx)
+	err = rs.Signature.Init(ctx)
+	return missing, err
+}
+
+func (e *Engine) getDataSource(namespace, id string) (detect.DataSource, bool) {
+	ds, ok := e.dataSources.Get(namespace, id)
+	if ok && (ds == detect.DataSource(e.procs) || ds == detect.DataSource(e.containers)) {
+		e.observing = true
+	}
+	return ds, ok
 }
 
 // Selects reports whether any signature selects events called name.
@@ -134,6 +171,10 @@ func (e *Engine) Selects(name string) bool {
 // and no allocation.
 func (e *Engine) Dispatch(ev *trace.Event) {
 	e.stats.Events.Add(1)
+	if e.observing {
+		e.procs.Observe(ev)
+		e.containers.Observe(ev)
+	}
 	exact := e.byName[ev.EventName]
 	if len(exact) == 0 && len(e.wildcards) == 0 {
 		return

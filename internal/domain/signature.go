@@ -99,7 +99,9 @@ func (p LoadProblem) String() string {
 // LoadResult is the outcome of loading signatures from one or more places.
 type LoadResult struct {
 	Signatures []LoadedSignature
-	Problems   []LoadProblem
+	// DataSources are the data sources plugins export (ExportedDataSources) for signatures.
+	DataSources []LoadedDataSource
+	Problems    []LoadProblem
 	// Warnings are not failures (e.g. "no signatures found in DIR").
 	Warnings []string
 }
@@ -107,6 +109,7 @@ type LoadResult struct {
 // Merge appends other's results to r.
 func (r *LoadResult) Merge(other LoadResult) {
 	r.Signatures = append(r.Signatures, other.Signatures...)
+	r.DataSources = append(r.DataSources, other.DataSources...)
 	r.Problems = append(r.Problems, other.Problems...)
 	r.Warnings = append(r.Warnings, other.Warnings...)
 }

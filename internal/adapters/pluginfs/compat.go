@@ -154,7 +154,8 @@ func compareModules(host, plug *debug.BuildInfo) []mismatch {
 		}
 		out = append(out, mismatch{
 			Cause: cause,
-			Fix:   fmt.Sprintf("in the plugin's module run `go get %s@%s` and rebuild it (or rebuild tracee against %s)", path, hv.Version, pv.Version),
+			Fix: fmt.Sprintf("in the plugin's module run `go get %s@%s` and rebuild it, or let `%s` pin it (or rebuild tracee against %s)",
+				path, hv.Version, buildCommand, pv.Version),
 		})
 	}
 	return out
@@ -166,16 +167,7 @@ func explainOpenError(msg string, host, plug *debug.BuildInfo) mismatch {
 	const diff = "plugin was built with a different version of package "
 	if i := strings.Index(msg, diff); i >= 0 {
 		pkg := strings.TrimSpace(msg[i+len(diff):])
-		cause := "built with a different version of package " + pkg
-		if host != nil && plug != nil {
-			if path, hv, pv, ok := moduleOfPackage(pkg, host, plug); ok {
-				cause += fmt.Sprintf(" (module %s: plugin %s, tracee %s)", path, pv.Text, hv.Text)
-			} else if !strings.Contains(pkg, ".") {
-				cause += fmt.Sprintf(" (standard library: plugin %s, tracee %s)", plug.GoVersion, host.GoVersion)
-			}
-		}
-		return mismatch{Cause: cause,
-			Fix: "rebuild the plugin against the same source of " + pkg + " as this tracee: same module versions, Go version and flags (see `tracee version`)"}
+		return explainDifferentPackage(pkg, host, plug)
 	}
 	if strings.Contains(msg, "plugin already loaded") {
 		return mismatch{Cause: "a plugin built from the same main package is already loaded (a copy of another .so?)",
@@ -186,7 +178,45 @@ func explainOpenError(msg string, host, plug *debug.BuildInfo) mismatch {
 			Fix: "use a tracee built with CGO_ENABLED=1 (make)"}
 	}
 	return mismatch{Cause: "cannot be opened as a Go plugin: " + msg,
-		Fix: "rebuild the plugin with the Go version, module versions and flags shown by `tracee version`"}
+		Fix: "rebuild the plugin with `" + buildCommand + "` (the Go version, module versions and flags of this tracee)"}
+}
+
+// buildCommand is the command that builds a plugin the way this tracee needs.
+const buildCommand = "tracee signatures build DIR"
+
+// explainDifferentPackage names why Go saw two versions of pkg: a directory replacement of this
+// tracee's own module (recorded as module@version under -trimpath, while the host's main module is
+// not), another module version, or another Go version.
+func explainDifferentPackage(pkg string, host, plug *debug.BuildInfo) mismatch {
+	cause := "built with a different version of package " + pkg
+	fix := "rebuild it with `" + buildCommand + "` (same Go version, flags and module versions as this tracee)"
+	if host == nil || plug == nil {
+		return mismatch{Cause: cause, Fix: fix}
+	}
+	path, hv, pv, ok := moduleOfPackage(pkg, host, plug)
+	switch {
+	case ok && path == host.Main.Path && pv.Local:
+		cause += fmt.Sprintf(": the plugin takes module %s from a directory (%s) while it is this tracee's main module", path, pv.Text)
+		if setting(host, "-trimpath") == "true" {
+			cause += fmt.Sprintf("; with -trimpath Go records the plugin's copy as %s@version and tracee's without a version, "+
+				"so they never match, even from identical source", path)
+		} else {
+			cause += "; that directory is not the source this tracee was built from"
+		}
+		fix = fmt.Sprintf("import github.com/aquasecurity/tracee/types/... instead of %s/types/... and run `%s`; "+
+			"or keep the import and run `%s --source TRACEE_SOURCE` with tracee's source at the revision of this binary (a go.work holding both)",
+			path, buildCommand, buildCommand)
+	case ok && path == host.Main.Path:
+		cause += fmt.Sprintf(": the plugin was built against %s %s, this tracee is that module's own build", path, pv.Text)
+		fix = fmt.Sprintf("run `%s --source TRACEE_SOURCE` with tracee's source at the revision of this binary", buildCommand)
+	case ok:
+		cause += fmt.Sprintf(" (module %s: plugin %s, tracee %s)", path, pv.Text, hv.Text)
+		fix = fmt.Sprintf("run `%s`: it pins %s and every other module shared with tracee to tracee's version", buildCommand, path)
+	case !strings.Contains(pkg, "."):
+		cause += fmt.Sprintf(" (standard library: plugin %s, tracee %s)", plug.GoVersion, host.GoVersion)
+		fix = fmt.Sprintf("rebuild it with %s and the same flags as this tracee: `%s`", host.GoVersion, buildCommand)
+	}
+	return mismatch{Cause: cause, Fix: fix}
 }
 
 // moduleOfPackage finds the plugin's module providing pkg (the longest module path prefixing it)

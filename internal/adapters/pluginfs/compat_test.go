@@ -4,6 +4,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func buildInfo(goVersion string, settings map[string]string, deps ...*debug.Module) *debug.BuildInfo {
@@ -120,6 +122,18 @@ func TestCompareBuilds(t *testing.T) {
 	}
 }
 
+func TestExplainOpenError_replaced_tracee_module_names_the_real_cause(t *testing.T) {
+	host := buildInfo("go1.26.8", nil)
+	plug := buildInfo("go1.26.8", map[string]string{"-buildmode": "plugin"}, &debug.Module{Path: "github.com/seed-428f5ad7/tracee",
+		Version: "v0.0.0-00010101000000-000000000000", Replace: &debug.Module{Path: "../tracee"}})
+	plug.Main = debug.Module{Path: "example.com/mysigs", Version: "(devel)"}
+	m := explainOpenError(`plugin.Open("x.so"): plugin was built with a different version of package github.com/seed-428f5ad7/tracee/types/trace`, host, plug)
+	assert.Contains(t, m.Cause, "takes module github.com/seed-428f5ad7/tracee from a directory (v0.0.0-00010101000000-000000000000 => ../tracee) while it is this tracee's main module")
+	assert.Contains(t, m.Cause, "with -trimpath Go records the plugin's copy as github.com/seed-428f5ad7/tracee@version")
+	assert.Contains(t, m.Fix, "import github.com/aquasecurity/tracee/types/... instead")
+	assert.Contains(t, m.Fix, "`tracee signatures build DIR --source TRACEE_SOURCE`")
+}
+
 func TestExplainOpenError(t *testing.T) {
 	host := buildInfo("go1.26.8", nil, mod("golang.org/x/sys", "v0.49.0"))
 	plug := buildInfo("go1.26.8", map[string]string{"-buildmode": "plugin"}, mod("golang.org/x/sys", "v0.40.0"), mod("example.com/only", "v1.0.0"))
@@ -130,7 +144,7 @@ func TestExplainOpenError(t *testing.T) {
 			name:  "package of a shared module",
 			msg:   `plugin.Open("x.so"): plugin was built with a different version of package golang.org/x/sys/unix`,
 			cause: "built with a different version of package golang.org/x/sys/unix (module golang.org/x/sys: plugin v0.40.0, tracee v0.49.0)",
-			fix:   "rebuild the plugin against the same source of golang.org/x/sys/unix",
+			fix:   "run `tracee signatures build DIR`: it pins golang.org/x/sys and every other module shared with tracee",
 		},
 		{
 			name:  "module the host's build info does not list",
@@ -158,7 +172,7 @@ func TestExplainOpenError(t *testing.T) {
 			name:  "anything else keeps Go's message",
 			msg:   `plugin.Open("x"): x.so: cannot open shared object file`,
 			cause: "cannot be opened as a Go plugin: plugin.Open(\"x\"): x.so: cannot open shared object file",
-			fix:   "tracee version",
+			fix:   "tracee signatures build DIR",
 		},
 	}
 	for _, tt := range tests {

@@ -38,8 +38,10 @@ var fixturePlugins = map[string]string{
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fixture.dir != "" {
-		os.RemoveAll(fixture.dir)
+	for _, dir := range []string{fixture.dir, outOfTree.dir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }

@@ -68,6 +68,7 @@ func (l *Loader) Load(ctx context.Context, dirs []string) domain.LoadResult {
 	}
 
 	var loaded []domain.LoadedSignature
+	var sources []domain.LoadedDataSource
 	seen := map[string]string{} // real path -> first path that reached it
 	for _, path := range w.files {
 		if ctx.Err() != nil {
@@ -86,12 +87,15 @@ func (l *Loader) Load(ctx context.Context, dirs []string) domain.LoadResult {
 		out := l.loadFile(path, real)
 		l.log.Debug("plugin judged", "path", path, "signatures", len(out.Signatures), "problems", len(out.Problems))
 		loaded = append(loaded, out.Signatures...)
+		sources = append(sources, out.DataSources...)
 		res.Problems = append(res.Problems, out.Problems...)
 		res.Warnings = append(res.Warnings, out.Warnings...)
 	}
 
 	sigs, dups := domain.DedupeSignatures(loaded)
 	res.Signatures = sigs
+	res.Problems = append(res.Problems, dups...)
+	res.DataSources, dups = domain.DedupeDataSources(sources)
 	res.Problems = append(res.Problems, dups...)
 	switch {
 	case len(dirs) == 0:

@@ -193,8 +193,8 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 			name:  "other version of a shared package names the package and both versions",
 			setup: func(t *testing.T, dir string) { link(t, so("othermodule"), filepath.Join(dir, "othermodule.so")) },
 			problems: []wantProblem{{File: "othermodule.so",
-				Cause: "(module github.com/seed-428f5ad7/tracee: plugin v0.0.0-00010101000000-000000000000 => ../tracee, tracee (devel))",
-				Fix:   "rebuild the plugin against the same source of github.com/seed-428f5ad7/tracee/types/"}},
+				Cause: "the plugin takes module github.com/seed-428f5ad7/tracee from a directory (v0.0.0-00010101000000-000000000000 => ../tracee) while it is this tracee's main module",
+				Fix:   "--source TRACEE_SOURCE` with tracee's source at the revision of this binary (a go.work holding both)"}},
 		},
 		{
 			name:     "other version of a shared module is caught before opening, naming both versions",

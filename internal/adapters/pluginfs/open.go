@@ -23,20 +23,24 @@ const (
 	signaturesSymbol  = "ExportedSignatures"
 	dataSourcesSymbol = "ExportedDataSources"
 	detectPkg         = "github.com/seed-428f5ad7/tracee/types/detect"
-	traceeTypesPrefix = "github.com/aquasecurity/tracee/types"
 )
 
 // relabel copies r as if it had been loaded through path to instead of from: the same file may
 // be reached through several symlinks or directories.
 func (r fileResult) relabel(from, to string) fileResult {
 	out := fileResult{
-		Signatures: make([]domain.LoadedSignature, len(r.Signatures)),
-		Problems:   make([]domain.LoadProblem, len(r.Problems)),
-		Warnings:   make([]string, len(r.Warnings)),
+		Signatures:  make([]domain.LoadedSignature, len(r.Signatures)),
+		DataSources: make([]domain.LoadedDataSource, len(r.DataSources)),
+		Problems:    make([]domain.LoadProblem, len(r.Problems)),
+		Warnings:    make([]string, len(r.Warnings)),
 	}
 	for i, s := range r.Signatures {
 		s.Info.Origin = to
 		out.Signatures[i] = s
+	}
+	for i, d := range r.DataSources {
+		d.Origin = to
+		out.DataSources[i] = d
 	}
 	for i, p := range r.Problems {
 		p.Path = to
@@ -50,9 +54,10 @@ func (r fileResult) relabel(from, to string) fileResult {
 
 // fileResult is what one plugin file yields.
 type fileResult struct {
-	Signatures []domain.LoadedSignature
-	Problems   []domain.LoadProblem
-	Warnings   []string
+	Signatures  []domain.LoadedSignature
+	DataSources []domain.LoadedDataSource
+	Problems    []domain.LoadProblem
+	Warnings    []string
 }
 
 func (r *fileResult) problem(path, cause, fix string) {
@@ -61,6 +66,7 @@ func (r *fileResult) problem(path, cause, fix string) {
 
 func (r fileResult) merge(o fileResult) fileResult {
 	r.Signatures = append(r.Signatures, o.Signatures...)
+	r.DataSources = append(r.DataSources, o.DataSources...)
 	r.Problems = append(r.Problems, o.Problems...)
 	r.Warnings = append(r.Warnings, o.Warnings...)
 	return r
@@ -169,20 +175,20 @@ func notGoPlugin(path string, err error) (cause, fix string) {
 
 // readSignatures looks up ExportedSignatures and judges every signature on its own.
 func readSignatures(path string, p *plugin.Plugin, bi *debug.BuildInfo) fileResult {
-	var out fileResult
+	out := readDataSources(path, p)
 	sym, err := p.Lookup(signaturesSymbol)
+	if err != nil && len(out.DataSources) > 0 {
+		return out // a plugin may only provide data sources
+	}
 	if err != nil {
 		out.problem(path, "does not export "+signaturesSymbol,
 			"declare `var ExportedSignatures = []detect.Signature{...}` in the plugin's package main (import "+detectPkg+")")
 		return out
 	}
-	if _, err := p.Lookup(dataSourcesSymbol); err == nil {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: %s is not supported yet and is ignored", path, dataSourcesSymbol))
-	}
 	list, ok := sym.(*[]detect.Signature)
 	if !ok {
 		out.problem(path, fmt.Sprintf("%s has type %s, want *[]detect.Signature (%s)", signaturesSymbol, typeName(sym), detectPkg),
-			wrongTypeFix(sym, bi))
+			wrongTypeFix(sym))
 		return out
 	}
 	if len(*list) == 0 {
@@ -201,6 +207,29 @@ func readSignatures(path string, p *plugin.Plugin, bi *debug.BuildInfo) fileResu
 		}
 		ls.Info.Origin = path
 		out.Signatures = append(out.Signatures, ls)
+	}
+	return out
+}
+
+// readDataSources reads the optional ExportedDataSources (a []detect.DataSource, as in Tracee).
+func readDataSources(path string, p *plugin.Plugin) fileResult {
+	var out fileResult
+	sym, err := p.Lookup(dataSourcesSymbol)
+	if err != nil {
+		return out
+	}
+	list, ok := sym.(*[]detect.DataSource)
+	if !ok {
+		out.problem(path, fmt.Sprintf("%s has type %s, want *[]detect.DataSource (%s)", dataSourcesSymbol, typeName(sym), detectPkg),
+			"declare `var ExportedDataSources = []detect.DataSource{...}`")
+		return out
+	}
+	for i, ds := range *list {
+		if isNil(ds) {
+			out.problem(path, fmt.Sprintf("%s[%d] is nil", dataSourcesSymbol, i), "remove the nil entry or construct the data source")
+			continue
+		}
+		out.DataSources = append(out.DataSources, domain.LoadedDataSource{Source: ds, Origin: path})
 	}
 	return out
 }
@@ -232,7 +261,7 @@ func describeSignature(sig detect.Signature) (ls domain.LoadedSignature, cause s
 }
 
 // isNil also catches a typed nil pointer stored in the interface.
-func isNil(sig detect.Signature) bool {
+func isNil(sig any) bool {
 	if sig == nil {
 		return true
 	}
@@ -266,27 +295,13 @@ func fullName(t reflect.Type) string {
 	return t.String()
 }
 
-func wrongTypeFix(sym any, bi *debug.BuildInfo) string {
-	if strings.Contains(typeName(sym), traceeTypesPrefix) || dependsOn(bi, "github.com/aquasecurity/tracee") {
-		return "the plugin uses Aqua Tracee's types: change the import prefix " + traceeTypesPrefix +
-			" to github.com/seed-428f5ad7/tracee/types and rebuild"
-	}
+func wrongTypeFix(sym any) string {
+	// No import-prefix advice: github.com/aquasecurity/tracee/types and this module's types/ are
+	// the same packages (aliases), so either import gives the type the loader wants.
 	if t := reflect.TypeOf(sym); t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() != reflect.Slice {
 		return "declare it as a variable: `var ExportedSignatures = []detect.Signature{...}`"
 	}
 	return "declare `var ExportedSignatures = []detect.Signature{...}` (a slice of the interface, not of a concrete type)"
-}
-
-func dependsOn(bi *debug.BuildInfo, prefix string) bool {
-	if bi == nil {
-		return false
-	}
-	for _, d := range bi.Deps {
-		if strings.HasPrefix(d.Path, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
