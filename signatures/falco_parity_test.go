@@ -284,6 +284,7 @@ var parityCases = []struct {
 	{NewPackageDatabaseWrite, []sigCase{
 		{name: "status edited", events: evs(withProc(openEvent("/var/lib/dpkg/status", wrTrnc), "python3", 3)), findings: 1},
 		{name: "dpkg", events: evs(withProc(openEvent("/var/lib/dpkg/status-new", wrTrnc), "dpkg", 3))},
+		{name: "tar unpacks control files for dpkg-deb", events: evs(withProc(openEvent("/var/lib/dpkg/tmp.ci/postinst", wrTrnc), "tar", 3))},
 		{name: "update-alternatives", events: evs(withProc(openEvent("/var/lib/dpkg/alternatives/x", wrTrnc), "update-alternatives", 3))},
 		{name: "a copy named dpkg", events: evs(withExe(withProc(openEvent("/var/lib/dpkg/status", wrTrnc), "dpkg", 3), "/tmp/dpkg")), findings: 1},
 	}},

@@ -119,6 +119,10 @@ func NewPackageDatabaseWrite() detect.Signature {
 			if !ok || !(underDir(p, "/var/lib/dpkg/") || underDir(p, "/var/lib/rpm/") || underDir(p, "/lib/apk/db/") || underDir(p, "/usr/lib/sysimage/rpm/")) || byPackageManager(ev) {
 				return nil, 0, false
 			}
+			// dpkg-deb has tar unpack a package's control files into this scratch directory.
+			if underDir(p, "/var/lib/dpkg/tmp.ci/") {
+				return nil, 0, false
+			}
 			return map[string]interface{}{"pathname": p}, 2, true
 		})
 }
