@@ -12,6 +12,17 @@ import (
 
 const evExec = "sched_process_exec"
 
+// toolStarted reports an exec of a program isName accepts (by the resolved file or argv[0]);
+// where is "container" or "host" to restrict it, "" for anywhere.
+func toolStarted(ev *trace.Event, isName func(string) bool, where string) (tool string, argv []string, ok bool) {
+	p, argv, ok := execArgs(ev)
+	if !ok || (where == "container" && !inContainer(ev)) || (where == "host" && inContainer(ev)) {
+		return "", nil, false
+	}
+	tool, ok = programIs(p, argv, isName)
+	return tool, argv, ok
+}
+
 // NewExecFromTempDir (EXT-010): a program run from /dev/shm (anywhere) or /tmp, /var/tmp (in a container).
 func NewExecFromTempDir() detect.Signature {
 	return newRule(newBase("EXT-010", "exec_from_temp_dir", "Program run from /dev/shm or a temp dir",
@@ -111,16 +122,14 @@ func NewDataDestruction() detect.Signature {
 		"shred, wipe, srm, scrub, wipefs or blkdiscard was run: they destroy file or disk contents beyond recovery, to cover tracks or to sabotage.",
 		mitre{2, "impact", "Data Destruction", "T1485"}, evExec),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, argv, ok := execArgs(ev)
-			if !ok {
-				return nil, 0, false
-			}
-			if tool, ok := programIs(p, argv, isWiper); ok {
+			if tool, argv, ok := toolStarted(ev, isWiper, ""); ok {
 				return map[string]interface{}{"tool": tool, "argv": argv}, 2, true
 			}
 			return nil, 0, false
 		})
 }
+
+var isDebugfs = nameIn("debugfs")
 
 // NewDebugfsInContainer (EXT-015): debugfs, which reads and writes a block device's file system
 // directly, run in a container.
@@ -129,11 +138,7 @@ func NewDebugfsInContainer() detect.Signature {
 		"debugfs was run inside a container; with a privileged container it opens the host's disk and reads or changes any file on it.",
 		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, evExec),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, argv, ok := execArgs(ev)
-			if !ok || !inContainer(ev) {
-				return nil, 0, false
-			}
-			if _, ok := programIs(p, argv, nameIn("debugfs")); ok {
+			if _, argv, ok := toolStarted(ev, isDebugfs, "container"); ok {
 				return map[string]interface{}{"argv": argv}, 3, true
 			}
 			return nil, 0, false
@@ -184,11 +189,7 @@ func NewUserManagementTool() detect.Signature {
 		"A program that creates, changes or deletes accounts or groups (useradd, usermod, chpasswd, ...) was run on the host, outside a package install.",
 		mitre{1, "persistence", "Create Account: Local Account", "T1136.001"}, evExec),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, argv, ok := execArgs(ev)
-			if !ok || inContainer(ev) {
-				return nil, 0, false
-			}
-			if tool, ok := programIs(p, argv, isUserMgmtTool); ok && tool != "passwd" && tool != "chsh" && tool != "chfn" {
+			if tool, argv, ok := toolStarted(ev, isUserMgmtTool, "host"); ok && tool != "passwd" && tool != "chsh" && tool != "chfn" {
 				return map[string]interface{}{"tool": tool, "argv": argv}, 1, true
 			}
 			return nil, 0, false
@@ -204,11 +205,7 @@ func NewNetworkToolLaunched() detect.Signature {
 		"nc, nmap, masscan, tcpdump, socat, telnet and similar tools were run; inside a container, where they have no business, this is reported at severity 2, on the host at 1.",
 		mitre{2, "discovery", "Network Service Discovery", "T1046"}, evExec),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, argv, ok := execArgs(ev)
-			if !ok {
-				return nil, 0, false
-			}
-			if tool, ok := programIs(p, argv, isNetworkTool); ok {
+			if tool, argv, ok := toolStarted(ev, isNetworkTool, ""); ok {
 				return map[string]interface{}{"tool": tool, "argv": argv}, hostOrContainer(ev, 1, 2), true
 			}
 			return nil, 0, false
@@ -224,11 +221,7 @@ func NewRemoteFileCopyInContainer() detect.Signature {
 		"curl, wget, rsync, scp, sftp and similar tools were run inside a container: downloading tools into a running workload, or copying data out of it.",
 		mitre{2, "command-and-control", "Ingress Tool Transfer", "T1105"}, evExec),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, argv, ok := execArgs(ev)
-			if !ok || !inContainer(ev) {
-				return nil, 0, false
-			}
-			tool, ok := programIs(p, argv, isRemoteCopyTool)
+			tool, argv, ok := toolStarted(ev, isRemoteCopyTool, "container")
 			if !ok {
 				return nil, 0, false
 			}
@@ -249,11 +242,7 @@ func NewPackageManagementInContainer() detect.Signature {
 		"A package manager (apt, dpkg, yum, apk, pip, npm ...) was run inside a running container: images are immutable, so software installed at run time is drift, often tooling for an attack.",
 		mitre{2, "persistence", "Software Deployment Tools", "T1072"}, evExec),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, argv, ok := execArgs(ev)
-			if !ok || !inContainer(ev) {
-				return nil, 0, false
-			}
-			if tool, ok := programIs(p, argv, isPackageTool); ok {
+			if tool, argv, ok := toolStarted(ev, isPackageTool, "container"); ok {
 				return map[string]interface{}{"tool": tool, "argv": argv}, 2, true
 			}
 			return nil, 0, false
