@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -102,7 +103,7 @@ Times (--since, --until) are a duration ago (10m, 2h, 7d) or a date/time (RFC 33
 	f.StringVar(&o.histogram, "histogram", "", "draw alerts over time in buckets of this width (e.g. 1h, 15m, 1d)")
 	f.BoolVarP(&o.follow, "follow", "f", false, "print the newest alerts, then new ones as they are recorded (Ctrl-C stops)")
 	f.IntVar(&o.limit, "limit", alerts.DefaultLimit, "most alerts to print (paged safely beyond 10,000); with --by, most groups")
-	f.StringVar(&o.esURL, "elasticsearch", "", "search Elasticsearch at this URL instead of the embedded store (user:password@ allowed; or $TRACEE_ES_PASSWORD)")
+	f.StringVar(&o.esURL, "elasticsearch", "", "search Elasticsearch at this URL instead of the embedded store (user@ allowed; the password only from $TRACEE_ES_PASSWORD)")
 	f.StringVar(&o.esUser, "es-user", "", "Elasticsearch user name (password from $TRACEE_ES_PASSWORD)")
 	f.StringVar(&o.indexPrefix, "index-prefix", elasticsearch.DefaultIndexPrefix, "index prefix of the Elasticsearch output (searches PREFIX-*)")
 	f.StringVar(&o.db, "db", sqlite.DefaultPath, "the embedded alert store to search")
@@ -154,14 +155,15 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 	}
 	u, err := url.Parse(o.esURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, nil, fmt.Errorf("--elasticsearch %q: want a URL such as http://127.0.0.1:9200", o.esURL)
+		return nil, nil, fmt.Errorf("--elasticsearch %q: want a URL such as http://127.0.0.1:9200", withoutUserinfo(o.esURL))
 	}
 	cfg := elasticsearch.SearchConfig{IndexPrefix: o.indexPrefix, Username: o.esUser, Password: os.Getenv("TRACEE_ES_PASSWORD")}
 	if u.User != nil {
-		cfg.Username = u.User.Username()
-		if p, ok := u.User.Password(); ok {
-			cfg.Password = p
+		if _, ok := u.User.Password(); ok {
+			return nil, nil, errors.New("--elasticsearch: a password in the URL is visible to every user (ps); " +
+				"put the user in the URL or --es-user and the password in $TRACEE_ES_PASSWORD")
 		}
+		cfg.Username = u.User.Username()
 		u.User = nil
 	}
 	cfg.URLs = []string{u.String()}
@@ -170,4 +172,19 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 		return nil, nil, err
 	}
 	return s, func() {}, nil
+}
+
+// withoutUserinfo drops everything between "//" and the last "@", so that an address that does
+// not parse is printed without the credentials it may hold (a password may contain '/' or '@').
+func withoutUserinfo(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "//")
+	if !ok {
+		scheme, rest = "", raw
+	} else {
+		scheme += "//"
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = "…@" + rest[i+1:]
+	}
+	return scheme + rest
 }

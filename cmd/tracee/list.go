@@ -92,7 +92,7 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			events := filterEvents(cat.All(), o)
 			var policies []domain.PolicySummary
 			if len(o.policies) > 0 {
-				loaded, err := policyfile.New().Load(cmd.Context(), o.policies)
+				loaded, err := policyfile.NewWith(policyfile.Config{AllowUnsafe: g.allowUnsafePlugins}, log).Load(cmd.Context(), o.policies)
 				if err != nil {
 					return err
 				}

@@ -30,6 +30,7 @@ var listPluginPackages = map[string]string{
 	"wrongtype": "./internal/adapters/pluginfs/testdata/wrongtype",
 	"nilsig":    "./internal/adapters/pluginfs/testdata/nilsig",
 	"faulty":    "./internal/adapters/pluginfs/testdata/faulty",
+	"stuck":     "./internal/adapters/pluginfs/testdata/stuck",
 	"example":   "./examples/signature-plugin",
 }
 

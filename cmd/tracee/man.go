@@ -68,8 +68,12 @@ tracee --signatures-dir /opt/tracee/signatures --policy ./security-policy.yaml
 tracee --signatures-dir /opt/tracee/signatures list`,
 		notes: `- Signature plugins must be built for the same architecture and Go version as tracee, with the same
   build settings (CGO_ENABLED=1, -trimpath) and the same versions of shared packages: see 'tracee version'.
-- Only .so files are opened; a plugin (or a directory above it) writable by a user other than root is
-  refused unless --allow-unsafe-plugins is given.
+- Only .so and .rego files are read; a plugin or Rego signature (or a directory above it) owned or
+  writable by a user other than root is refused unless --allow-unsafe-plugins is given; finding
+  policies and YAML policies (--policy) follow the same rule.
+- Rego signatures and finding policies may use only deterministic builtins and no network:
+  http.send, net.lookup_ip_addr, time.now_ns, opa.runtime, rand.intn, uuid.rfc4122, io.jwt.* and the
+  schema builtins are refused at load, naming the builtin.
 - If no signatures are found, tracee warns and keeps running without signature events.
 - The flag works with the list command to see the available signature events before running tracee.`,
 	},

@@ -80,7 +80,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	pf.StringArrayVar(&g.signatureDirs, "signatures-dir", nil,
 		"directory to search (recursively) for signature plugins (.so); repeatable; default: <dir of tracee>/signatures")
 	pf.BoolVar(&g.allowUnsafePlugins, "allow-unsafe-plugins", false,
-		"load plugins even when a user other than root can write them or a directory above them")
+		"load plugins, Rego signatures and policy files even when a user other than root can write them or a directory above them (each is logged)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringArrayVarP(&g.logging, "logging", "l", nil, "logging options as Tracee's logging page: level=debug|info|warn|error (overrides --log-level)")
 	pf.StringVar(&g.config, "config", "", "configuration FILE (YAML or JSON; one top-level key per flag, nested or a list of "+

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,9 +48,11 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	var agent *app.Agent
 	var reloader *app.Reloader
 	var monitor ports.AgentMonitor
+	var store *sqlite.Store
 	fxApp := fx.New(
 		fx.WithLogger(func() fxevent.Logger { return fxLogger(g.logLevel, log) }),
-		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies}),
+		fx.Supply(g, r, log, st, outs, opa.FindingConfig{Paths: r.policies, AllowUnsafe: g.allowUnsafePlugins},
+			policyfile.Config{AllowUnsafe: g.allowUnsafePlugins}),
 		sourceModule,
 		opa.FindingModule,
 		policyfile.Module,
@@ -67,6 +70,7 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 		),
 		serverModule(server),
 		fx.Populate(&agent, &reloader, &monitor),
+		fx.Invoke(func(p optionalStore) { store = p.Store }),
 	)
 	if err := fxApp.Err(); err != nil {
 		return unwrapFx(err)
@@ -76,20 +80,68 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 	if err := fxApp.Start(startCtx); err != nil {
 		return unwrapFx(err)
 	}
+	// A reader that goes away (`tracee ... | head -1`) must close the stdout output only: with
+	// SIGPIPE ignored, the write returns EPIPE instead of the runtime killing the agent.
+	signal.Ignore(syscall.SIGPIPE)
 	runCtx, stop := signal.NotifyContext(context.WithoutCancel(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopReload := reloadOnSIGHUP(runCtx, reloader)
-	stopStats := statsOnSIGUSR1(log, monitor)
-	runErr := agent.Run(runCtx)
-	stopReload()
-	stopStats()
-	stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
-	defer cancelStop()
-	if err := fxApp.Stop(stopCtx); err != nil && runErr == nil {
-		runErr = err
+	stopStats := statsOnSIGUSR1(log, monitor, store)
+	// Once SIGTERM or SIGINT arrives, everything below has shutdownBound: a plugin stuck in Close or an
+	// output that does not drain cannot keep the agent alive.
+	deadline, stopDeadline := shutdownDeadline(runCtx, shutdownBound)
+	defer stopDeadline()
+	runDone := make(chan error, 1)
+	go func() {
+		err := agent.Run(runCtx)
+		stopReload()
+		stopStats()
+		stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+		defer cancelStop()
+		if serr := fxApp.Stop(stopCtx); serr != nil && err == nil {
+			err = serr
+		}
+		runDone <- err
+	}()
+	select {
+	case runErr := <-runDone:
+		reportStats(log, monitor, store, "agent stopped")
+		return runErr
+	case <-deadline:
+		reportStats(log, monitor, store, "agent stopped before it finished")
+		return fmt.Errorf("did not stop within %s of the signal (a signature or an output is stuck); exiting without finishing", shutdownBound)
 	}
-	reportStats(log, monitor, "agent stopped")
-	return runErr
+}
+
+// optionalStore is the embedded alert store, when one records alerts.
+type optionalStore struct {
+	fx.In
+	Store *sqlite.Store `optional:"true"`
+}
+
+// shutdownBound is how long the agent may take to stop after SIGTERM or SIGINT: outputs get 30s of
+// it to flush (outputCloseTimeout in internal/app), then whatever is still running is left behind.
+const shutdownBound = 40 * time.Second
+
+// shutdownDeadline returns a channel closed bound after ctx ends (the signal), and a stop function.
+func shutdownDeadline(ctx context.Context, bound time.Duration) (<-chan struct{}, func()) {
+	deadline, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		select {
+		case <-quit:
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(bound)
+		defer t.Stop()
+		select {
+		case <-quit:
+		case <-t.C:
+			close(deadline)
+		}
+	}()
+	var once sync.Once
+	return deadline, func() { once.Do(func() { close(quit) }) }
 }
 
 // monitorParams are what the stats read: the live source's counters when the source is the eBPF one.
@@ -121,7 +173,7 @@ func serverModule(cfg httpserver.Config) fx.Option {
 
 // statsOnSIGUSR1 logs the counters of the source, the engine and every output on SIGUSR1
 // (`kill -USR1 $(pidof tracee)`): the stats view of a running agent.
-func statsOnSIGUSR1(log *slog.Logger, monitor ports.AgentMonitor) (stop func()) {
+func statsOnSIGUSR1(log *slog.Logger, monitor ports.AgentMonitor, store *sqlite.Store) (stop func()) {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	quit, done := make(chan struct{}), make(chan struct{})
@@ -132,7 +184,7 @@ func statsOnSIGUSR1(log *slog.Logger, monitor ports.AgentMonitor) (stop func()) 
 			case <-quit:
 				return
 			case <-usr1:
-				reportStats(log, monitor, "stats")
+				reportStats(log, monitor, store, "stats")
 			}
 		}
 	}()
@@ -362,16 +414,25 @@ func provideReloader(loaders signatureLoaderSet, policyLoader *policyfile.Loader
 }
 
 // reportStats logs the same read of the counters that /metrics serves.
-func reportStats(log *slog.Logger, monitor ports.AgentMonitor, msg string) {
+func reportStats(log *slog.Logger, monitor ports.AgentMonitor, store *sqlite.Store, msg string) {
 	st := monitor.Stats()
 	attrs := []any{"events", st.Engine.Events, "findings", st.Engine.Findings,
-		"signature_errors", st.Engine.Errors, "signature_panics", st.Engine.Panics, "suppressed", st.Suppressed}
+		"signature_errors", st.Engine.Errors, "signature_panics", st.Engine.Panics, "signature_abandoned", st.Engine.Abandoned,
+		"suppressed", st.Suppressed}
 	if ss := st.Source; ss != nil {
 		attrs = append(attrs, "kernel_records", ss.Records, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
 			"decode_errors", ss.DecodeErrors)
 	}
 	for _, o := range st.Outputs {
-		attrs = append(attrs, "output_"+o.Name, fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed))
+		v := fmt.Sprintf("written=%d dropped=%d failed=%d", o.Written, o.Dropped, o.Failed)
+		if o.Closed {
+			v += " closed"
+		}
+		attrs = append(attrs, "output_"+o.Name, v)
+	}
+	if store != nil { // its writer's own counts: an insert fails after the output took the alert
+		ds := store.Stats()
+		attrs = append(attrs, "alerts_db_store", fmt.Sprintf("recorded=%d failed=%d healed=%d", ds.Written, ds.Failed, ds.Healed))
 	}
 	log.Info(msg, attrs...)
 }

@@ -26,7 +26,7 @@ func signatureDirs(g *globalOptions) []string {
 func signatureLoaders(g *globalOptions, log *slog.Logger) []ports.SignatureLoader {
 	return []ports.SignatureLoader{
 		pluginfs.New(pluginfs.Config{AllowNonRootWritable: g.allowUnsafePlugins}, log),
-		opa.NewSignatureLoader(log),
+		opa.NewSignatureLoaderWith(opa.SignatureConfig{AllowUnsafe: g.allowUnsafePlugins}, log),
 	}
 }
 

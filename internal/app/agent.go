@@ -23,7 +23,15 @@ type Agent struct {
 	log      *slog.Logger
 	ctx      context.Context // set for the duration of Run, for the policy evaluator
 	counters agentCounters
+	bound    time.Duration // the watchdog's bound on one signature call
 }
+
+// DefaultCallBound is how long one signature call (OnEvent, OnSignal) may run before the watchdog
+// disables the signature and detection goes on without it.
+const DefaultCallBound = 5 * time.Second
+
+// pipelineQueue is the number of events between the source and the pipeline goroutine.
+const pipelineQueue = 1024
 
 // outputCloseTimeout bounds the flush of every output at shutdown.
 const outputCloseTimeout = 30 * time.Second
@@ -43,6 +51,8 @@ type AgentDeps struct {
 	Log        *slog.Logger
 	// StallAfter is how long Health tolerates no event at all (default DefaultStallAfter).
 	StallAfter time.Duration
+	// CallBound bounds one signature call (default DefaultCallBound).
+	CallBound time.Duration
 }
 
 // NewAgent initialises the signatures the selection runs and returns the problems of those whose
@@ -51,7 +61,11 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &Agent{source: d.Source, policy: d.Policy, policies: d.Policies, outputs: d.Outputs, sel: d.Selection, log: d.Log}
+	if d.CallBound <= 0 {
+		d.CallBound = DefaultCallBound
+	}
+	a := &Agent{source: d.Source, policy: d.Policy, policies: d.Policies, outputs: d.Outputs, sel: d.Selection, log: d.Log,
+		bound: d.CallBound}
 	var run []domain.LoadedSignature
 	for _, s := range d.Signatures {
 		if d.Selection.Signatures[s.Info.Metadata.EventName] {
@@ -73,15 +87,28 @@ func (a *Agent) Outputs() *Outputs { return a.outputs }
 
 // Run streams the source through the engine until the source ends or ctx is cancelled, then
 // signals completion, closes the signatures and drains the outputs.
+//
+// The engine runs on a pipeline goroutine fed by the source, watched: a signature call that does
+// not return within the bound is abandoned with its goroutine (domain.Engine.Watch), and a new
+// pipeline goroutine goes on with the next event.
 func (a *Agent) Run(ctx context.Context) error {
 	a.ctx = ctx
 	a.counters.runStarted(time.Now())
-	err := a.source.Run(ctx, a.sel, a.onEvent)
+	events := make(chan *trace.Event, pipelineQueue)
+	finished := make(chan struct{})
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWatch()
+	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(events, finished) })
+	go a.pipeline(events, finished)
+
+	err := a.source.Run(ctx, a.sel, func(ev *trace.Event) { events <- ev })
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	a.counters.runEnded(err)
-	a.engine.Complete()
+	close(events)
+	<-finished // the live pipeline drained the queue and completed the signatures
+	stopWatch()
 	a.engine.Close()
 	// Outputs get a bounded time to flush; what a sink cannot send by then it spools or reports.
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outputCloseTimeout)
@@ -90,6 +117,24 @@ func (a *Agent) Run(ctx context.Context) error {
 		err = fmt.Errorf("close outputs: %w", cerr)
 	}
 	return err
+}
+
+// pipeline runs events through the engine until the queue is closed, then tells the signatures
+// that the source ended. A pipeline whose goroutine was abandoned by the watchdog (the count of
+// abandoned calls moved) stops without touching anything; the one started in its place goes on.
+func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
+	abandoned := a.engine.Stats().Abandoned.Load()
+	live := func() bool { return a.engine.Stats().Abandoned.Load() == abandoned }
+	for ev := range events {
+		a.onEvent(ev)
+		if !live() {
+			return
+		}
+	}
+	a.engine.Complete()
+	if live() {
+		close(finished)
+	}
 }
 
 func (a *Agent) onEvent(ev *trace.Event) {

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -32,7 +33,8 @@ type NamedSink struct {
 }
 
 // Outputs fans events out to every sink through a bounded queue each, so a slow output never stalls
-// the engine without bound. Drops are counted per output and reported.
+// the engine without bound. Drops are counted per output and reported. An output whose sink fails
+// (broken pipe, full disk, a sink that errors) is closed alone, with one log line; the others go on.
 type Outputs struct {
 	cfg    OutputConfig
 	log    *slog.Logger
@@ -47,6 +49,7 @@ type outputQueue struct {
 	written atomic.Uint64
 	dropped atomic.Uint64
 	failed  atomic.Uint64
+	closed  atomic.Bool // the sink failed: it was closed and receives nothing more
 }
 
 // OutputStats are one output's counters.
@@ -73,25 +76,46 @@ func NewOutputs(ctx context.Context, cfg OutputConfig, sinks []NamedSink, log *s
 func (o *Outputs) drain(ctx context.Context, q *outputQueue) {
 	defer o.wg.Done()
 	for ev := range q.ch {
+		if q.closed.Load() {
+			q.failed.Add(1)
+			continue
+		}
 		if err := q.Sink.Write(ctx, ev); err != nil {
-			if q.failed.Add(1) == 1 {
-				o.log.Error("output write failed", "output", q.Name, "error", err)
+			q.failed.Add(1)
+			if errors.Is(err, domain.ErrEventRejected) {
+				if n := q.failed.Load(); n == 1 || n%10000 == 0 {
+					o.log.Error("output rejected events", "output", q.Name, "rejected", n, "error", err)
+				}
+				continue
 			}
+			o.fail(ctx, q, err)
 			continue
 		}
 		q.written.Add(1)
 		if len(q.ch) == 0 {
 			if err := q.Sink.Flush(ctx); err != nil {
-				o.log.Error("output flush failed", "output", q.Name, "error", err)
+				o.fail(ctx, q, err)
 			}
 		}
 	}
+}
+
+// fail closes a broken output: one log line, then every event for it is counted as failed.
+func (o *Outputs) fail(ctx context.Context, q *outputQueue, err error) {
+	q.closed.Store(true)
+	o.log.Error("output failed and is closed; the other outputs go on", "output", q.Name, "error", err)
+	// Close releases the output (a spooling sink keeps what it holds); its error repeats the first.
+	_ = q.Sink.Close(ctx)
 }
 
 // Write queues ev for every output. ev must not be modified afterwards.
 func (o *Outputs) Write(ev *trace.Event) {
 	alert := domain.IsSignatureEvent(ev)
 	for _, q := range o.queues {
+		if q.closed.Load() {
+			q.failed.Add(1)
+			continue
+		}
 		select {
 		case q.ch <- ev:
 			continue
@@ -117,7 +141,7 @@ func (o *Outputs) Stats() []OutputStats {
 	out := make([]OutputStats, 0, len(o.queues))
 	for _, q := range o.queues {
 		st := OutputStats{Name: q.Name, Written: q.written.Load(), Dropped: q.dropped.Load(), Failed: q.failed.Load(),
-			QueueDepth: len(q.ch), QueueSize: cap(q.ch)}
+			QueueDepth: len(q.ch), QueueSize: cap(q.ch), Closed: q.closed.Load()}
 		if q.Spool != nil {
 			sp := q.Spool()
 			st.Spool = &sp
@@ -136,6 +160,10 @@ func (o *Outputs) Close(ctx context.Context) error {
 		}
 		o.wg.Wait()
 		for _, q := range o.queues {
+			if q.closed.Load() {
+				o.log.Warn("output was closed after a failure", "output", q.Name, "failed", q.failed.Load())
+				continue
+			}
 			if err := q.Sink.Close(ctx); err != nil && firstErr == nil {
 				firstErr = err
 			}

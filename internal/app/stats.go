@@ -153,7 +153,7 @@ func (a *Agent) Stats() ports.AgentStats {
 		PolicyErrors: c.policyErrors.Load(),
 		Engine: ports.EngineStats{Signatures: c.signatures, Disabled: c.disabled,
 			Events: es.Events.Load(), Matched: es.Matched.Load(), Findings: es.Findings.Load(),
-			Errors: es.Errors.Load(), Panics: es.Panics.Load()},
+			Errors: es.Errors.Load(), Panics: es.Panics.Load(), Abandoned: es.Abandoned.Load()},
 		Outputs: a.outputs.Stats(),
 	}
 	st.Events, st.EventsByName = c.events()

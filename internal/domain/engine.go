@@ -50,6 +50,7 @@ type Engine struct {
 	// observing turns on once a signature asks for a built-in data source: until then events
 	// cost the built-ins nothing.
 	observing bool
+	watch     callWatch
 }
 
 // EngineStats are the engine's counters.
@@ -59,6 +60,9 @@ type EngineStats struct {
 	Findings atomic.Uint64
 	Errors   atomic.Uint64 // OnEvent errors
 	Panics   atomic.Uint64
+	// Abandoned counts signature calls that did not return within the watchdog's bound: each
+	// disabled its signature, and the goroutine stuck in it was left behind.
+	Abandoned atomic.Uint64
 }
 
 type selection struct {
@@ -68,12 +72,14 @@ type selection struct {
 
 type runningSignature struct {
 	LoadedSignature
-	eventID  int
-	panics   uint64
-	errors   uint64
-	disabled bool
-	lastLog  time.Time
-	muted    uint64 // lines suppressed since lastLog
+	eventID   int
+	panics    uint64
+	errors    uint64
+	disabled  atomic.Bool // set by the watchdog too
+	abandoned atomic.Bool // a call to it did not return in time; its goroutine was left behind
+	completed bool        // told that the source ended
+	lastLog   time.Time
+	muted     uint64 // lines suppressed since lastLog
 }
 
 // NewEngine initialises every signature (a failing or panicking Init drops that signature with a
@@ -180,6 +186,7 @@ func (e *Engine) Dispatch(ev *trace.Event) {
 		return
 	}
 	e.stats.Matched.Add(1)
+	e.watch.ev.Store(ev)
 	// Same as ev.ToProtocol(), without its extra copy of the event: one boxing, shared by every signature.
 	origin := string(ev.Origin())
 	pe := protocol.Event{
@@ -187,38 +194,48 @@ func (e *Engine) Dispatch(ev *trace.Event) {
 		Payload: *ev,
 	}
 	for _, s := range exact {
-		if s.origin == "" || s.origin == origin {
-			e.call(s.sig, pe)
+		if (s.origin == "" || s.origin == origin) && !e.call(s.sig, pe) {
+			return // abandoned by the watchdog: this goroutine touches nothing more
 		}
 	}
 	for _, s := range e.wildcards {
-		if s.origin == "" || s.origin == origin {
-			e.call(s.sig, pe)
+		if (s.origin == "" || s.origin == origin) && !e.call(s.sig, pe) {
+			return
 		}
 	}
 }
 
-func (e *Engine) call(rs *runningSignature, pe protocol.Event) {
-	if rs.disabled {
-		return
+// call runs one OnEvent under the watchdog's eye. It returns false when the watchdog abandoned the
+// call while it ran: the caller must then return without touching the engine.
+func (e *Engine) call(rs *runningSignature, pe protocol.Event) (ok bool) {
+	if rs.disabled.Load() {
+		return true
 	}
+	id := e.watch.begin(rs)
 	defer func() {
-		if r := recover(); r != nil {
+		r := recover()
+		if !e.watch.end(id) {
+			ok = false
+			return
+		}
+		ok = true
+		if r != nil {
 			e.onPanic(rs, r)
 		}
 	}()
-	if err := rs.Signature.OnEvent(pe); err != nil {
+	if err := rs.Signature.OnEvent(pe); err != nil && e.watch.current.Load() == id.id {
 		rs.errors++
 		e.stats.Errors.Add(1)
 		e.rateLimited(rs, "signature OnEvent failed", "error", err, "errors", rs.errors)
 	}
+	return true
 }
 
 func (e *Engine) onPanic(rs *runningSignature, r interface{}) {
 	rs.panics++
 	e.stats.Panics.Add(1)
 	if rs.panics >= e.cfg.DisableAfterPanics {
-		rs.disabled = true
+		rs.disabled.Store(true)
 		e.log.Error("signature disabled after repeated panics; fix it and restart the agent",
 			"signature", rs.Info.Metadata.ID, "origin", rs.Info.Origin, "panics", rs.panics, "last", fmt.Sprint(r))
 		return
@@ -239,6 +256,9 @@ func (e *Engine) rateLimited(rs *runningSignature, msg string, attrs ...any) {
 }
 
 func (e *Engine) onFinding(rs *runningSignature, f *detect.Finding) {
+	if e.watch.abandoned(rs) {
+		return // a late finding from an abandoned call: the pipeline has moved on
+	}
 	e.stats.Findings.Add(1)
 	if f.SigMetadata.EventName == "" {
 		f.SigMetadata = rs.Info.Metadata
@@ -253,27 +273,41 @@ func (e *Engine) onFinding(rs *runningSignature, f *detect.Finding) {
 	}
 }
 
-// Complete tells every signature that the event source has ended.
+// Complete tells every signature that the event source has ended. Abandoned signatures are skipped.
 func (e *Engine) Complete() {
 	for _, rs := range e.sigs {
-		e.signal(rs, detect.SignalSourceComplete(trace.EventSource))
+		if rs.completed || rs.disabled.Load() {
+			continue
+		}
+		rs.completed = true // before the call: if it is abandoned, a new goroutine goes on with the next
+		if !e.signal(rs, detect.SignalSourceComplete(trace.EventSource)) {
+			return
+		}
 	}
 }
 
-func (e *Engine) signal(rs *runningSignature, sig detect.Signal) {
+func (e *Engine) signal(rs *runningSignature, sig detect.Signal) (ok bool) {
+	e.watch.ev.Store(nil)
+	id := e.watch.begin(rs)
 	defer func() {
-		if r := recover(); r != nil {
+		r := recover()
+		if ok = e.watch.end(id); ok && r != nil {
 			e.onPanic(rs, r)
 		}
 	}()
-	if err := rs.Signature.OnSignal(sig); err != nil {
+	if err := rs.Signature.OnSignal(sig); err != nil && e.watch.current.Load() == id.id {
 		e.rateLimited(rs, "signature OnSignal failed", "error", err)
 	}
+	return true
 }
 
-// Close closes every signature; a panicking Close is logged and the rest still close.
+// Close closes every signature; a panicking Close is logged and the rest still close. Signatures
+// the watchdog abandoned are not closed: their goroutine may still be inside them.
 func (e *Engine) Close() {
 	for _, rs := range e.sigs {
+		if e.watch.abandoned(rs) {
+			continue
+		}
 		func() {
 			defer func() {
 				if r := recover(); r != nil {

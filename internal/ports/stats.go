@@ -41,6 +41,7 @@ type EngineStats struct {
 	Findings   uint64
 	Errors     uint64 // OnEvent errors
 	Panics     uint64 // recovered OnEvent/OnSignal panics
+	Abandoned  uint64 // signature calls the watchdog gave up on (the signature was disabled)
 }
 
 // FindingCount is how many findings one signature reported at one severity.
@@ -53,8 +54,11 @@ type FindingCount struct {
 
 // OutputStats are one output's counters. Spool is set for outputs that spool to disk.
 type OutputStats struct {
-	Name                     string
+	Name string
+	// Failed counts events the output could not write: those it rejected and, once it is Closed
+	// (after a fatal failure such as a broken pipe), every later one.
 	Written, Dropped, Failed uint64
+	Closed                   bool
 	QueueDepth, QueueSize    int
 	Spool                    *SpoolStats
 }

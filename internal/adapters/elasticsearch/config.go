@@ -40,6 +40,10 @@ type Config struct {
 	Workers       int           // concurrent bulk requests; default 2
 	Timeout       time.Duration // per request; default 30s
 	MaxBackoff    time.Duration // ceiling of the retry backoff; default 30s
+
+	// SecretFiles are the files the secrets were read from; New warns about any that its group or
+	// others can read.
+	SecretFiles []string
 }
 
 // DefaultConfig returns a Config for a local cluster with every default filled in.
@@ -193,14 +197,17 @@ func (c *Config) setOption(key, v string) error {
 		return fmt.Errorf("a literal secret is visible to every user (ps); use %s-file= or %s-env=", key, key)
 	case "password-file":
 		c.Password, err = secretFile(v)
+		c.SecretFiles = append(c.SecretFiles, v)
 	case "password-env":
 		c.Password, err = secretEnv(v)
 	case "api-key-file":
 		c.APIKey, err = secretFile(v)
+		c.SecretFiles = append(c.SecretFiles, v)
 	case "api-key-env":
 		c.APIKey, err = secretEnv(v)
 	case "bearer-file", "token-file":
 		c.BearerToken, err = secretFile(v)
+		c.SecretFiles = append(c.SecretFiles, v)
 	case "bearer-env", "token-env":
 		c.BearerToken, err = secretEnv(v)
 	case "ca":
@@ -266,6 +273,25 @@ func secretFile(path string) (string, error) {
 		return "", fmt.Errorf("secret file %s is empty", path)
 	}
 	return s, nil
+}
+
+// secretFileWarning says, for a secret file its group or others can read, what to do; "" if it is
+// private. Such files are used (Kubernetes mounts secrets 0644 unless defaultMode says otherwise),
+// with a warning.
+func secretFileWarning(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o044 == 0 {
+		return ""
+	}
+	who := "others"
+	switch fi.Mode().Perm() & 0o044 {
+	case 0o044:
+		who = "its group and others"
+	case 0o040:
+		who = "its group"
+	}
+	return fmt.Sprintf("secret file %s is readable by %s (mode %04o): chmod 600 %s (Kubernetes: defaultMode: 0400)",
+		path, who, fi.Mode().Perm(), path)
 }
 
 func secretEnv(name string) (string, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/lograte"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -78,6 +79,11 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "elasticsearch")
+	for _, f := range cfg.SecretFiles {
+		if w := secretFileWarning(f); w != "" {
+			log.Warn(w)
+		}
+	}
 	client, err := newClient(cfg)
 	if err != nil {
 		return nil, err
@@ -89,8 +95,9 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	s := &Sink{cfg: cfg, log: log, client: client, spool: sp,
 		queue: make(chan *spoolItem, cfg.QueueSize), closing: make(chan struct{}), done: make(chan struct{}),
 		flushReq: make(chan struct{}, 1)}
+	lost := lograte.New(log, slog.LevelError, 0) // a full spool evicts on every write: one line per interval
 	sp.onEvicted = func(n int, total uint64) {
-		log.Error("ALERTS LOST: the Elasticsearch spool is over its disk budget; the oldest alerts were deleted",
+		lost.Log(context.Background(), "ALERTS LOST: the Elasticsearch spool is over its disk budget; the oldest alerts were deleted",
 			"deleted", n, "deleted_total", total, "budget_bytes", cfg.SpoolMaxBytes, "spool", cfg.SpoolDir)
 	}
 	s.bi, err = esutil.NewBulkIndexer(esutil.BulkIndexerConfig{

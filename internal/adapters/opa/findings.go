@@ -57,6 +57,9 @@ func decisionModule() *ast.Module {
 // YAML files there are not Rego and are ignored here.
 type FindingConfig struct {
 	Paths []string
+	// AllowUnsafe loads policy files that someone other than root (or the user running tracee)
+	// could have written, with a warning each (--allow-unsafe-plugins); otherwise they are refused.
+	AllowUnsafe bool
 }
 
 // FindingEvaluator runs finding policies on every finding (ports.PolicyEvaluator). The compiled
@@ -112,13 +115,16 @@ func (e *FindingEvaluator) Reload(ctx context.Context) error {
 }
 
 func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findingProgram, error) {
-	files, problems := readRego(ctx, e.cfg.Paths)
+	files, problems, warnings := readRego(ctx, e.cfg.Paths, newTrustRule(e.cfg.AllowUnsafe))
 	if len(problems) > 0 {
 		lines := make([]string, len(problems))
 		for i, p := range problems {
-			lines[i] = p.Path + ": " + p.Cause
+			lines[i] = p.String()
 		}
 		return nil, fmt.Errorf("finding policy: %s", strings.Join(lines, "\n"))
+	}
+	for _, w := range warnings {
+		e.log.Warn("finding policy: " + w)
 	}
 	p := &findingProgram{generation: generation}
 	if len(files) == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/filetrust"
 	"github.com/seed-428f5ad7/tracee/types/detect"
 )
 
@@ -21,18 +22,54 @@ import (
 // It implements ports.SignatureLoader; Go plugins are another loader's job.
 type SignatureLoader struct {
 	log    *slog.Logger
+	trust  trustRule
 	mu     sync.Mutex
 	dirs   []string
 	sigs   map[string]*regoSignature // by file
 	inputs *inputCache
 }
 
-// NewSignatureLoader returns a loader.
+// SignatureConfig configures the Rego signature loader.
+type SignatureConfig struct {
+	// AllowUnsafe loads .rego files that someone other than root (or the user running tracee)
+	// could have written, with a warning each (--allow-unsafe-plugins); otherwise they are refused.
+	AllowUnsafe bool
+}
+
+// NewSignatureLoader returns a loader that refuses untrusted files.
 func NewSignatureLoader(log *slog.Logger) *SignatureLoader {
+	return NewSignatureLoaderWith(SignatureConfig{}, log)
+}
+
+// NewSignatureLoaderWith returns a loader configured by cfg.
+func NewSignatureLoaderWith(cfg SignatureConfig, log *slog.Logger) *SignatureLoader {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SignatureLoader{log: log.With("component", "rego-signatures"), sigs: map[string]*regoSignature{}}
+	return &SignatureLoader{log: log.With("component", "rego-signatures"), sigs: map[string]*regoSignature{},
+		trust: newTrustRule(cfg.AllowUnsafe)}
+}
+
+// trustRule applies filetrust's rule, the one Go plugins obey, to Rego files.
+type trustRule struct {
+	allowUnsafe bool
+	euid        int
+}
+
+func newTrustRule(allowUnsafe bool) trustRule {
+	return trustRule{allowUnsafe: allowUnsafe, euid: os.Geteuid()}
+}
+
+// judge returns a problem for an untrusted file, or, when unsafe files are allowed, a warning.
+func (t trustRule) judge(path string) (*domain.LoadProblem, string) {
+	p := filetrust.Check(path, "", t.euid)
+	if p == nil {
+		return nil, ""
+	}
+	if t.allowUnsafe {
+		return nil, fmt.Sprintf("%s: %s; loaded anyway (%s)", path, p.Cause, filetrust.AllowUnsafeFlag)
+	}
+	return &domain.LoadProblem{Path: path, Cause: p.Cause, Fix: p.Fix}, ""
 }
 
 // isRegoSource is a .rego file that is not a Rego unit test.
@@ -47,7 +84,8 @@ type regoFile struct {
 
 // readRego finds and parses the .rego files under roots; a file that does not parse is a problem.
 // A root that does not exist is left to the other loaders to report.
-func readRego(ctx context.Context, roots []string) ([]regoFile, []domain.LoadProblem) {
+// Each file must pass the trust rule first.
+func readRego(ctx context.Context, roots []string, trust trustRule) ([]regoFile, []domain.LoadProblem, []string) {
 	var paths []string
 	seen := map[string]bool{}
 	for _, root := range roots {
@@ -65,7 +103,16 @@ func readRego(ctx context.Context, roots []string) ([]regoFile, []domain.LoadPro
 	sort.Strings(paths)
 	var files []regoFile
 	var problems []domain.LoadProblem
+	var warnings []string
 	for _, p := range paths {
+		problem, warning := trust.judge(p)
+		if problem != nil {
+			problems = append(problems, *problem)
+			continue
+		}
+		if warning != "" {
+			warnings = append(warnings, warning)
+		}
 		src, err := os.ReadFile(p)
 		if err != nil {
 			problems = append(problems, domain.LoadProblem{Path: p, Cause: err.Error(), Fix: "make the file readable"})
@@ -78,7 +125,7 @@ func readRego(ctx context.Context, roots []string) ([]regoFile, []domain.LoadPro
 		}
 		files = append(files, regoFile{path: p, source: string(src), mod: mod})
 	}
-	return files, problems
+	return files, problems, warnings
 }
 
 // isSignatureModule says whether a module defines tracee_match (others are libraries).
@@ -124,8 +171,8 @@ func sortedKeys[V any](m map[string]V) []string {
 // compileAll compiles every signature file; previous versions whose source is unchanged are reused.
 func (l *SignatureLoader) compileAll(ctx context.Context, previous map[string]*compiledSignature) (map[string]*compiledSignature, domain.LoadResult) {
 	var res domain.LoadResult
-	files, problems := readRego(ctx, l.dirs)
-	res.Problems = problems
+	files, problems, warnings := readRego(ctx, l.dirs, l.trust)
+	res.Problems, res.Warnings = problems, warnings
 	libs := map[string]*ast.Module{}
 	var sigFiles []regoFile
 	for _, f := range files {

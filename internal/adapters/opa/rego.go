@@ -97,7 +97,17 @@ func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
 	if !hasHelpers {
 		all[helpersFile] = helpersModule()
 	}
-	c := ast.NewCompiler().WithStrict(false)
+	var refused []string
+	for _, k := range sortedKeys(modules) {
+		if err := checkBuiltins(modules[k]); err != nil {
+			refused = append(refused, err.Error())
+		}
+	}
+	if len(refused) > 0 {
+		return nil, errors.New(strings.Join(refused, "\n"))
+	}
+	caps, _ := capabilities()
+	c := ast.NewCompiler().WithStrict(false).WithCapabilities(caps)
 	c.Compile(all)
 	if c.Failed() {
 		return nil, regoError(c.Errors)
@@ -115,7 +125,8 @@ type evaluator struct {
 
 func prepare(ctx context.Context, comp *ast.Compiler, query string) (*evaluator, error) {
 	store := inmem.New()
-	pq, err := rego.New(rego.Compiler(comp), rego.Store(store), rego.Query(query)).PrepareForEval(ctx)
+	caps, _ := capabilities()
+	pq, err := rego.New(rego.Compiler(comp), rego.Capabilities(caps), rego.Store(store), rego.Query(query)).PrepareForEval(ctx)
 	if err != nil {
 		return nil, regoError(err)
 	}

@@ -201,7 +201,8 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 }
 
 func evalOnce(ctx context.Context, comp *ast.Compiler, query string) (interface{}, bool, error) {
-	rs, err := rego.New(rego.Compiler(comp), rego.Query(query)).Eval(ctx)
+	caps, _ := capabilities()
+	rs, err := rego.New(rego.Compiler(comp), rego.Capabilities(caps), rego.Query(query)).Eval(ctx)
 	if err != nil {
 		return nil, false, regoError(err)
 	}

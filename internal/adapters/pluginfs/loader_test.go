@@ -227,6 +227,17 @@ func TestLoader_Load_judges_every_file_on_its_own(t *testing.T) {
 			problems: []wantProblem{{File: "libc-thing.so", Cause: "not a Go plugin: an ELF file without Go build info"}},
 		},
 		{
+			name: "truncated Go plugin is not called a C library",
+			setup: func(t *testing.T, dir string) {
+				data, err := os.ReadFile(so("good"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, filepath.Join(dir, "cut.so"), string(data[:len(data)/2]))
+			},
+			problems: []wantProblem{{File: "cut.so", Cause: "not a loadable plugin: a truncated", Fix: "build or copy it again"}},
+		},
+		{
 			name: "Go program that is not a plugin",
 			setup: func(t *testing.T, dir string) {
 				exe, err := os.Executable()

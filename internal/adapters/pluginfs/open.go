@@ -170,6 +170,9 @@ func notGoPlugin(path string, err error) (cause, fix string) {
 	if !bytes.Equal(head, []byte("\x7fELF")) {
 		return "not a Go plugin: not an ELF shared object", fixNotGo
 	}
+	if why := damagedELF(path); why != "" {
+		return "not a loadable plugin: " + why, "the file is incomplete or damaged: build or copy it again"
+	}
 	return "not a Go plugin: an ELF file without Go build info (a C library?)", fixNotGo
 }
 

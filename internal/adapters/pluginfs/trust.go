@@ -1,104 +1,15 @@
 package pluginfs
 
-import (
-	"fmt"
-	"io/fs"
-	"os"
-	"os/user"
-	"path/filepath"
-	"strconv"
-	"syscall"
-)
+import "github.com/seed-428f5ad7/tracee/internal/filetrust"
 
 // AllowUnsafeFlag is the command-line flag that sets Config.AllowNonRootWritable; problems name it.
-const AllowUnsafeFlag = "--allow-unsafe-plugins"
+const AllowUnsafeFlag = filetrust.AllowUnsafeFlag
 
 // checkTrust refuses a plugin that someone other than root (or the user running tracee) could
-// have written: the file itself, or any directory above it up to /, both along the path as given
-// and along its resolved form. A root-owned sticky directory (like /tmp, mode 1777) is accepted as
-// an ancestor: others may add entries to it but cannot replace or rename the root-owned ones below.
+// have written (filetrust.Check: the file and every directory above it).
 func checkTrust(path, real string, euid int) *mismatch {
-	if m := judge(path, euid, false); m != nil {
-		return m
-	}
-	seen := map[string]bool{}
-	for _, start := range []string{path, real} {
-		abs, err := filepath.Abs(start)
-		if err != nil {
-			continue
-		}
-		for dir := filepath.Dir(abs); !seen[dir]; dir = filepath.Dir(dir) {
-			seen[dir] = true
-			if m := judge(dir, euid, true); m != nil {
-				return m
-			}
-			if dir == filepath.Dir(dir) {
-				break
-			}
-		}
+	if p := filetrust.Check(path, real, euid); p != nil {
+		return &mismatch{Cause: p.Cause, Fix: p.Fix}
 	}
 	return nil
-}
-
-// judge checks one file or directory (symlinks followed: the target's owner and mode count; the
-// link itself can only be replaced by whoever can write its directory, which is judged too).
-func judge(path string, euid int, isDir bool) *mismatch {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil // reading it will fail later with a clearer message
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return nil
-	}
-	// The problem's Path names the plugin; name the path again only when it is a directory above it.
-	subject := ""
-	if isDir {
-		subject = "directory " + path + " above it "
-	}
-	if st.Uid != 0 && int(st.Uid) != euid {
-		return &mismatch{
-			Cause: fmt.Sprintf("%sis owned by %s, not root: that user could replace code that tracee runs as root", subject, userName(st.Uid)),
-			Fix:   fmt.Sprintf("chown root %s, or pass %s", path, AllowUnsafeFlag),
-		}
-	}
-	mode := info.Mode()
-	sticky := isDir && mode&fs.ModeSticky != 0
-	var who, chmod string
-	switch w := mode.Perm() & 0o022; {
-	case w == 0 || sticky:
-		return nil
-	case w == 0o022:
-		who, chmod = "its group and others", "go-w"
-	case w == 0o002:
-		who, chmod = "others", "o-w"
-	default:
-		who, chmod = "its group", "g-w"
-	}
-	return &mismatch{
-		Cause: fmt.Sprintf("%sis writable by %s (mode %04o)", subject, who, permBits(mode)),
-		Fix:   fmt.Sprintf("chmod %s %s, or pass %s", chmod, path, AllowUnsafeFlag),
-	}
-}
-
-func permBits(mode fs.FileMode) uint32 {
-	bits := uint32(mode.Perm())
-	if mode&fs.ModeSticky != 0 {
-		bits |= 0o1000
-	}
-	if mode&fs.ModeSetgid != 0 {
-		bits |= 0o2000
-	}
-	if mode&fs.ModeSetuid != 0 {
-		bits |= 0o4000
-	}
-	return bits
-}
-
-func userName(uid uint32) string {
-	id := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(id); err == nil {
-		return fmt.Sprintf("user %s (uid %s)", u.Username, id)
-	}
-	return "uid " + id
 }

@@ -1,6 +1,7 @@
 package policyfile
 
 import (
+	"log/slog"
 	"testing"
 
 	"go.uber.org/fx"
@@ -9,7 +10,7 @@ import (
 
 func TestModule_starts_and_stops(t *testing.T) {
 	var l *Loader
-	fxtest.New(t, Module, fx.Populate(&l)).RequireStart().RequireStop()
+	fxtest.New(t, fx.Supply(Config{}, slog.New(slog.DiscardHandler)), Module, fx.Populate(&l)).RequireStart().RequireStop()
 	if l == nil {
 		t.Fatal("no loader")
 	}

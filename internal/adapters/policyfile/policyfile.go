@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/filetrust"
 )
 
 // The apiVersion and kind a policy must declare.
@@ -25,11 +27,31 @@ const (
 	Kind       = "Policy"
 )
 
-// Loader reads policies from the -p/--policy paths.
-type Loader struct{}
+// Config configures the Loader.
+type Config struct {
+	// AllowUnsafe reads policy files that someone other than root (or the user running tracee)
+	// could have written, with a warning each (--allow-unsafe-plugins); otherwise they are refused.
+	AllowUnsafe bool
+}
 
-// New returns a Loader.
-func New() *Loader { return &Loader{} }
+// Loader reads policies from the -p/--policy paths. A policy decides what a root agent watches
+// and ignores, so a file follows the trust rule of code (filetrust).
+type Loader struct {
+	cfg  Config
+	log  *slog.Logger
+	euid int
+}
+
+// New returns a Loader that refuses untrusted files.
+func New() *Loader { return NewWith(Config{}, nil) }
+
+// NewWith returns a Loader configured by cfg; warnings go to log.
+func NewWith(cfg Config, log *slog.Logger) *Loader {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Loader{cfg: cfg, log: log.With("component", "policies"), euid: os.Geteuid()}
+}
 
 // IsPolicyFile reports whether a file in a policy directory is read as a YAML policy.
 func IsPolicyFile(name string) bool {
@@ -81,6 +103,13 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]domain.Policy, err
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if p := filetrust.Check(f, "", l.euid); p != nil {
+			if !l.cfg.AllowUnsafe {
+				errs = append(errs, &domain.PolicyError{Pos: f, Msg: p.Cause, Fix: p.Fix})
+				continue
+			}
+			l.log.Warn(fmt.Sprintf("policy %s: %s; read anyway (%s)", f, p.Cause, filetrust.AllowUnsafeFlag))
 		}
 		data, err := os.ReadFile(f)
 		if err != nil {

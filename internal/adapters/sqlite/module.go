@@ -19,10 +19,12 @@ var Module = fx.Module("sqlite",
 	),
 )
 
+// newForFx never fails: a store that cannot open (read-only or failing disk) must not stop the
+// agent; it is replaced by a disabled store, which its output reports and counts.
 func newForFx(lc fx.Lifecycle, cfg Config, log *slog.Logger) (*Store, error) {
 	s, err := Open(cfg, log)
 	if err != nil {
-		return nil, err
+		return Disabled(cfg, err), nil
 	}
 	lc.Append(fx.StopHook(func(ctx context.Context) error { return s.Close(ctx) }))
 	return s, nil

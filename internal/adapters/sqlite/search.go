@@ -27,6 +27,9 @@ var aggColumns = map[domain.AlertField]string{
 
 // Search returns one page of matching alerts, newest first unless q.Ascending.
 func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPage, error) {
+	if s.disabled != nil {
+		return domain.AlertPage{}, s.disabled
+	}
 	where, args := s.where(q)
 	desc := !q.Ascending
 	if q.Cursor != "" {
@@ -134,6 +137,9 @@ func parseCursor(c string) (ts, id int64, err error) {
 
 // Count returns the number of matching alerts.
 func (s *Store) Count(ctx context.Context, q domain.AlertQuery) (int64, error) {
+	if s.disabled != nil {
+		return 0, s.disabled
+	}
 	query, args := "", []any(nil)
 	if from, cargs, ok := s.counted(q); ok {
 		query, args = "SELECT coalesce(sum(n), 0) FROM "+from, cargs
@@ -150,6 +156,9 @@ func (s *Store) Count(ctx context.Context, q domain.AlertQuery) (int64, error) {
 
 // Aggregate counts matching alerts per value of field.
 func (s *Store) Aggregate(ctx context.Context, q domain.AlertQuery, field domain.AlertField, size int) ([]domain.Bucket, error) {
+	if s.disabled != nil {
+		return nil, s.disabled
+	}
 	col, ok := aggColumns[field]
 	if !ok {
 		return nil, fmt.Errorf("cannot group by %q", field)
@@ -188,6 +197,9 @@ func (s *Store) Aggregate(ctx context.Context, q domain.AlertQuery, field domain
 
 // Histogram counts matching alerts per interval since the epoch; only non-empty buckets.
 func (s *Store) Histogram(ctx context.Context, q domain.AlertQuery, interval time.Duration) ([]domain.TimeBucket, error) {
+	if s.disabled != nil {
+		return nil, s.disabled
+	}
 	if interval <= 0 {
 		return nil, fmt.Errorf("histogram interval must be positive, got %s", interval)
 	}

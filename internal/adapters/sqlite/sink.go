@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/lograte"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -38,6 +40,7 @@ type writer struct {
 	// names already in the rules / containers tables
 	rules      map[[5]string]bool
 	containers map[[2]string]bool
+	failLog    *lograte.Limiter // a failing disk fails every batch: one line per interval
 }
 
 func startWriter(s *Store) *writer {
@@ -46,6 +49,7 @@ func startWriter(s *Store) *writer {
 		s: s, batches: make(chan []row, s.cfg.QueueBatches), flushed: make(chan chan struct{}),
 		done: make(chan struct{}), stop: cancel,
 		rules: map[[5]string]bool{}, containers: map[[2]string]bool{},
+		failLog: lograte.New(s.log, slog.LevelError, 0),
 	}
 	go w.loop(ctx)
 	return w
@@ -57,12 +61,15 @@ func (s *Store) Write(_ context.Context, ev *trace.Event) error {
 	if !domain.IsSignatureEvent(ev) {
 		return nil
 	}
+	if s.disabled != nil {
+		return s.disabled
+	}
 	if s.sink == nil || s.sink.closed.Load() {
 		return errors.New("alert store is closed")
 	}
 	b, err := json.Marshal(ev)
 	if err != nil {
-		return fmt.Errorf("encode alert: %w", err)
+		return fmt.Errorf("%w: encode alert: %v", domain.ErrEventRejected, err)
 	}
 	w := s.sink
 	w.mu.Lock()
@@ -105,17 +112,19 @@ func (s *Store) Flush(ctx context.Context) error {
 	}
 }
 
-// Stats are the writer's counters.
+// Stats are the writer's counters. Healed counts corrupt databases moved aside.
 type Stats struct {
-	Written, Failed, Deleted uint64
+	Written, Failed, Deleted, Healed uint64
 }
 
-// Stats returns how many alerts were written, failed to be written and deleted by retention.
+// Stats returns how many alerts were written, failed to be written and deleted by retention, and
+// how many times a corrupt database was replaced.
 func (s *Store) Stats() Stats {
 	if s.sink == nil {
-		return Stats{}
+		return Stats{Healed: s.healed.Load()}
 	}
-	return Stats{Written: s.sink.written.Load(), Failed: s.sink.failed.Load(), Deleted: s.sink.deleted.Load()}
+	return Stats{Written: s.sink.written.Load(), Failed: s.sink.failed.Load(), Deleted: s.sink.deleted.Load(),
+		Healed: s.healed.Load()}
 }
 
 // take returns what Write queued and not yet handed to the writer.
@@ -187,19 +196,31 @@ const insertSQL = `INSERT INTO alerts (ts, rule_id, rule_name, event_name, sever
 const insertEventSQL = `INSERT INTO alert_events (id, event) VALUES (?, ?)`
 
 func (w *writer) insert(ctx context.Context, batch []row) {
-	if err := w.insertTx(ctx, batch); err != nil {
+	err := w.insertTx(ctx, batch)
+	if err != nil && isCorrupt(err) {
+		clear(w.rules)
+		clear(w.containers)
+		if herr := w.s.heal(ctx, err); herr != nil {
+			err = fmt.Errorf("%w (and %v)", err, herr)
+		} else {
+			err = w.insertTx(ctx, batch) // into the new store
+		}
+	}
+	if err != nil {
 		// the caches may name rows that were rolled back
 		clear(w.rules)
 		clear(w.containers)
-		if w.failed.Add(uint64(len(batch))) == uint64(len(batch)) {
-			w.s.log.Error("alerts not recorded", "count", len(batch), "error", err)
-		}
+		total := w.failed.Add(uint64(len(batch)))
+		w.failLog.Log(ctx, "alerts not recorded", "count", len(batch), "failed_total", total, "error", err)
 		return
 	}
 	w.written.Add(uint64(len(batch)))
 }
 
 func (w *writer) insertTx(ctx context.Context, batch []row) error {
+	if w.s.db == nil {
+		return errors.New("no alert store open")
+	}
 	tx, err := w.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

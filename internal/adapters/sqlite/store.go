@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -148,8 +149,11 @@ type Store struct {
 	// counts: the store has hourly counts (a file from an older agent, opened read-only, may not)
 	counts bool
 	sink   *writer
-	once   sync.Once
-	err    error
+	healed atomic.Uint64 // corrupt databases moved aside
+	// disabled, when set, is why the store could not open: Write returns it and records nothing.
+	disabled error
+	once     sync.Once
+	err      error
 }
 
 // Open creates (if needed) and opens the store at cfg.Path for recording and searching, and starts
@@ -160,27 +164,39 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "sqlite", "path", cfg.Path)
-	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(cfg.Path), dirMode); err != nil {
 		return nil, fmt.Errorf("alert store: %w", err)
 	}
-	db, err := sql.Open(driverName(), dsn(cfg.Path, false))
-	if err != nil {
-		return nil, fmt.Errorf("alert store %s: %w", cfg.Path, err)
+	s := &Store{cfg: cfg, log: log}
+	err := s.openWriter(context.Background())
+	if err != nil && isCorrupt(err) {
+		aside, merr := moveAside(cfg.Path)
+		if merr != nil {
+			return nil, fmt.Errorf("alert store %s is corrupt (%v) and cannot be moved aside: %w", cfg.Path, err, merr)
+		}
+		log.Error("alert store is corrupt: moved aside, a new store started", "moved_to", aside, "error", err)
+		s.healed.Add(1)
+		err = s.openWriter(context.Background())
 	}
-	db.SetMaxOpenConns(1)
-	s := &Store{cfg: cfg, log: log, db: db}
-	if err := s.migrate(context.Background()); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("alert store %s: %w", cfg.Path, err)
+	if err != nil {
+		return nil, classify(cfg.Path, err)
 	}
 	if s.ro, err = sql.Open(driverName(), dsn(cfg.Path, true)); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("alert store %s: %w", cfg.Path, err)
 	}
 	s.counts = true
 	s.sink = startWriter(s)
 	log.Debug("alert store open", "text", s.text)
 	return s, nil
+}
+
+// Disabled returns a store that records nothing: every Write returns why (err), so the agent's
+// outputs close it with one log line and count what it missed, while the agent runs on.
+func Disabled(cfg Config, err error) *Store {
+	cfg.defaults()
+	return &Store{cfg: cfg, log: slog.New(slog.DiscardHandler),
+		disabled: fmt.Errorf("alert store disabled, alerts are not recorded: %w", err)}
 }
 
 // OpenReadOnly opens an existing store for searching only (the command line, while the agent
@@ -346,8 +362,11 @@ func classify(path string, err error) error {
 		switch se.Code {
 		case sqlite3.ErrCantOpen:
 			return fmt.Errorf("%w: cannot open alert store %s", domain.ErrStoreUnreachable, path)
-		case sqlite3.ErrPerm, sqlite3.ErrAuth, sqlite3.ErrReadonly:
+		case sqlite3.ErrAuth:
 			return fmt.Errorf("%w: alert store %s: %v", domain.ErrStoreUnauthorized, path, err)
+		case sqlite3.ErrPerm, sqlite3.ErrReadonly:
+			return fmt.Errorf("alert store %s cannot be written (%v): check the file's and its directory's owner, "+
+				"mode and file system, or choose another file with --alerts-db", path, err)
 		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
 			return fmt.Errorf("alert store %s is not a readable SQLite database: %w", path, err)
 		}

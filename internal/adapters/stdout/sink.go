@@ -45,7 +45,6 @@ type Sink struct {
 	format Format
 	w      *bufio.Writer
 	file   *os.File // nil for stdout
-	enc    *json.Encoder
 	header bool
 }
 
@@ -54,21 +53,28 @@ func New(cfg Config, stdout io.Writer) (*Sink, error) {
 	s := &Sink{format: cfg.Format}
 	dst := stdout
 	if cfg.Path != "" && cfg.Path != "-" {
-		f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := openOutputFile(cfg.Path, os.Geteuid())
 		if err != nil {
-			return nil, fmt.Errorf("open output file: %w", err)
+			return nil, err
 		}
 		s.file, dst = f, f
 	}
 	s.w = bufio.NewWriterSize(dst, 64<<10)
-	s.enc = json.NewEncoder(s.w)
 	return s, nil
 }
 
-// Write formats one event.
+// Write formats one event. An event that does not encode is rejected alone (domain.ErrEventRejected);
+// a write error (broken pipe, full disk) is returned as is: the output is broken.
 func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
 	if s.format == FormatJSON {
-		return s.enc.Encode(ev)
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("%w: %v", domain.ErrEventRejected, err)
+		}
+		if _, err := s.w.Write(b); err != nil {
+			return err
+		}
+		return s.w.WriteByte('\n')
 	}
 	if !s.header {
 		s.header = true

@@ -1,0 +1,92 @@
+package app_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-428f5ad7/tracee/internal/app"
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/mocks"
+	"github.com/seed-428f5ad7/tracee/types/detect"
+	"github.com/seed-428f5ad7/tracee/types/protocol"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// stuckSignature never returns from its first OnEvent (until released), like a plugin that sleeps.
+type stuckSignature struct {
+	meta    detect.SignatureMetadata
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func (s *stuckSignature) GetMetadata() (detect.SignatureMetadata, error) { return s.meta, nil }
+func (s *stuckSignature) GetSelectedEvents() ([]detect.SignatureEventSelector, error) {
+	return []detect.SignatureEventSelector{{Source: "tracee", Name: "ptrace", Origin: "*"}}, nil
+}
+func (s *stuckSignature) Init(detect.SignatureContext) error { return nil }
+func (s *stuckSignature) Close()                             {}
+func (s *stuckSignature) OnSignal(detect.Signal) error       { return nil }
+func (s *stuckSignature) OnEvent(protocol.Event) error {
+	s.calls.Add(1)
+	<-s.release
+	return nil
+}
+
+func TestAgent_a_stuck_signature_is_abandoned_and_detection_goes_on(t *testing.T) {
+	stuck := &stuckSignature{release: make(chan struct{}),
+		meta: detect.SignatureMetadata{ID: "STUCK-1", EventName: "stuck_sig", Version: "1"}}
+	defer close(stuck.release)
+	counting := &traceMeSignature{}
+	sigs := []domain.LoadedSignature{
+		{Signature: counting, Info: domain.SignatureInfo{Metadata: traceMeMeta,
+			Selectors: []detect.SignatureEventSelector{{Source: "tracee", Name: "ptrace", Origin: "*"}}}},
+		{Signature: stuck, Info: domain.SignatureInfo{Metadata: stuck.meta, Origin: "/opt/sigs/stuck.so",
+			Selectors: []detect.SignatureEventSelector{{Source: "tracee", Name: "ptrace", Origin: "*"}}}},
+	}
+	cat := domain.NewCatalog(domain.SignatureEvents(sigs), domain.BaseEvents())
+	sel, err := domain.Select(cat, nil)
+	require.NoError(t, err)
+	const n = 100
+	source := mocks.NewEventSource(t)
+	source.EXPECT().Run(mock.Anything, sel, mock.Anything).RunAndReturn(
+		func(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
+			for i := 0; i < n; i++ {
+				emit(&trace.Event{EventName: "ptrace", HostProcessID: i})
+			}
+			return nil
+		})
+	sink, written := recordingSink(t)
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, []app.NamedSink{{Name: "mock", Sink: sink}}, log)
+	agent, problems := app.NewAgent(app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
+		Signatures: sigs, CallBound: 50 * time.Millisecond, Log: log})
+	require.Empty(t, problems)
+
+	done := make(chan error, 1)
+	go func() { done <- agent.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("one stuck signature froze the agent")
+	}
+	assert.Len(t, written(), n, "the other signature saw every event")
+	assert.EqualValues(t, 1, stuck.calls.Load(), "the stuck signature is disabled")
+	st := agent.Engine().Stats()
+	assert.EqualValues(t, 1, st.Abandoned.Load())
+	line := logs.String()
+	assert.Equal(t, 1, strings.Count(line, "signature call did not return"), line)
+	assert.Contains(t, line, "signature=STUCK-1")
+	assert.Contains(t, line, "event=ptrace")
+	assert.Contains(t, line, "origin=/opt/sigs/stuck.so")
+	assert.Regexp(t, `running=\d+`, line)
+}
