@@ -224,10 +224,24 @@ func inContainerSh(t *testing.T, script string) int {
 	return pid
 }
 
-// asNobody runs a helper action as uid/gid 65534.
+// asNobody runs a helper action as uid/gid 65534, from a copy of the test binary that user can
+// execute (go test builds it in a directory only root may enter).
 func asNobody(t *testing.T, action string, args ...string) int {
 	t.Helper()
+	dir, err := os.MkdirTemp("", "e2e-nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "e2e.test")
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("cp", os.Args[0], bin).CombinedOutput(); err != nil {
+		t.Fatalf("copy the test binary: %v: %s", err, out)
+	}
 	cmd := helperCmd(action, args...)
+	cmd.Path, cmd.Args[0] = bin, bin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	return run(t, cmd)
 }
