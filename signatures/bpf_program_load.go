@@ -40,10 +40,12 @@ func (s *BpfProgramLoad) OnEvent(event protocol.Event) error {
 	if cmd, err := ev.GetIntArgumentByName("cmd"); err != nil || cmd != bpfProgLoad {
 		return nil
 	}
-	switch ev.ProcessName {
-	case "systemd", "tracee", "runc", "crun":
-		return nil // systemd's cgroup firewalls, container runtimes' device filters
+	// systemd's cgroup firewalls, container runtimes' device filters (by executable path)
+	if trustedExe(ev, isBPFLoader) {
+		return nil
 	}
 	s.report(event, map[string]interface{}{"command": "BPF_PROG_LOAD", "return value": ev.ReturnValue})
 	return nil
 }
+
+var isBPFLoader = nameIn("systemd", "tracee", "runc", "crun", "youki")

@@ -57,17 +57,6 @@ func underDir(p, dir string) bool {
 	return len(p) > len(dir) && strings.HasPrefix(p, dir)
 }
 
-// isPackageManager reports processes whose job is to install system files; persistence
-// signatures skip them to stay quiet during upgrades.
-func isPackageManager(comm string) bool {
-	switch comm {
-	case "dpkg", "apt", "apt-get", "aptitude", "rpm", "dnf", "yum", "zypper", "apk", "pacman",
-		"unattended-upgr", "packagekitd", "snapd":
-		return true
-	}
-	return false
-}
-
 // isShell reports whether a program name is a Unix shell.
 func isShell(name string) bool {
 	switch name {
@@ -81,7 +70,7 @@ func isShell(name string) bool {
 // path isTarget accepts, or (when tool is set) a run of the program called tool. Package managers
 // are skipped. It returns the finding's data key and value.
 func persistenceTarget(ev *trace.Event, tool string, isTarget func(string) bool) (key, value string, ok bool) {
-	if isPackageManager(ev.ProcessName) {
+	if byPackageManager(ev) {
 		return "", "", false
 	}
 	if ev.EventName == "sched_process_exec" {

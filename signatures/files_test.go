@@ -3,6 +3,8 @@ package signatures
 import (
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -167,7 +169,43 @@ func TestCredentialFileRead(t *testing.T) {
 		{name: "key outside .ssh (ssh-keygen -f /tmp/x/id_rsa, then cat)", events: evs(withProc(openEvent("/tmp/x/id_rsa", rdOnly), "cat", 7))},
 		{name: "passwd is public", events: evs(withProc(openEvent("/etc/passwd", rdOnly), "cat", 7))},
 		{name: "write is not a read", events: evs(withProc(openEvent("/etc/shadow", wrOnly), "cat", 7))},
+		{name: "cat copied to a file named sudo", events: evs(withExe(withProc(openEvent("/etc/shadow", rdOnly), "sudo", 7), "/tmp/x/sudo")), findings: 1},
+		{name: "sudo without a known path (comm only)", events: evs(withExe(withProc(openEvent("/etc/shadow", rdOnly), "sudo", 7), ""))},
+		{name: "real sudo", events: evs(withProc(openEvent("/etc/shadow", rdOnly), "sudo", 7))},
+		{name: "hardlink of a shadow file seen before", events: evs(
+			withProc(withInode(openEvent("/etc/shadow", rdOnly), 66, 4242), "sudo", 7),
+			withProc(withInode(openEvent("/var/tmp/innocent", rdOnly), 66, 4242), "cat", 8)), findings: 1,
+			data: map[string]interface{}{"pathname": "/var/tmp/innocent", "link_to": "/etc/shadow"}},
+		{name: "relative path and /proc/self/fd resolve to the file", events: evs(withProc(openEvent("/etc/gshadow", rdOnly), "python3", 7)), findings: 1},
+		{name: "other file on the same device", events: evs(
+			withProc(withInode(openEvent("/etc/shadow", rdOnly), 66, 4242), "sudo", 7),
+			withProc(withInode(openEvent("/var/tmp/innocent", rdOnly), 66, 4243), "cat", 8))},
 	})
+}
+
+// The machine's own /etc/shadow is known by inode from Init: a hardlink made before the agent
+// started is caught on its first read.
+func TestCredentialFileRead_hardlink_made_before_start(t *testing.T) {
+	var st unix.Stat_t
+	if err := unix.Stat("/etc/shadow", &st); err != nil {
+		t.Skipf("no /etc/shadow here: %v", err)
+	}
+	ev := withProc(withInode(openEvent("/tmp/e2e-link", rdOnly), kernelDev(st.Dev), st.Ino), "cat", 8)
+	if got := collect(t, NewCredentialFileRead(), evs(ev)); len(got) != 1 {
+		t.Fatalf("%d findings, want 1", len(got))
+	}
+}
+
+func withInode(ev trace.Event, dev uint32, inode uint64) trace.Event {
+	for i := range ev.Args {
+		switch ev.Args[i].Name {
+		case "dev":
+			ev.Args[i].Value = dev
+		case "inode":
+			ev.Args[i].Value = inode
+		}
+	}
+	return ev
 }
 
 func TestSSHAuthorizedKeysMod(t *testing.T) {

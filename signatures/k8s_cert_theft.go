@@ -32,10 +32,11 @@ func (s *K8sCertTheft) OnEvent(event protocol.Event) error {
 	if !underDir(p, k8sPKIDir) {
 		return nil
 	}
-	switch ev.ProcessName {
-	case "kube-apiserver", "kubelet", "kube-controller", "kube-scheduler", "etcd", "kubeadm":
+	if trustedExe(ev, isK8sControlPlane) {
 		return nil
 	}
 	s.report(event, map[string]interface{}{"pathname": p})
 	return nil
 }
+
+var isK8sControlPlane = nameIn("kube-apiserver", "kubelet", "kube-controller", "kube-controller-manager", "kube-scheduler", "etcd", "kubeadm")

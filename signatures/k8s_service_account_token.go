@@ -26,10 +26,11 @@ func (s *K8sServiceAccountToken) OnEvent(event protocol.Event) error {
 	if !ok || !strings.HasSuffix(p, "secrets/kubernetes.io/serviceaccount/token") {
 		return nil
 	}
-	switch ev.ProcessName {
-	case "flanneld", "kube-proxy", "etcd", "kube-apiserver", "coredns", "kube-controller", "kubectl", "kubelet":
+	if trustedExe(ev, isK8sComponent) {
 		return nil
 	}
 	s.report(event, map[string]interface{}{"pathname": p})
 	return nil
 }
+
+var isK8sComponent = nameIn("flanneld", "kube-proxy", "etcd", "kube-apiserver", "coredns", "kube-controller", "kube-controller-manager", "kubectl", "kubelet")

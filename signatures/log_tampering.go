@@ -42,7 +42,7 @@ func (s *LogTampering) OnEvent(event protocol.Event) error {
 	default:
 		return nil
 	}
-	if !underDir(p, varLog) || isLogManager(ev.ProcessName) {
+	if !underDir(p, varLog) || trustedExe(ev, isLogManager) {
 		return nil
 	}
 	s.report(event, map[string]interface{}{"pathname": p, "action": action})
@@ -51,8 +51,8 @@ func (s *LogTampering) OnEvent(event protocol.Event) error {
 
 func isLogManager(comm string) bool {
 	switch comm {
-	case "logrotate", "rsyslogd", "rs:main Q:Reg", "systemd-journal", "journalctl", "syslog-ng", "syslogd",
-		"dpkg", "apt", "apt-get", "unattended-upgr", "systemd-tmpfile":
+	case "logrotate", "rsyslogd", "systemd-journal", "journalctl", "syslog-ng", "syslogd",
+		"dpkg", "apt", "apt-get", "unattended-upgrade", "systemd-tmpfiles", "savelog":
 		return true
 	}
 	return false

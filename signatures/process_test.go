@@ -61,15 +61,54 @@ func memAlert(alert uint32) trace.Event {
 		arg("prot", int32(7)), arg("prev_prot", int32(3)))
 }
 
+func memAlertFile(alert uint32, file string) trace.Event {
+	e := memAlert(alert)
+	e.Args = append(e.Args, arg("pathname", file), arg("dev", uint32(0)), arg("inode", uint64(0)))
+	return e
+}
+
 func TestDynamicCodeLoading(t *testing.T) {
+	const libc = "/usr/lib/x86_64-linux-gnu/libc.so.6"
 	runCases(t, func() detect.Signature { return NewDynamicCodeLoading() }, []sigCase{
 		{name: "mmap W+X", events: evs(memAlert(uint32(trace.ProtAlertMmapWX))), findings: 1,
 			data: map[string]interface{}{"alert": trace.ProtAlertMmapWX.String()}},
 		{name: "X region made writable", events: evs(memAlert(uint32(trace.ProtAlertMprotectXToWX))), findings: 1},
 		{name: "written region made executable", events: evs(memAlert(uint32(trace.ProtAlertMprotectWXToX))), findings: 1},
+		{name: "libc code made writable", events: evs(memAlertFile(uint32(trace.ProtAlertMprotectXToWX), libc)), findings: 1,
+			data: map[string]interface{}{"pathname": libc}},
 		{name: "plain JIT pattern", events: evs(memAlert(uint32(trace.ProtAlertMprotectToX)))},
 		{name: "unknown alert", events: evs(memAlert(0))},
 	})
+}
+
+// JIT engines map anonymous W+X memory on normal work (java -version, git grep -P, node): that is
+// reported below severity 2, while patching the code of a mapped file keeps severity 2.
+func TestDynamicCodeLoading_severity_separates_JIT_from_code_patching(t *testing.T) {
+	tests := []struct {
+		name     string
+		ev       trace.Event
+		severity int
+	}{
+		{"HotSpot code cache (anonymous mmap RWX)", withExe(withProc(memAlert(uint32(trace.ProtAlertMmapWX)), "java", 5), "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"), jitSeverity},
+		{"PCRE2 JIT in git grep -P (anonymous mmap RWX)", withProc(memAlert(uint32(trace.ProtAlertMmapWX)), "git", 5), jitSeverity},
+		{"the same anonymous W+X under another name", withExe(withProc(memAlert(uint32(trace.ProtAlertMmapWX)), "git", 5), "/tmp/x/loader"), jitSeverity},
+		{"libc text made RWX (in-process hook)", memAlertFile(uint32(trace.ProtAlertMprotectXToWX), "/usr/lib/x86_64-linux-gnu/libc.so.6"), 2},
+		{"program file mapped RWX", memAlertFile(uint32(trace.ProtAlertMmapWX), "/tmp/payload.bin"), 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := collect(t, NewDynamicCodeLoading(), evs(tt.ev))
+			if len(got) != 1 {
+				t.Fatalf("%d findings, want 1", len(got))
+			}
+			if sev := got[0].SigMetadata.Properties["Severity"]; sev != tt.severity {
+				t.Errorf("severity %v, want %d", sev, tt.severity)
+			}
+		})
+	}
+	if md, _ := NewDynamicCodeLoading().GetMetadata(); md.Properties["Severity"] != 2 {
+		t.Errorf("signature severity %v, want 2 (the JIT copy must not alter it)", md.Properties["Severity"])
+	}
 }
 
 func TestK8sAPIConnection(t *testing.T) {
@@ -212,11 +251,17 @@ func TestSetuidBinaryCreated(t *testing.T) {
 		return withProc(event("fchmodat", arg("dirfd", int32(-100)), arg("pathname", "/tmp/sh"), arg("mode", mode), arg("flags", int32(0))), "chmod", 9)
 	}
 	runCases(t, func() detect.Signature { return NewSetuidBinaryCreated() }, []sigCase{
-		{name: "chmod 4755", events: evs(chmod(0o4755)), findings: 1, data: map[string]interface{}{"pathname": "/tmp/sh", "mode": "04755"}},
+		{name: "chmod 4755", events: evs(chmod(0o4755)), findings: 1, data: map[string]interface{}{"pathname": "/tmp/sh", "mode": "04755", "bits": "setuid"}},
 		{name: "chmod syscall", events: evs(event("chmod", arg("pathname", "/tmp/x"), arg("mode", uint16(0o4711)))), findings: 1},
+		{name: "chmod g+s (02755)", events: evs(chmod(0o2755)), findings: 1, data: map[string]interface{}{"mode": "02755", "bits": "setgid"}},
+		{name: "setuid bit on a non-executable", events: evs(chmod(0o4644)), findings: 1, data: map[string]interface{}{"mode": "04644"}},
+		{name: "setgid without exec bits", events: evs(chmod(0o2644)), findings: 1},
+		{name: "both bits", events: evs(chmod(0o6755)), findings: 1, data: map[string]interface{}{"bits": "setuid,setgid"}},
+		{name: "failed chmod", events: evs(func() trace.Event { e := chmod(0o4755); e.ReturnValue = -1; return e }())},
 		{name: "chmod 755", events: evs(chmod(0o755))},
-		{name: "setuid bit on a non-executable", events: evs(chmod(0o4644))},
+		{name: "sticky bit only", events: evs(chmod(0o1777))},
 		{name: "dpkg installs su", events: evs(withProc(chmod(0o4755), "dpkg", 9))},
+		{name: "a copy of chmod named dpkg", events: evs(withExe(withProc(chmod(0o4755), "dpkg", 9), "/tmp/dpkg")), findings: 1},
 	})
 }
 

@@ -9,17 +9,19 @@ import (
 
 const (
 	modeSetuid = 0o4000
-	modeExec   = 0o111
+	modeSetgid = 0o2000
 )
 
-// SetuidBinaryCreated (EXT-008) reports chmod calls that make an executable setuid, the classic
-// backdoor for getting root back later.
+// SetuidBinaryCreated (EXT-008) reports chmod calls that set the setuid or setgid bit, the classic
+// backdoor for getting privileges back later. Any mode counts: `chmod g+s` and modes without an
+// execute bit (made executable by a later chmod, or a directory whose new files inherit the group)
+// are set up the same way.
 type SetuidBinaryCreated struct{ base }
 
 // NewSetuidBinaryCreated returns the EXT-008 signature.
 func NewSetuidBinaryCreated() *SetuidBinaryCreated {
-	return &SetuidBinaryCreated{newBase("EXT-008", "setuid_binary_created", "Setuid executable created",
-		"A process set the setuid bit on an executable outside a package install; a setuid-root copy of a shell or helper hands root to whoever runs it.",
+	return &SetuidBinaryCreated{newBase("EXT-008", "setuid_binary_created", "Setuid or setgid bit set",
+		"A process other than a package manager (by executable path) set the setuid or setgid bit on a file or directory; a setuid-root or setgid copy of a shell or helper hands its owner's privileges to whoever runs it.",
 		mitre{2, "privilege-escalation", "Abuse Elevation Control Mechanism: Setuid and Setgid", "T1548.001"}, "chmod", "fchmodat")}
 }
 
@@ -33,10 +35,20 @@ func (s *SetuidBinaryCreated) OnEvent(event protocol.Event) error {
 	}
 	// mode is a uint16 (mode_t), which GetUintArgumentByName does not take.
 	mode, err := trace.ArgVal[uint16](ev.Args, "mode")
-	if err != nil || mode&modeSetuid == 0 || mode&modeExec == 0 || ev.ReturnValue < 0 || isPackageManager(ev.ProcessName) {
+	if err != nil || mode&(modeSetuid|modeSetgid) == 0 || ev.ReturnValue < 0 || byPackageManager(ev) {
 		return nil
 	}
 	p, _ := ev.GetStringArgumentByName("pathname")
-	s.report(event, map[string]interface{}{"pathname": p, "mode": "0" + strconv.FormatUint(uint64(mode&0o7777), 8), "uid": ev.UserID})
+	s.report(event, map[string]interface{}{"pathname": p, "mode": "0" + strconv.FormatUint(uint64(mode&0o7777), 8), "uid": ev.UserID, "bits": specialBits(mode)})
 	return nil
+}
+
+func specialBits(mode uint16) string {
+	switch {
+	case mode&modeSetuid != 0 && mode&modeSetgid != 0:
+		return "setuid,setgid"
+	case mode&modeSetuid != 0:
+		return "setuid"
+	}
+	return "setgid"
 }

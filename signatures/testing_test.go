@@ -25,9 +25,17 @@ func event(name string, args ...trace.Argument) trace.Event {
 		HostParentProcessID: 1, Args: args, ArgsNum: len(args)}
 }
 
-// withProc sets the process name and host PID of an event.
+// withProc sets the process name and host PID of an event, and its executable to /usr/bin/comm
+// (a program of the distribution, as the allow-lists require).
 func withProc(ev trace.Event, comm string, pid int) trace.Event {
 	ev.ProcessName, ev.HostProcessID, ev.ProcessID, ev.HostThreadID, ev.ThreadID = comm, pid, pid, pid, pid
+	ev.Executable.Path = "/usr/bin/" + comm
+	return ev
+}
+
+// withExe sets the executable the kernel ran, leaving comm alone (a renamed or copied program).
+func withExe(ev trace.Event, path string) trace.Event {
+	ev.Executable.Path = path
 	return ev
 }
 

@@ -183,6 +183,65 @@ func helperAction(action string, args []string) error {
 			return err
 		}
 		return prog.Close()
+	case "wait-sh":
+		// Runs a script once moved into a staged container cgroup, then lingers so the agent can
+		// place the cgroup.
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		out, err := exec.Command("/bin/sh", "-c", arg(0)).CombinedOutput()
+		lingerForContainerLookup()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	case "wait-dial-quick":
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		// The connect syscall is the act; whether anything answers does not matter.
+		if c, err := net.DialTimeout("tcp", arg(0), 300*time.Millisecond); err == nil {
+			c.Close()
+		}
+		lingerForContainerLookup()
+		return nil
+	case "wait-packet-socket":
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return err
+		}
+		lingerForContainerLookup()
+		return unix.Close(fd)
+	case "udp-connect":
+		c, err := net.Dial("udp", arg(0))
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	case "setuid-root":
+		// Run as an unprivileged user: the kernel refuses, the attempt is what is seen.
+		if _, _, e := unix.RawSyscall(unix.SYS_SETUID, 0, 0, 0); e == 0 {
+			return fmt.Errorf("setuid(0) succeeded as uid %d", os.Getuid())
+		}
+		return nil
+	case "exec-empty-argv":
+		// execve with argv = {NULL}, as PwnKit calls pkexec.
+		return syscall.Exec(arg(0), []string{}, nil)
+	case "userfaultfd":
+		fd, _, e := unix.Syscall(unix.SYS_USERFAULTFD, 0, 0, 0)
+		if e == 0 {
+			unix.Close(int(fd))
+		}
+		return nil // refused for unprivileged users (vm.unprivileged_userfaultfd=0): the call is the act
+	case "patch-text":
+		// What an in-process hook does: make a page of a loaded library's code writable as well.
+		return patchLibraryText()
 	case "mmap-wx":
 		mem, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
 		if err != nil {
@@ -274,4 +333,32 @@ func withVictim(f func(pid int, addr uintptr) error) error {
 		}
 	}
 	return fmt.Errorf("no writable mapping in the victim")
+}
+
+// patchLibraryText makes the first code page of a mapped shared library RWX, then puts it back.
+func patchLibraryText() error {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[1] != "r-xp" || !strings.Contains(f[5], ".so") {
+			continue
+		}
+		start, err := strconv.ParseUint(strings.SplitN(f[0], "-", 2)[0], 16, 64)
+		if err != nil {
+			return err
+		}
+		// The raw syscall: the page is not Go memory, so no []byte may point at it.
+		if _, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(start), 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC); e != 0 {
+			return fmt.Errorf("mprotect %s: %w", f[5], e)
+		}
+		_, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(start), 4096, unix.PROT_READ|unix.PROT_EXEC)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	return fmt.Errorf("no shared library code mapped")
 }

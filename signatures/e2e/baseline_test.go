@@ -62,6 +62,31 @@ fi
 # short scripts
 if have python3; then python3 -c 'import hashlib, json, tempfile; json.dumps({"h": hashlib.sha256(b"x").hexdigest()}); tempfile.mkstemp()' && echo python >> "$WORK/steps"; fi
 if have perl; then perl -e 'my %h = map { $_ => length } qw(a bb ccc); print scalar(keys %h), "\n"' >/dev/null && echo perl >> "$WORK/steps"; fi
+
+# JIT engines: HotSpot's code cache, PCRE2's JIT, V8
+if have java; then java -version 2>/dev/null && echo java >> "$WORK/steps"; fi
+if have git && [ -d repo ]; then (cd repo && git grep -P 'o(n|w)e' >/dev/null || true) && echo git-grep-P >> "$WORK/steps"; fi
+if have node; then node -e 'let s = 0; for (let i = 0; i < 1e6; i++) s += i; JSON.stringify({s})' && echo node >> "$WORK/steps"; fi
+
+# C compiler
+if have gcc; then
+	printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' > hi.c && gcc -O2 -o hi hi.c && ./hi >/dev/null
+	echo gcc >> "$WORK/steps"
+fi
+
+# install and remove a small local package with dpkg
+if have dpkg-deb && have dpkg; then
+	mkdir -p deb/DEBIAN deb/usr/share/e2e-baseline
+	printf 'Package: e2e-baseline\nVersion: 1.0\nArchitecture: all\nMaintainer: e2e <e2e@example.com>\nDescription: baseline test package\n' > deb/DEBIAN/control
+	printf '#!/bin/sh\nexit 0\n' > deb/DEBIAN/postinst && chmod 755 deb/DEBIAN/postinst
+	echo data > deb/usr/share/e2e-baseline/data.txt
+	dpkg-deb -b deb e2e-baseline.deb >/dev/null && dpkg -i e2e-baseline.deb >/dev/null && dpkg -r e2e-baseline >/dev/null
+	echo dpkg-install-remove >> "$WORK/steps"
+fi
+
+# what cron and logrotate do: run a job script, rotate a log by copy and truncate in place
+mkdir -p logs && echo line > logs/app.log && cp logs/app.log logs/app.log.1 && : > logs/app.log && gzip -f logs/app.log.1
+echo rotate-own-log >> "$WORK/steps"
 `
 
 // TestBaseline_ordinary_work_raises_no_finding_of_severity_2_or_more runs everyday work with every
