@@ -110,3 +110,25 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 const httpTimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+func TestDeliverer_backoffFor_grows_and_stays_bounded(t *testing.T) {
+	d := &deliverer{backoff: 100 * time.Millisecond}
+	tests := []struct {
+		name     string
+		retry    int
+		min, max time.Duration
+	}{
+		{name: "first retry", retry: 0, min: 50 * time.Millisecond, max: 100 * time.Millisecond},
+		{name: "third retry doubles twice", retry: 2, min: 200 * time.Millisecond, max: 400 * time.Millisecond},
+		{name: "late retries are capped", retry: 60, min: maxBackoff / 2, max: maxBackoff},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 100 {
+				if got := d.backoffFor(tt.retry); got < tt.min || got > tt.max {
+					t.Fatalf("backoffFor(%d) = %v, want in [%v, %v]", tt.retry, got, tt.min, tt.max)
+				}
+			}
+		})
+	}
+}

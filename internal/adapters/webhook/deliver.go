@@ -17,7 +17,7 @@ import (
 // maxRetryAfter caps a server's Retry-After so one event cannot hold the output for minutes.
 const maxRetryAfter = 30 * time.Second
 
-// maxBackoff caps the exponential backoff between retries.
+// maxBackoff caps the exponential backoff between retries (unless Config.Backoff is larger).
 const maxBackoff = 10 * time.Second
 
 // deliverer posts one request body with retries and counts the outcome.
@@ -123,17 +123,18 @@ func (d *deliverer) once(ctx context.Context, body []byte) error {
 	return &statusError{code: resp.StatusCode, retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 }
 
-// backoffFor is the delay before retry i (0-based): backoff*2^i, capped, with jitter in [d/2, d].
+// backoffFor is the delay before retry i (0-based): backoff*2^i, capped at maxBackoff (or at
+// backoff when that is larger), with jitter in [d/2, d].
 func (d *deliverer) backoffFor(i int) time.Duration {
+	ceiling := max(maxBackoff, d.backoff)
 	w := d.backoff
 	for range i {
-		if w >= maxBackoff/2 {
-			w = maxBackoff
+		if w >= ceiling/2 {
+			w = ceiling
 			break
 		}
 		w *= 2
 	}
-	w = min(w, maxBackoff)
 	return w/2 + rand.N(w/2+1)
 }
 
