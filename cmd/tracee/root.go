@@ -106,7 +106,8 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		"where to trace: uid, pid (< > <= >= = !=), mntns, pidns, tree, uts, comm, container, executable (= !=, * globs), "+
 			"not-container, follow; repeatable (ANDed); comma-separated values are ORed")
 	f.StringArrayVarP(&r.outputs, "output", "o", nil,
-		"output: table, json, table:FILE, json:FILE, elasticsearch:URL[?options] (see docs/elasticsearch.md), none; repeatable (default table)")
+		"where events go: destinations.NAME.{type=file|webhook|elasticsearch,format=json|table|gotemplate=FILE,path=,url=}, "+
+			"sort-events; short forms table, json, json:FILE, webhook:URL, elasticsearch:URL[?options], none; repeatable (default table)")
 	f.StringArrayVarP(&r.policies, "policy", "p", nil,
 		"policy FILE or DIR: Tracee YAML policies (what to trace, where) and Rego finding policies (.rego); repeatable; SIGHUP reloads them")
 	f.StringVar(&r.alertsDB, "alerts-db", "",

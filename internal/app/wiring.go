@@ -17,13 +17,11 @@ import (
 	"go.uber.org/fx/fxevent"
 
 	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
-	"github.com/seed-428f5ad7/tracee/internal/adapters/elasticsearch"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/httpserver"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/replay"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/sqlite"
-	"github.com/seed-428f5ad7/tracee/internal/adapters/stdout"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/ports"
 )
@@ -35,9 +33,12 @@ func Run(ctx context.Context, cfg Config, st Streams, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	outs, err := parseOutputs(cfg)
+	outs, err := ParseOutputs(cfg.Outputs)
 	if err != nil {
 		return err
+	}
+	for _, h := range outs.Hints {
+		log.Info(h)
 	}
 	server, err := httpserver.ParseFlags(cfg.Server)
 	if err != nil {
@@ -216,48 +217,10 @@ func eventSourceModule(cfg Config, in io.Reader) (fx.Option, error) {
 	return liveSourceModule(cfg)
 }
 
-// outputSpecs are the parsed --output values.
-type outputSpecs struct {
-	printers      []stdout.Config
-	names         []string
-	elasticsearch *elasticsearch.Config
-}
-
-func parseOutputs(cfg Config) (outputSpecs, error) {
-	var o outputSpecs
-	specs := cfg.Outputs
-	if len(specs) == 0 {
-		specs = []string{"table"}
-	}
-	for _, spec := range specs {
-		if strings.HasPrefix(spec, elasticsearch.OutputScheme+":") {
-			if o.elasticsearch != nil {
-				return o, fmt.Errorf("--output: one Elasticsearch output at most (a cluster takes every alert once)")
-			}
-			cfg, err := elasticsearch.ParseOutputSpec(spec)
-			if err != nil {
-				return o, fmt.Errorf("--output: %w", err)
-			}
-			o.elasticsearch = &cfg
-			continue
-		}
-		if spec == "none" {
-			continue
-		}
-		cfg, err := stdout.ParseSpec(spec)
-		if err != nil {
-			return o, fmt.Errorf("--output %s: %w", spec, err)
-		}
-		o.printers = append(o.printers, cfg)
-		o.names = append(o.names, spec)
-	}
-	return o, nil
-}
-
 // alertStoreModule records alerts in the embedded store when no Elasticsearch output is set, for
 // live runs (a replay records only when --alerts-db is given).
-func alertStoreModule(cfg Config, outs outputSpecs) fx.Option {
-	if outs.elasticsearch != nil || cfg.AlertsDB == "none" || (cfg.Replay != "" && cfg.AlertsDB == "") {
+func alertStoreModule(cfg Config, outs OutputPlan) fx.Option {
+	if outs.HasType("elasticsearch") || cfg.AlertsDB == "none" || (cfg.Replay != "" && cfg.AlertsDB == "") {
 		return fx.Options()
 	}
 	return fx.Options(fx.Supply(sqlite.Config{Path: cfg.AlertsDB}), sqlite.Module)
@@ -342,32 +305,24 @@ func provideSelection(cat *domain.Catalog, policies *domain.Policies, cfg Config
 type sinkParams struct {
 	fx.In
 	Lifecycle fx.Lifecycle
-	Outputs   outputSpecs
+	Outputs   OutputPlan
 	Streams   Streams
 	Log       *slog.Logger
 	Store     *sqlite.Store `optional:"true"`
 }
 
+// provideSinks builds every --output destination from the output registry, plus the embedded store.
 func provideSinks(p sinkParams) ([]NamedSink, error) {
-	var sinks []NamedSink
-	for i, cfg := range p.Outputs.printers {
-		s, err := stdout.New(cfg, p.Streams.Out)
-		if err != nil {
-			return nil, fmt.Errorf("--output %s: %w", p.Outputs.names[i], err)
-		}
-		sinks = append(sinks, NamedSink{Name: p.Outputs.names[i], Sink: s})
+	built, err := BuildSinks(p.Outputs, SinkEnv{Stdout: p.Streams.Out, Log: p.Log})
+	if err != nil {
+		return nil, err
 	}
-	if cfg := p.Outputs.elasticsearch; cfg != nil {
-		s, err := elasticsearch.New(*cfg, p.Log)
-		if err != nil {
-			return nil, fmt.Errorf("--output elasticsearch: %w", err)
+	sinks := make([]NamedSink, 0, len(built)+1)
+	for _, b := range built {
+		if b.Start != nil {
+			p.Lifecycle.Append(fx.StartHook(b.Start))
 		}
-		p.Lifecycle.Append(fx.StartHook(s.Start))
-		sinks = append(sinks, NamedSink{Name: "elasticsearch", Sink: s, Spool: func() ports.SpoolStats {
-			st := s.Stats()
-			return ports.SpoolStats{Indexed: st.Indexed, Spooled: st.Spooled, Retried: st.Retried, Evicted: st.Evicted,
-				DeadLettered: st.DeadLettered, Bytes: st.SpoolBytes, Down: st.Down}
-		}})
+		sinks = append(sinks, b.NamedSink)
 	}
 	if p.Store != nil {
 		sinks = append(sinks, NamedSink{Name: "alerts-db", Sink: p.Store})

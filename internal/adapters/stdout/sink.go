@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
@@ -20,14 +21,16 @@ type Format string
 
 // The formats.
 const (
-	FormatTable Format = "table"
-	FormatJSON  Format = "json"
+	FormatTable      Format = "table"
+	FormatJSON       Format = "json"
+	FormatGoTemplate Format = "gotemplate" // Config.Template names the template file
 )
 
 // Config chooses the format and destination ("" or "-" is stdout).
 type Config struct {
-	Format Format
-	Path   string
+	Format   Format
+	Path     string
+	Template string // the template file, for FormatGoTemplate
 }
 
 // ParseSpec parses an --output value: "table", "json", "table:FILE" or "json:FILE".
@@ -43,6 +46,7 @@ func ParseSpec(spec string) (Config, error) {
 // Sink writes events to a buffered writer; Flush is called by the outputs when the queue drains.
 type Sink struct {
 	format Format
+	tmpl   *template.Template
 	w      *bufio.Writer
 	file   *os.File // nil for stdout
 	header bool
@@ -51,6 +55,13 @@ type Sink struct {
 // New opens the destination (files are created or appended to with mode 0600).
 func New(cfg Config, stdout io.Writer) (*Sink, error) {
 	s := &Sink{format: cfg.Format}
+	if cfg.Format == FormatGoTemplate {
+		t, err := template.ParseFiles(cfg.Template)
+		if err != nil {
+			return nil, fmt.Errorf("gotemplate %s: %w; fix the template (Go text/template over the event's fields)", cfg.Template, err)
+		}
+		s.tmpl = t
+	}
 	dst := stdout
 	if cfg.Path != "" && cfg.Path != "-" {
 		f, err := openOutputFile(cfg.Path, os.Geteuid())
@@ -75,6 +86,12 @@ func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
 			return err
 		}
 		return s.w.WriteByte('\n')
+	}
+	if s.tmpl != nil {
+		if err := s.tmpl.Execute(s.w, ev); err != nil {
+			return fmt.Errorf("%w: template: %v", domain.ErrEventRejected, err)
+		}
+		return nil
 	}
 	if !s.header {
 		s.header = true
