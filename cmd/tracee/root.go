@@ -1,12 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/seed-428f5ad7/tracee/internal/app"
 )
 
 // globalOptions are the flags every command shares.
@@ -15,16 +16,22 @@ type globalOptions struct {
 	allowUnsafePlugins bool
 	logLevel           string
 	logging            []string
+	logOpts            app.LogOptions
 	config             string
 }
 
 // runOptions are the flags of the agent itself (the root command).
 type runOptions struct {
-	events  []string
-	scopes  []string
-	outputs []string
-	replay  string
-	strict  bool
+	events []string
+	scopes []string
+
+	buffers, stores, enrichment, capabilities, artifacts, detectors []string
+	// Tracee v0.24's spellings, accepted with a hint to the current one.
+	oldLog, oldCapture, oldContainers []string
+	oldPerfBufferSize                 int
+	outputs                           []string
+	replay                            string
+	strict                            bool
 
 	ringBufferMiB int
 	policies      []string
@@ -82,7 +89,8 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	pf.BoolVar(&g.allowUnsafePlugins, "allow-unsafe-plugins", false,
 		"load plugins, Rego signatures and policy files even when a user other than root can write them or a directory above them (each is logged)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	pf.StringArrayVarP(&g.logging, "logging", "l", nil, "logging options as Tracee's logging page: level=debug|info|warn|error (overrides --log-level)")
+	pf.StringArrayVarP(&g.logging, "logging", "l", nil, "logging, as Tracee's logging page: level=debug|info|warn|error (overrides --log-level), "+
+		"file=PATH, format=json|text, aggregate, filters.include|exclude.msg|regex|level=V")
 	pf.StringVar(&g.config, "config", "", "configuration FILE (YAML or JSON; one top-level key per flag, nested or a list of "+
 		"CLI-style strings); flags override it; events, scope and policy are CLI-only")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -116,6 +124,19 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	f.BoolVar(&r.strict, "strict", false, "with --replay: stop at the first malformed line instead of skipping it")
 	f.StringArrayVar(&r.servers, "server", nil,
 		"serve over HTTP: http-address=HOST:PORT (default 127.0.0.1:3366), metrics, healthz, pprof; repeatable (see docs/server.md)")
+	f.StringArrayVar(&r.buffers, "buffers", nil, "buffer sizes: kernel.events=PAGES (one power-of-two ring), pipeline=N (events queued per output)")
+	f.StringArrayVar(&r.stores, "stores", nil, "stores: process, process.max-processes=N (the process tree data source); dns is refused (no packet capture)")
+	f.StringArrayVar(&r.enrichment, "enrichment", nil, "enrichment: container (always on: IDs from cgroups), environment (always on); runtime sockets, fd-paths, executable-hash, decoded-data are refused with the reason")
+	f.StringArrayVar(&r.capabilities, "capabilities", nil, "capabilities: bypass=true (this agent never drops capabilities); add=/drop= are refused")
+	f.StringArrayVar(&r.artifacts, "artifacts", nil, "artifact capture: not built into this agent (refused with the reason)")
+	f.StringArrayVar(&r.detectors, "detectors", nil, "YAML detectors (CEL): not supported (refused with the reason)")
+	f.StringArrayVar(&r.oldLog, "log", nil, "Tracee v0.24's --logging (accepted with a hint)")
+	f.StringArrayVar(&r.oldCapture, "capture", nil, "Tracee v0.24's --artifacts (accepted with a hint)")
+	f.StringArrayVar(&r.oldContainers, "containers", nil, "Tracee v0.24's --enrichment container (accepted with a hint)")
+	f.IntVar(&r.oldPerfBufferSize, "perf-buffer-size", 0, "Tracee v0.24's --buffers kernel.events=PAGES (accepted with a hint)")
+	for _, old := range []string{"log", "capture", "containers", "perf-buffer-size"} {
+		_ = f.MarkHidden(old)
+	}
 	f.IntVar(&r.ringBufferMiB, "ring-buffer-mb", 16, "size of the kernel-to-agent ring buffer in MiB (rounded up to a power of two)")
 
 	root.AddCommand(
@@ -132,18 +153,14 @@ loaded from every --signatures-dir, or the default signatures when none is given
 
 // applyLogging reads --logging values; level= sets the log level.
 func applyLogging(g *globalOptions) error {
+	opts, err := app.ParseLogOptions(g.logging, g.logLevel)
+	if err != nil {
+		return err
+	}
+	g.logOpts = opts
 	for _, v := range g.logging {
-		key, val, _ := strings.Cut(v, "=")
-		switch key {
-		case "level":
-			switch strings.ToLower(val) {
-			case "debug", "info", "warn", "error":
-				g.logLevel = strings.ToLower(val)
-			default:
-				return fmt.Errorf("--logging %q: level must be debug, info, warn or error", v)
-			}
-		default:
-			return fmt.Errorf("--logging %q: only level= is supported in this build", v)
+		if lv, ok := strings.CutPrefix(v, "level="); ok {
+			g.logLevel = strings.ToLower(lv)
 		}
 	}
 	return nil

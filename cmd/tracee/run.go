@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/seed-428f5ad7/tracee/internal/app"
 )
@@ -32,5 +33,50 @@ func appStreams(st streams) app.Streams { return app.Streams{In: st.in, Out: st.
 
 // runAgent runs the agent until the source ends or a signal arrives.
 func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) error {
-	return app.Run(ctx, appConfig(g, r), appStreams(st), newLogger(g.logLevel, st.err))
+	hints := oldSpellings(g, r)
+	if err := applyLogging(g); err != nil {
+		return err
+	}
+	log, err := app.NewLogger(g.logOpts, st.err)
+	if err != nil {
+		return err
+	}
+	for _, h := range hints {
+		log.Info(h)
+	}
+	cfg := appConfig(g, r)
+	tuning, err := app.ParseTuning(r.buffers, r.stores, r.enrichment, r.capabilities, r.artifacts, r.detectors)
+	if err != nil {
+		return err
+	}
+	for _, n := range tuning.Notes {
+		log.Info(n)
+	}
+	cfg.Tuning = tuning
+	return app.Run(ctx, cfg, appStreams(st), log)
+}
+
+// oldSpellings maps Tracee v0.24's flags onto the current ones and says so, one line each.
+func oldSpellings(g *globalOptions, r *runOptions) []string {
+	var hints []string
+	if len(r.oldLog) > 0 {
+		g.logging = append(g.logging, r.oldLog...)
+		hints = append(hints, "--log is Tracee v0.24's spelling; now: --logging")
+	}
+	if len(r.oldCapture) > 0 {
+		r.artifacts = append(r.artifacts, r.oldCapture...)
+		hints = append(hints, "--capture is Tracee v0.24's spelling; now: --artifacts")
+	}
+	for _, c := range r.oldContainers {
+		r.enrichment = append(r.enrichment, "container")
+		if c != "" && c != "true" {
+			r.enrichment = append(r.enrichment, "container."+c)
+		}
+		hints = append(hints, "--containers is Tracee v0.24's spelling; now: --enrichment container")
+	}
+	if r.oldPerfBufferSize > 0 {
+		r.buffers = append(r.buffers, fmt.Sprintf("kernel.events=%d", r.oldPerfBufferSize))
+		hints = append(hints, "--perf-buffer-size is Tracee v0.24's spelling; now: --buffers kernel.events=PAGES")
+	}
+	return hints
 }

@@ -18,6 +18,8 @@ type Config struct {
 	AlertsDB      string   // --alerts-db
 	// RingBufferBytes sizes the kernel-to-agent ring buffer (rounded up to a power of two).
 	RingBufferBytes int
+	// Tuning is what --buffers, --stores, --enrichment and --capabilities set (ParseTuning).
+	Tuning Tuning
 }
 
 // Streams are the process's standard streams.

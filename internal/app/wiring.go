@@ -331,11 +331,11 @@ func provideSinks(p sinkParams) ([]NamedSink, error) {
 }
 
 func provideAgent(source ports.EventSource, cat *domain.Catalog, sel domain.Selection, policies *domain.Policies,
-	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []NamedSink, log *slog.Logger) *Agent {
-	outputs := NewOutputs(context.Background(), OutputConfig{}, sinks, log)
+	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []NamedSink, cfg Config, log *slog.Logger) *Agent {
+	outputs := NewOutputs(context.Background(), OutputConfig{QueueSize: cfg.Tuning.OutputQueue}, sinks, log)
 	agent, problems := NewAgent(AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
 		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log,
-		EngineCfg: domain.EngineConfig{DataSources: res.DataSources}})
+		EngineCfg: domain.EngineConfig{DataSources: res.DataSources, MaxProcesses: cfg.Tuning.MaxProcesses}})
 	for _, p := range problems {
 		log.Error("signature disabled: " + p.String())
 	}
@@ -416,6 +416,9 @@ func liveSourceModule(cfg Config) (fx.Option, error) {
 	return fx.Options(
 		fx.Provide(func(policies *domain.Policies) ebpf.Config {
 			src := ebpf.Config{RingBufferBytes: cfg.RingBufferBytes}
+			if cfg.Tuning.RingBufferBytes > 0 {
+				src.RingBufferBytes = cfg.Tuning.RingBufferBytes
+			}
 			if policies.Active() {
 				scope := policies.Current().KernelScope()
 				src.Scope = &scope
