@@ -40,6 +40,9 @@ type Config struct {
 	Workers       int           // concurrent bulk requests; default 2
 	Timeout       time.Duration // per request; default 30s
 	MaxBackoff    time.Duration // ceiling of the retry backoff; default 30s
+
+	// Identity names the agent and the real host in every document; New detects it when zero.
+	Identity Identity
 }
 
 // DefaultConfig returns a Config for a local cluster with every default filled in.

@@ -112,7 +112,7 @@ func TestIntegration_ECS_fields_round_trip_with_their_types(t *testing.T) {
 	wantTypes := map[string]string{
 		FieldTimestamp: "date", "event.created": "date", FieldEventKind: "keyword", FieldEventSeverity: "long",
 		FieldEventCategory: "keyword", FieldEventAction: "keyword", FieldRuleID: "keyword", FieldRuleName: "keyword",
-		FieldRuleDescription: "text", FieldThreatTechniqueID: "keyword", FieldThreatTechnique: "keyword",
+		FieldRuleDescription: "keyword", FieldThreatTechniqueID: "keyword", FieldThreatTechnique: "keyword",
 		FieldThreatTactic: "keyword", "threat.framework": "keyword", FieldProcessPID: "long",
 		"process.thread.id": "long", "process.parent.pid": "long", FieldProcessName: "keyword",
 		FieldProcessExecutable: "keyword", "process.args": "keyword", FieldProcessEntityID: "keyword",

@@ -195,7 +195,7 @@ func (s *Searcher) Count(ctx context.Context, q domain.AlertQuery) (int64, error
 var searchAggFields = map[domain.AlertField]string{
 	domain.FieldRule:      FieldRuleID,
 	domain.FieldHost:      FieldHostName,
-	domain.FieldTechnique: FieldThreatTechniqueID,
+	domain.FieldTechnique: FieldTraceeAttackID, // the ID as declared: T1574.006 stays itself
 	domain.FieldContainer: FieldContainerID,
 	domain.FieldProcess:   FieldProcessName,
 }
