@@ -75,9 +75,11 @@ deb: build
 image: build
 	DIST=$(DIST) bash scripts/image.sh
 
-# Renders the Helm chart (helm built as a Go tool from packaging/tools/go.mod).
+# Renders the Helm chart (helm, a Go tool of packaging/tools/go.mod) and regenerates the plain
+# manifest deploy/kubernetes/tracee.yaml from it (default values, namespace tracee).
+KUBE_VERSION ?= 1.31.0
 helm-template:
-	$(GO) tool -modfile=packaging/tools/go.mod helm template tracee deploy/helm/tracee
+	bash scripts/k8s-manifest.sh
 
 # Runs the agent live (needs root and a kernel with BTF); Ctrl-C stops it.
 run: build

@@ -21,9 +21,19 @@ type Identity struct {
 	AgentVersion string // agent.version, observer.version
 }
 
-// DetectIdentity finds the real host name and this agent's ID and version.
+// EnvHostName names the host when set: the Kubernetes DaemonSet sets it to the node's name
+// (downward API spec.nodeName), so that a pod without CAP_SYS_ADMIN need not join the host's
+// UTS namespace. Only the operator sets a pod's environment; a traced process cannot.
+const EnvHostName = "TRACEE_HOST_NAME"
+
+// DetectIdentity finds the real host name ($TRACEE_HOST_NAME, else RealHostname) and this
+// agent's ID and version.
 func DetectIdentity() Identity {
-	return Identity{HostName: RealHostname(), AgentID: agentID(), AgentVersion: agentVersion()}
+	host := os.Getenv(EnvHostName)
+	if host == "" {
+		host = RealHostname()
+	}
+	return Identity{HostName: host, AgentID: agentID(), AgentVersion: agentVersion()}
 }
 
 func (id Identity) agent() (*DocAgent, *DocObserver) {

@@ -33,6 +33,7 @@ func TestDetectIdentity_in_the_hosts_namespace_is_os_Hostname(t *testing.T) {
 	}
 	h, err := os.Hostname()
 	require.NoError(t, err)
+	t.Setenv(EnvHostName, "")
 	id := DetectIdentity()
 	assert.Equal(t, h, id.HostName)
 	assert.Len(t, id.AgentID, 32)
@@ -69,4 +70,9 @@ func TestRealHostname_from_a_forged_UTS_namespace(t *testing.T) {
 	assert.True(t, strings.Contains(string(out), "PASS"), "%s", out)
 	h, _ := os.Hostname()
 	assert.Equal(t, real, h, "the parent's nodename is untouched")
+}
+
+func TestDetectIdentity_TRACEE_HOST_NAME_names_the_node(t *testing.T) {
+	t.Setenv(EnvHostName, "node-7")
+	assert.Equal(t, "node-7", DetectIdentity().HostName)
 }
