@@ -27,7 +27,9 @@ func TestImage_runs_under_containerd_and_sees_a_live_finding(t *testing.T) {
 		t.Skip("needs BTF (/sys/kernel/btf/vmlinux)")
 	}
 	_ = exec.Command("sh", "-c", "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing").Run()
-	ctr := func(args ...string) *exec.Cmd { return exec.Command("ctr", append([]string{"--address", addr}, args...)...) }
+	ctr := func(args ...string) *exec.Cmd {
+		return exec.Command("ctr", append([]string{"--address", addr}, args...)...)
+	}
 	out, err := ctr("image", "import", archive).CombinedOutput()
 	require.NoError(t, err, "ctr image import: %s", out)
 
