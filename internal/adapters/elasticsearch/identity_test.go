@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
 // A process can name its UTS namespace anything (unshare --uts; hostname evil): the alert still
@@ -75,4 +77,53 @@ func TestRealHostname_from_a_forged_UTS_namespace(t *testing.T) {
 func TestDetectIdentity_TRACEE_HOST_NAME_names_the_node(t *testing.T) {
 	t.Setenv(EnvHostName, "node-7")
 	assert.Equal(t, "node-7", DetectIdentity().HostName)
+}
+
+// Replay level, through the real sink and searcher: an alert whose task forged its nodename is
+// found under the real host (--host REAL) and not under the forged name (--host evil); the forged
+// name is kept in tracee.host_name.
+func TestIntegration_forged_nodename_alert_is_found_under_the_real_host(t *testing.T) {
+	url := esURL(t)
+	c := rawClient(t, url)
+	prefix := uniquePrefix("host")
+	deleteIndices(t, c, prefix)
+	cfg := testConfig(t, url)
+	cfg.IndexPrefix, cfg.Replicas = prefix, 0
+	t.Setenv(EnvHostName, "")
+	real := DetectIdentity().HostName
+	require.NotEmpty(t, real)
+	require.NotEqual(t, "evil", real)
+	s, err := New(cfg, quietLog()) // detects the identity itself
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	ev := testAlert(1_764_000_000_000_000_000, "10.0.0.9")
+	ev.HostName = "evil"
+	require.NoError(t, s.Write(context.Background(), &ev))
+	require.NoError(t, s.Close(context.Background()))
+	require.Equal(t, 1, countDocs(t, c, prefix))
+
+	searcher, err := NewSearcher(SearchConfig{URLs: []string{url}, IndexPrefix: prefix})
+	require.NoError(t, err)
+	for host, want := range map[string]int64{real: 1, "evil": 0} {
+		n, err := searcher.Count(context.Background(), domain.AlertQuery{Hosts: []string{host}})
+		require.NoError(t, err)
+		assert.Equal(t, want, n, "--host %s", host)
+	}
+	page, err := searcher.Search(context.Background(), domain.AlertQuery{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, page.Alerts, 1)
+	assert.Equal(t, real, page.Alerts[0].Host)
+	var hit struct {
+		Hits struct {
+			Hits []struct {
+				Source map[string]any `json:"_source"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	require.Equal(t, 200, getJSON(t, c, "GET", "/"+IndexPattern(prefix)+"/_search", &hit))
+	require.Len(t, hit.Hits.Hits, 1)
+	v, _ := lookup(hit.Hits.Hits[0].Source, FieldTraceeHostName)
+	assert.Equal(t, "evil", v)
+	v, _ = lookup(hit.Hits.Hits[0].Source, "tracee.event.hostName")
+	assert.Equal(t, "evil", v, "Tracee's JSON keeps the task's nodename")
 }
