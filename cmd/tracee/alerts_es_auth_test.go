@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/base64"
 	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,7 +28,7 @@ func fakeSecureES(t *testing.T) (url, caFile string, seen func() string) {
 	t.Helper()
 	var mu sync.Mutex
 	var last string
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
 		mu.Lock()
 		last = auth
@@ -44,6 +46,8 @@ func fakeSecureES(t *testing.T) (url, caFile string, seen func() string) {
 		}
 		_, _ = w.Write([]byte(`{"count":3,"_shards":{"total":1,"successful":1}}`))
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused-certificate cases are expected
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	caFile = filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
@@ -120,4 +124,27 @@ func assertNoSecret(t *testing.T, s string) {
 	for _, secret := range []string{testESPassword, testESAPIKey, "not-the-password"} {
 		assert.NotContains(t, s, secret)
 	}
+}
+
+// The same flags against a real node with security on (scripts/test.d/30-elasticsearch.sh).
+func TestAlertsSearch_password_file_on_a_secured_cluster(t *testing.T) {
+	url := os.Getenv("ELASTICSEARCH_SECURE_URL")
+	if url == "" {
+		t.Skip("ELASTICSEARCH_SECURE_URL not set")
+	}
+	user, password := os.Getenv("ELASTICSEARCH_SECURE_USER"), os.Getenv("ELASTICSEARCH_SECURE_PASSWORD")
+	t.Setenv(envESPassword, "")
+	t.Setenv(envESAPIKey, "")
+	right := secretFileT(t, "right", password)
+	wrong := secretFileT(t, "wrong", password+"-wrong")
+	// authenticated: the node answers that it holds no index of this prefix
+	_, err := runAlerts(t, "--elasticsearch", url, "--es-user", user, "--password-file", right,
+		"--index-prefix", "authtest-none", "--count")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no index")
+	_, err = runAlerts(t, "--elasticsearch", url, "--es-user", user, "--password-file", wrong,
+		"--index-prefix", "authtest-none", "--count")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "401")
+	assert.NotContains(t, err.Error(), password)
 }
