@@ -23,7 +23,8 @@ trap cleanup EXIT
 root="$work/rootfs"
 mkdir -p "$root"
 # Debian's packages, unpacked (not installed: no maintainer scripts run in the image)
-(cd "$work" && { apt-get download -qq libc6 >/dev/null 2>&1 || apt-get download libc6; })
+# apt-get download needs the package lists: update them once if they are missing
+(cd "$work" && { apt-get download -qq libc6 >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get download -qq libc6 >/dev/null; }; })
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$root"; done
 rm -rf "$root/usr/share/doc" "$root/usr/share/lintian" "$root/usr/share/locale"
 install -D -m 0755 "$DIST/tracee" "$root/usr/bin/tracee"

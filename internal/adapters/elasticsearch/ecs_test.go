@@ -175,14 +175,7 @@ func TestDocument_event_categorization_is_allowed_by_ECS(t *testing.T) {
 // family type for keyword; the template may add a .text multi-field).
 func TestIndexTemplate_maps_ECS_fields_with_ECS_types(t *testing.T) {
 	ecs := loadECS(t)
-	var tpl struct {
-		Template struct {
-			Mappings struct {
-				Properties map[string]interface{} `json:"properties"`
-			} `json:"mappings"`
-		} `json:"template"`
-	}
-	require.NoError(t, json.Unmarshal(IndexTemplate("x", 0), &tpl))
+	props := templateMappingProps(t)
 	seen := map[string]bool{}
 	for _, d := range ecsSamples(t) {
 		b, _ := json.Marshal(d)
@@ -204,10 +197,24 @@ func TestIndexTemplate_maps_ECS_fields_with_ECS_types(t *testing.T) {
 	compatible := map[string][]string{"keyword": {"keyword"}, "wildcard": {"keyword"}, "match_only_text": {"text"},
 		"text": {"text"}, "long": {"long"}, "date": {"date"}, "ip": {"ip"}, "flattened": {"flattened"}}
 	for _, p := range paths {
-		got, ok := mappingType(tpl.Template.Mappings.Properties, p)
+		got, ok := mappingType(props, p)
 		if !assert.True(t, ok, "%s is in documents but not in the index template", p) {
 			continue
 		}
 		assert.Contains(t, compatible[ecs[p].Type], got, "%s: ECS %s, template %s", p, ecs[p].Type, got)
 	}
+}
+
+// templateMappingProps is the mapping of the index template as Elasticsearch receives it (JSON).
+func templateMappingProps(t *testing.T) map[string]interface{} {
+	t.Helper()
+	var tpl struct {
+		Template struct {
+			Mappings struct {
+				Properties map[string]interface{} `json:"properties"`
+			} `json:"mappings"`
+		} `json:"template"`
+	}
+	require.NoError(t, json.Unmarshal(IndexTemplate(DefaultIndexPrefix, 0), &tpl))
+	return tpl.Template.Mappings.Properties
 }

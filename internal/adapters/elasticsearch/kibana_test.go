@@ -55,15 +55,7 @@ func TestKibanaSavedObjects_are_well_formed_and_use_mapped_fields(t *testing.T) 
 	assert.Equal(t, 1, types["dashboard"])
 	assert.GreaterOrEqual(t, types["visualization"], 4, "over time, by rule, by host, by technique")
 
-	var tpl struct {
-		Template struct {
-			Mappings struct {
-				Properties map[string]interface{} `json:"properties"`
-			} `json:"mappings"`
-		} `json:"template"`
-	}
-	require.NoError(t, json.Unmarshal(IndexTemplate(DefaultIndexPrefix, 0), &tpl))
-	props := tpl.Template.Mappings.Properties
+	props := templateMappingProps(t)
 	aggregatable := map[string]bool{"keyword": true, "long": true, "date": true, "ip": true}
 	kqlField := regexp.MustCompile(`([A-Za-z@_][A-Za-z0-9_.]*)\s*:`)
 
