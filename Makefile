@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 BUILD_FLAGS := -trimpath
 DIST := dist
 
-.PHONY: all build tracee signatures example test test-unit bench mocks man generate events aliases check-generated run clean
+.PHONY: all build tracee signatures example test test-unit bench mocks man generate events aliases check-generated run clean install deb image helm-template
 
 all: build
 
@@ -59,6 +59,27 @@ check-generated: mocks man aliases
 	@if [ -n "$$(git status --porcelain -- mocks docs/man types)" ]; then \
 		git status --porcelain -- mocks docs/man types; \
 		echo "generated files are stale: run 'make mocks man aliases' and commit the result" >&2; exit 1; fi
+
+# Installs the agent, its signatures, man pages, completions, systemd unit and default options:
+#   make install PREFIX=/usr/local [DESTDIR=/staging]   (see scripts/install.sh for the directories)
+PREFIX ?= /usr/local
+install: build
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) DIST=$(DIST) bash scripts/install.sh
+
+# Builds dist/tracee_VERSION_ARCH.deb with dpkg-deb (postinst starts the unit only under systemd).
+deb: build
+	DIST=$(DIST) bash scripts/deb.sh
+
+# Builds the container image without a registry (buildah from scratch: Debian's libc and the
+# built files) into dist/tracee-image.oci.tar; needs root and buildah. See docs/install.md.
+image: build
+	DIST=$(DIST) bash scripts/image.sh
+
+# Renders the Helm chart (helm, a Go tool of packaging/tools/go.mod) and regenerates the plain
+# manifest deploy/kubernetes/tracee.yaml from it (default values, namespace tracee).
+KUBE_VERSION ?= 1.31.0
+helm-template:
+	bash scripts/k8s-manifest.sh
 
 # Runs the agent live (needs root and a kernel with BTF); Ctrl-C stops it.
 run: build

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -28,7 +27,14 @@ type alertsOptions struct {
 	count, follow                                 bool
 	limit                                         int
 	esURL, esUser, indexPrefix, db                string
+	esCA, esPasswordFile, esAPIKeyFile            string
 }
+
+// Environment variables that hold Elasticsearch secrets for `alerts search` (flags name files).
+const (
+	envESPassword = "TRACEE_ES_PASSWORD"
+	envESAPIKey   = "TRACEE_ES_API_KEY"
+)
 
 func newAlertsCmd(st streams) *cobra.Command {
 	cmd := &cobra.Command{
@@ -63,8 +69,10 @@ Times (--since, --until) are a duration ago (10m, 2h, 7d) or a date/time (RFC 33
   # what did this container do; follow new alerts
   tracee alerts search --container 4f2a9c0e --follow
 
-  # the same on the cluster the agents ship to
-  tracee alerts search --elasticsearch https://es.example:9200 --es-user tracee --since 1h shell`,
+  # the same on the cluster the agents ship to (secrets from files or the environment, never argv)
+  tracee alerts search --elasticsearch https://es.example:9200 --ca /etc/tracee/es-ca.pem \
+    --es-user tracee --password-file /run/secrets/es-password --since 1h shell
+  TRACEE_ES_API_KEY=$(cat key) tracee alerts search --elasticsearch https://es.example:9200 --since 1h`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, err := o.request(strings.Join(args, " "), time.Now())
 			if err != nil {
@@ -103,8 +111,11 @@ Times (--since, --until) are a duration ago (10m, 2h, 7d) or a date/time (RFC 33
 	f.StringVar(&o.histogram, "histogram", "", "draw alerts over time in buckets of this width (e.g. 1h, 15m, 1d)")
 	f.BoolVarP(&o.follow, "follow", "f", false, "print the newest alerts, then new ones as they are recorded (Ctrl-C stops)")
 	f.IntVar(&o.limit, "limit", alerts.DefaultLimit, "most alerts to print (paged safely beyond 10,000); with --by, most groups")
-	f.StringVar(&o.esURL, "elasticsearch", "", "search Elasticsearch at this URL instead of the embedded store (user@ allowed; the password only from $TRACEE_ES_PASSWORD)")
-	f.StringVar(&o.esUser, "es-user", "", "Elasticsearch user name (password from $TRACEE_ES_PASSWORD)")
+	f.StringVar(&o.esURL, "elasticsearch", "", "search Elasticsearch at this URL instead of the embedded store (user@ allowed; a password is refused: use --password-file)")
+	f.StringVar(&o.esUser, "es-user", "", "Elasticsearch user name (password from --password-file or $"+envESPassword+")")
+	f.StringVar(&o.esPasswordFile, "password-file", "", "file holding the Elasticsearch password (else $"+envESPassword+")")
+	f.StringVar(&o.esAPIKeyFile, "api-key-file", "", "file holding an Elasticsearch API key, base64 id:key (else $"+envESAPIKey+"); replaces user and password")
+	f.StringVar(&o.esCA, "ca", "", "PEM file of the CAs that sign the Elasticsearch certificate (default: the system's)")
 	f.StringVar(&o.indexPrefix, "index-prefix", elasticsearch.DefaultIndexPrefix, "index prefix of the Elasticsearch output (searches PREFIX-*)")
 	f.StringVar(&o.db, "db", sqlite.DefaultPath, "the embedded alert store to search")
 	return cmd
@@ -155,16 +166,26 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 	}
 	u, err := url.Parse(o.esURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, nil, fmt.Errorf("--elasticsearch %q: want a URL such as http://127.0.0.1:9200", withoutUserinfo(o.esURL))
+		return nil, nil, fmt.Errorf("--elasticsearch: want a URL such as https://127.0.0.1:9200, got %q", redactedURL(o.esURL))
 	}
-	cfg := elasticsearch.SearchConfig{IndexPrefix: o.indexPrefix, Username: o.esUser, Password: os.Getenv("TRACEE_ES_PASSWORD")}
+	cfg := elasticsearch.SearchConfig{IndexPrefix: o.indexPrefix, Username: o.esUser, CAFile: o.esCA,
+		Password: os.Getenv(envESPassword), APIKey: os.Getenv(envESAPIKey)}
 	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			return nil, nil, errors.New("--elasticsearch: a password in the URL is visible to every user (ps); " +
-				"put the user in the URL or --es-user and the password in $TRACEE_ES_PASSWORD")
+		if _, has := u.User.Password(); has {
+			return nil, nil, fmt.Errorf("--elasticsearch %s: a password in the URL is visible to every user (ps); use --password-file or $%s", redactedURL(o.esURL), envESPassword)
 		}
 		cfg.Username = u.User.Username()
 		u.User = nil
+	}
+	if o.esPasswordFile != "" {
+		if cfg.Password, err = elasticsearch.ReadSecretFile(o.esPasswordFile); err != nil {
+			return nil, nil, fmt.Errorf("--password-file: %w", err)
+		}
+	}
+	if o.esAPIKeyFile != "" {
+		if cfg.APIKey, err = elasticsearch.ReadSecretFile(o.esAPIKeyFile); err != nil {
+			return nil, nil, fmt.Errorf("--api-key-file: %w", err)
+		}
 	}
 	cfg.URLs = []string{u.String()}
 	s, err := elasticsearch.NewSearcher(cfg)
@@ -174,17 +195,14 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 	return s, func() {}, nil
 }
 
-// withoutUserinfo drops everything between "//" and the last "@", so that an address that does
-// not parse is printed without the credentials it may hold (a password may contain '/' or '@').
-func withoutUserinfo(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "//")
-	if !ok {
-		scheme, rest = "", raw
-	} else {
-		scheme += "//"
+// redactedURL shows a URL without its user information (which may hold a password).
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
 	}
-	if i := strings.LastIndex(rest, "@"); i >= 0 {
-		rest = "…@" + rest[i+1:]
+	if u.User != nil {
+		u.User = url.User("REDACTED")
 	}
-	return scheme + rest
+	return u.String()
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// SecretFiles are the files the secrets were read from; New warns about any that its group or
 	// others can read.
 	SecretFiles []string
+
+	// Identity names the agent and the real host in every document; New detects it when zero.
+	Identity Identity
 }
 
 // DefaultConfig returns a Config for a local cluster with every default filled in.

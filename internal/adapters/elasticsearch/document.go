@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
@@ -23,33 +24,42 @@ const DefaultIndexPrefix = "tracee-alerts"
 
 // Field names of the document, for queries and sorts (searchers must use these, not literals).
 const (
-	FieldTimestamp         = "@timestamp"
-	FieldEventKind         = "event.kind"
-	FieldEventSeverity     = "event.severity"
-	FieldEventAction       = "event.action"
-	FieldEventCategory     = "event.category"
-	FieldRuleID            = "rule.id"
-	FieldRuleName          = "rule.name"
-	FieldRuleDescription   = "rule.description"
-	FieldRuleCategory      = "rule.category"
-	FieldThreatTechniqueID = "threat.technique.id"
-	FieldThreatTechnique   = "threat.technique.name"
-	FieldThreatTactic      = "threat.tactic.name"
-	FieldProcessPID        = "process.pid"
-	FieldProcessName       = "process.name"
-	FieldProcessExecutable = "process.executable"
-	FieldProcessEntityID   = "process.entity_id"
-	FieldUserID            = "user.id"
-	FieldHostName          = "host.name"
-	FieldContainerID       = "container.id"
-	FieldContainerName     = "container.name"
-	FieldContainerImage    = "container.image.name"
-	FieldFilePath          = "file.path"
-	FieldDestinationIP     = "destination.ip"
-	FieldTags              = "tags"
-	FieldMessage           = "message"
+	FieldTimestamp           = "@timestamp"
+	FieldEventKind           = "event.kind"
+	FieldEventSeverity       = "event.severity"
+	FieldEventAction         = "event.action"
+	FieldEventCategory       = "event.category"
+	FieldRuleID              = "rule.id"
+	FieldRuleName            = "rule.name"
+	FieldRuleDescription     = "rule.description"
+	FieldRuleDescriptionText = "rule.description.text" // analysed, for free text
+	FieldRuleCategory        = "rule.category"
+	FieldThreatTechniqueID   = "threat.technique.id"
+	FieldThreatTechnique     = "threat.technique.name"
+	FieldThreatSubID         = "threat.technique.subtechnique.id"
+	FieldThreatSub           = "threat.technique.subtechnique.name"
+	FieldThreatTacticID      = "threat.tactic.id"
+	FieldThreatTactic        = "threat.tactic.name"
+	FieldProcessPID          = "process.pid"
+	FieldProcessName         = "process.name"
+	FieldProcessExecutable   = "process.executable"
+	FieldProcessEntityID     = "process.entity_id"
+	FieldUserID              = "user.id"
+	FieldHostName            = "host.name" // the real host, see Identity
+	FieldContainerID         = "container.id"
+	FieldContainerName       = "container.name"
+	FieldContainerImage      = "container.image.name"
+	FieldFilePath            = "file.path"
+	FieldDestinationIP       = "destination.ip"
+	FieldTags                = "tags"
+	FieldMessage             = "message"
 	// FieldTraceeArgs holds the event arguments by name (a flattened field: tracee.args.pathname).
 	FieldTraceeArgs = "tracee.args"
+	// FieldTraceeHostName is the task's UTS nodename (Tracee's hostName): forgeable by any process
+	// in a UTS namespace of its own, so it is kept apart from host.name.
+	FieldTraceeHostName = "tracee.host_name"
+	// FieldTraceeAttackID is the ATT&CK ID as the rule declares it (T1574.006 or T1622), for --by technique.
+	FieldTraceeAttackID = "tracee.attack_id"
 	// FieldTraceeEvent holds the complete Tracee event as the agent emitted it (not indexed).
 	FieldTraceeEvent = "tracee.event"
 )
@@ -66,6 +76,8 @@ type Document struct {
 	Timestamp    time.Time     `json:"@timestamp"`
 	Message      string        `json:"message,omitempty"`
 	ECS          DocECS        `json:"ecs"`
+	Agent        *DocAgent     `json:"agent,omitempty"`
+	Observer     *DocObserver  `json:"observer,omitempty"`
 	Event        DocEvent      `json:"event"`
 	Rule         *DocRule      `json:"rule,omitempty"`
 	Threat       *DocThreat    `json:"threat,omitempty"`
@@ -110,17 +122,51 @@ type DocRule struct {
 	Ruleset     string `json:"ruleset"`
 }
 
-// DocThreat is threat.* (MITRE ATT&CK).
+// DocThreat is threat.* (MITRE ATT&CK). A sub-technique (T1574.006) is split as ECS wants it:
+// technique T1574 with subtechnique T1574.006.
 type DocThreat struct {
-	Framework string     `json:"framework"`
-	Technique *DocNameID `json:"technique,omitempty"`
-	Tactic    *DocNameID `json:"tactic,omitempty"`
+	Framework string        `json:"framework"`
+	Technique *DocTechnique `json:"technique,omitempty"`
+	Tactic    *DocTactic    `json:"tactic,omitempty"`
 }
 
-// DocNameID is an ECS {id, name} pair.
+// DocTechnique is threat.technique.*.
+type DocTechnique struct {
+	ID           string     `json:"id,omitempty"`
+	Name         string     `json:"name,omitempty"`
+	Reference    string     `json:"reference,omitempty"`
+	Subtechnique *DocNameID `json:"subtechnique,omitempty"`
+}
+
+// DocTactic is threat.tactic.*: arrays, as a technique can serve several tactics.
+type DocTactic struct {
+	ID        []string `json:"id,omitempty"`
+	Name      []string `json:"name,omitempty"`
+	Reference []string `json:"reference,omitempty"`
+}
+
+// DocNameID is an ECS {id, name, reference} triple.
 type DocNameID struct {
-	ID   string `json:"id,omitempty"`
-	Name string `json:"name,omitempty"`
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// DocAgent is agent.*: the agent that wrote the document.
+type DocAgent struct {
+	ID      string `json:"id,omitempty"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Version string `json:"version,omitempty"`
+}
+
+// DocObserver is observer.*: the agent seen as the detector (an IDS on the host).
+type DocObserver struct {
+	Hostname string `json:"hostname,omitempty"`
+	Product  string `json:"product"`
+	Vendor   string `json:"vendor"`
+	Type     string `json:"type"`
+	Version  string `json:"version,omitempty"`
 }
 
 // DocProcess is process.*; PIDs are the host's (the container's view is under tracee.event).
@@ -150,7 +196,7 @@ type DocUser struct {
 	ID string `json:"id"`
 }
 
-// DocHost is host.*.
+// DocHost is host.*: the real host (Identity.HostName), never the task's forgeable nodename.
 type DocHost struct {
 	Name     string `json:"name,omitempty"`
 	Hostname string `json:"hostname,omitempty"`
@@ -163,10 +209,15 @@ type DocContainer struct {
 	Image *DocImage `json:"image,omitempty"`
 }
 
-// DocImage is container.image.*.
+// DocImage is container.image.*; the digest is ECS's container.image.hash.all.
 type DocImage struct {
-	Name   string `json:"name,omitempty"`
-	Digest string `json:"digest,omitempty"` // under container.image.digest (keyword)
+	Name string   `json:"name,omitempty"`
+	Hash *DocHash `json:"hash,omitempty"`
+}
+
+// DocHash is container.image.hash.*.
+type DocHash struct {
+	All []string `json:"all"`
 }
 
 // DocOrch is orchestrator.* (Kubernetes).
@@ -202,6 +253,10 @@ type DocTracee struct {
 	// Args are the event's arguments by name (for an alert: the finding data and detectedFrom),
 	// indexed as one flattened field, so every value is searchable as a keyword.
 	Args map[string]interface{} `json:"args,omitempty"`
+	// HostName is the task's UTS nodename as Tracee reports it (hostName); see FieldTraceeHostName.
+	HostName string `json:"host_name,omitempty"`
+	// AttackID is the ATT&CK ID the rule declares; see FieldTraceeAttackID.
+	AttackID string `json:"attack_id,omitempty"`
 	// TriggerEvent names the event that fired the signature.
 	TriggerEvent string `json:"trigger_event,omitempty"`
 	// Rejected holds values Elasticsearch refused for their mapping, moved here as text.
@@ -215,10 +270,14 @@ type Rejected struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// NewDocument converts an event into its ECS document. Signature events (domain.FindingToEvent)
+// NewDocument converts an event into its ECS document with no agent identity: host.name is then
+// the event's nodename. The sink uses Identity.Document.
+func NewDocument(ev *trace.Event, now time.Time) Document { return Identity{}.Document(ev, now) }
+
+// Document converts an event into its ECS document. Signature events (domain.FindingToEvent)
 // become event.kind=alert with rule.* and threat.*; other events become event.kind=event.
 // now is used for event.created and, if the event has no timestamp, for @timestamp.
-func NewDocument(ev *trace.Event, now time.Time) Document {
+func (id Identity) Document(ev *trace.Event, now time.Time) Document {
 	ts := now.UTC()
 	if ev.Timestamp > 0 {
 		ts = time.Unix(0, int64(ev.Timestamp)).UTC()
@@ -237,8 +296,12 @@ func NewDocument(ev *trace.Event, now time.Time) Document {
 		},
 		User:   DocUser{ID: strconv.Itoa(ev.UserID)},
 		Host:   DocHost{Name: ev.HostName, Hostname: ev.HostName},
-		Tracee: DocTracee{Event: ev},
+		Tracee: DocTracee{Event: ev, HostName: ev.HostName},
 	}
+	if id.HostName != "" {
+		d.Host = DocHost{Name: id.HostName, Hostname: id.HostName}
+	}
+	d.Agent, d.Observer = id.agent()
 	d.Container = container(ev)
 	if k := ev.Kubernetes; k.PodName != "" || k.PodNamespace != "" || k.PodUID != "" {
 		d.Orchestrator = &DocOrch{Type: "kubernetes", Namespace: k.PodNamespace,
@@ -269,9 +332,10 @@ func (d *Document) alert(ev *trace.Event, trigger string) {
 	props := md.Properties
 	d.Event.Kind = KindAlert
 	d.Event.Dataset = "tracee.alerts"
+	// intrusion_detection/info says "a detector fired"; the trigger's own pair says on what.
 	cat, typ := categorize(trigger)
 	d.Event.Category = append([]string{"intrusion_detection"}, cat...)
-	d.Event.Type = append([]string{"indicator"}, typ...)
+	d.Event.Type = append([]string{"info"}, typ...)
 	if sev := domain.PropertyInt(props, "Severity"); sev >= 0 {
 		d.Event.Severity = &sev
 	}
@@ -285,15 +349,9 @@ func (d *Document) alert(ev *trace.Event, trigger string) {
 		d.Message = ev.EventName
 	}
 	d.Tags = md.Tags
-	techID, tech := domain.PropertyString(props, "external_id"), domain.PropertyString(props, "Technique")
-	if techID != "" || tech != "" || d.Rule.Category != "" {
-		d.Threat = &DocThreat{Framework: "MITRE ATT&CK"}
-		if techID != "" || tech != "" {
-			d.Threat.Technique = &DocNameID{ID: techID, Name: tech}
-		}
-		if d.Rule.Category != "" {
-			d.Threat.Tactic = &DocNameID{Name: d.Rule.Category}
-		}
+	d.Threat = threat(domain.PropertyString(props, "external_id"), domain.PropertyString(props, "Technique"), d.Rule.Category)
+	if d.Threat != nil && d.Threat.Technique != nil {
+		d.Tracee.AttackID = strings.ToUpper(strings.TrimSpace(domain.PropertyString(props, "external_id")))
 	}
 }
 
@@ -323,7 +381,10 @@ func container(ev *trace.Event) *DocContainer {
 	}
 	dc := &DocContainer{ID: id, Name: c.Name}
 	if c.ImageName != "" || c.ImageDigest != "" {
-		dc.Image = &DocImage{Name: c.ImageName, Digest: c.ImageDigest}
+		dc.Image = &DocImage{Name: c.ImageName}
+		if c.ImageDigest != "" {
+			dc.Image.Hash = &DocHash{All: []string{c.ImageDigest}}
+		}
 	}
 	return dc
 }

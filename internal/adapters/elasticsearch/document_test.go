@@ -63,13 +63,17 @@ func TestNewDocument_alert_maps_ECS_fields(t *testing.T) {
 		Ruleset: "tracee"}, *d.Rule)
 	require.NotNil(t, d.Threat)
 	assert.Equal(t, "MITRE ATT&CK", d.Threat.Framework)
-	assert.Equal(t, &DocNameID{ID: "T1526", Name: "Cloud Service Discovery"}, d.Threat.Technique)
-	assert.Equal(t, &DocNameID{Name: "discovery"}, d.Threat.Tactic)
+	assert.Equal(t, &DocTechnique{ID: "T1526", Name: "Cloud Service Discovery",
+		Reference: "https://attack.mitre.org/techniques/T1526/"}, d.Threat.Technique)
+	assert.Equal(t, &DocTactic{ID: []string{"TA0007"}, Name: []string{"Discovery"},
+		Reference: []string{"https://attack.mitre.org/tactics/TA0007/"}}, d.Threat.Tactic)
+	assert.Equal(t, "T1526", d.Tracee.AttackID)
+	assert.Equal(t, []string{"info", "connection"}, d.Event.Type)
 	assert.Equal(t, DocProcess{PID: 4242, Name: "curl", Executable: "/usr/bin/curl", EntityID: "11",
 		Thread: DocThread{ID: 4243}, Parent: DocParent{PID: 4000, EntityID: "10"}}, d.Process)
 	assert.Equal(t, "1000", d.User.ID)
 	assert.Equal(t, DocHost{Name: "node-1", Hostname: "node-1"}, d.Host)
-	assert.Equal(t, &DocContainer{ID: "c0ffee", Name: "web", Image: &DocImage{Name: "nginx:1.27", Digest: "sha256:abc"}}, d.Container)
+	assert.Equal(t, &DocContainer{ID: "c0ffee", Name: "web", Image: &DocImage{Name: "nginx:1.27", Hash: &DocHash{All: []string{"sha256:abc"}}}}, d.Container)
 	assert.Equal(t, &DocOrch{Type: "kubernetes", Namespace: "prod", Resource: DocResource{Type: "pod", Name: "web-0", ID: "uid-1"}}, d.Orchestrator)
 	assert.Equal(t, &DocEndpoint{IP: "10.96.0.1", Port: 443}, d.Destination)
 	assert.Equal(t, []string{"linux", "container"}, d.Tags)

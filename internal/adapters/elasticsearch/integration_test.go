@@ -112,7 +112,7 @@ func TestIntegration_ECS_fields_round_trip_with_their_types(t *testing.T) {
 	wantTypes := map[string]string{
 		FieldTimestamp: "date", "event.created": "date", FieldEventKind: "keyword", FieldEventSeverity: "long",
 		FieldEventCategory: "keyword", FieldEventAction: "keyword", FieldRuleID: "keyword", FieldRuleName: "keyword",
-		FieldRuleDescription: "text", FieldThreatTechniqueID: "keyword", FieldThreatTechnique: "keyword",
+		FieldRuleDescription: "keyword", FieldThreatTechniqueID: "keyword", FieldThreatTechnique: "keyword",
 		FieldThreatTactic: "keyword", "threat.framework": "keyword", FieldProcessPID: "long",
 		"process.thread.id": "long", "process.parent.pid": "long", FieldProcessName: "keyword",
 		FieldProcessExecutable: "keyword", "process.args": "keyword", FieldProcessEntityID: "keyword",
@@ -120,6 +120,9 @@ func TestIntegration_ECS_fields_round_trip_with_their_types(t *testing.T) {
 		FieldContainerImage: "keyword", "orchestrator.namespace": "keyword", "orchestrator.resource.name": "keyword",
 		FieldDestinationIP: "ip", "destination.port": "long", FieldTraceeArgs: "flattened",
 		"tracee.trigger_event": "keyword", FieldTags: "keyword", FieldMessage: "text",
+		FieldThreatSubID: "keyword", FieldThreatSub: "keyword", FieldThreatTacticID: "keyword",
+		"agent.id": "keyword", "agent.version": "keyword", "observer.hostname": "keyword",
+		FieldTraceeHostName: "keyword", FieldTraceeAttackID: "keyword", "container.image.hash.all": "keyword",
 	}
 	for field, typ := range wantTypes {
 		got, ok := mappingType(props, field)
@@ -132,7 +135,7 @@ func TestIntegration_ECS_fields_round_trip_with_their_types(t *testing.T) {
 		Source Document `json:"_source"`
 	}
 	require.Equal(t, 200, getJSON(t, c, "GET", "/"+index+"/_doc/"+DocumentID(&ev), &got))
-	want := NewDocument(&ev, got.Source.Event.Created)
+	want := s.cfg.Identity.Document(&ev, got.Source.Event.Created)
 	wantJSON, _ := json.Marshal(want)
 	gotJSON, _ := json.Marshal(got.Source)
 	assert.JSONEq(t, string(wantJSON), string(gotJSON))

@@ -29,6 +29,8 @@ type SearchConfig struct {
 	Username string
 	Password string
 	APIKey   string // base64 "id:key"; overrides Username/Password
+	// CAFile is a PEM bundle of CAs to trust for https:// URLs (default: the system's).
+	CAFile string
 	// IndexPrefix is the sink's prefix; the searcher reads PREFIX-* (default DefaultIndexPrefix).
 	IndexPrefix string
 	// KeepAlive is how long a point in time lives between two pages (default 2m).
@@ -56,15 +58,46 @@ func NewSearcher(cfg SearchConfig) (*Searcher, error) {
 	if cfg.KeepAlive <= 0 {
 		cfg.KeepAlive = 2 * time.Minute
 	}
+	shown := make([]string, len(cfg.URLs)) // URLs as errors show them: never with user:password@
+	for i, u := range cfg.URLs {
+		shown[i] = redactURL(u)
+	}
+	url := strings.Join(shown, ",")
+	if cfg.Transport == nil && cfg.CAFile != "" {
+		tlsCfg, err := tlsConfig(Config{CAFile: cfg.CAFile})
+		if err != nil {
+			return nil, err
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsCfg
+		cfg.Transport = tr
+	}
 	c, err := es.NewClient(es.Config{
 		Addresses: cfg.URLs, Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey,
 		Transport: cfg.Transport, MaxRetries: 1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("elasticsearch %s: %w", strings.Join(cfg.URLs, ","), err)
+		return nil, fmt.Errorf("elasticsearch %s: %w", url, redactError(err, cfg))
 	}
-	return &Searcher{cfg: cfg, client: c, index: IndexPattern(cfg.IndexPrefix), url: strings.Join(cfg.URLs, ",")}, nil
+	return &Searcher{cfg: cfg, client: c, index: IndexPattern(cfg.IndexPrefix), url: url}, nil
 }
+
+// redactError removes the configured secrets from an error's text (a client error may quote them).
+func redactError(err error, cfg SearchConfig) error {
+	msg := err.Error()
+	for _, secret := range []string{cfg.Password, cfg.APIKey} {
+		if len(secret) >= 3 && strings.Contains(msg, secret) {
+			msg = strings.ReplaceAll(msg, secret, "[redacted]")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+// ReadSecretFile reads a password or API key from a file (trimmed; an empty file is an error).
+func ReadSecretFile(path string) (string, error) { return secretFile(path) }
 
 // searchCursor is what AlertPage.Next carries: the point in time and the sort values of the last hit.
 type searchCursor struct {
@@ -195,7 +228,7 @@ func (s *Searcher) Count(ctx context.Context, q domain.AlertQuery) (int64, error
 var searchAggFields = map[domain.AlertField]string{
 	domain.FieldRule:      FieldRuleID,
 	domain.FieldHost:      FieldHostName,
-	domain.FieldTechnique: FieldThreatTechniqueID,
+	domain.FieldTechnique: FieldTraceeAttackID, // the ID as declared: T1574.006 stays itself
 	domain.FieldContainer: FieldContainerID,
 	domain.FieldProcess:   FieldProcessName,
 }

@@ -38,12 +38,12 @@ func (s *Searcher) searchDo(ctx context.Context, method, path string, body any, 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%w: cannot reach Elasticsearch at %s: %v", domain.ErrStoreUnreachable, s.url, err)
+		return fmt.Errorf("%w: cannot reach Elasticsearch at %s: %v", domain.ErrStoreUnreachable, s.url, redactError(err, s.cfg))
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		return fmt.Errorf("%w: reading the answer of Elasticsearch at %s: %v", domain.ErrStoreUnreachable, s.url, err)
+		return fmt.Errorf("%w: reading the answer of Elasticsearch at %s: %v", domain.ErrStoreUnreachable, s.url, redactError(err, s.cfg))
 	}
 	if res.StatusCode >= 300 {
 		return s.searchError(res.StatusCode, data)

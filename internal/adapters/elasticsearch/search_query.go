@@ -11,8 +11,9 @@ import (
 // searchTextFields are matched by free text: the analysed message and description, and the
 // keyword fields a responder is likely to type (matched whole).
 var searchTextFields = []string{
-	FieldMessage, FieldRuleDescription, FieldRuleID, FieldRuleName, FieldEventAction,
-	FieldThreatTechniqueID, FieldThreatTechnique, FieldHostName, FieldContainerID, FieldContainerName,
+	FieldMessage, FieldRuleDescriptionText, FieldRuleID, FieldRuleName, FieldEventAction,
+	FieldThreatTechniqueID, FieldThreatTechnique, FieldThreatSubID, FieldThreatSub, FieldThreatTactic,
+	FieldTraceeAttackID, FieldHostName, FieldContainerID, FieldContainerName,
 	FieldProcessName,
 }
 
@@ -51,9 +52,12 @@ func (s *Searcher) searchQuery(q domain.AlertQuery) map[string]any {
 		filter = append(filter, searchTerms(FieldProcessName, q.Processes))
 	}
 	if len(q.Techniques) > 0 {
+		// T1574 matches the technique and all its sub-techniques; T1574.006 only that one
 		filter = append(filter,
 			map[string]any{"exists": map[string]any{"field": FieldThreatTechniqueID}},
-			searchAny(searchTerms(FieldThreatTechniqueID, q.Techniques), searchTerms(FieldThreatTechnique, q.Techniques)))
+			searchAny(searchTerms(FieldThreatTechniqueID, q.Techniques), searchTerms(FieldThreatTechnique, q.Techniques),
+				searchTerms(FieldThreatSubID, q.Techniques), searchTerms(FieldThreatSub, q.Techniques),
+				searchTerms(FieldTraceeAttackID, q.Techniques)))
 	}
 	b := map[string]any{"filter": filter}
 	if text := searchQueryString(q.Text); text != "" {
@@ -121,7 +125,14 @@ func (d *searchSource) alert() domain.Alert {
 		a.RuleID, a.RuleName, a.Description = r.ID, r.Name, r.Description
 	}
 	if d.Threat != nil && d.Threat.Technique != nil {
-		a.TechniqueID, a.Technique = d.Threat.Technique.ID, d.Threat.Technique.Name
+		t := d.Threat.Technique
+		a.TechniqueID, a.Technique = t.ID, t.Name
+		if s := t.Subtechnique; s != nil {
+			a.TechniqueID, a.Technique = s.ID, s.Name
+			if t.Name != "" {
+				a.Technique = t.Name + ": " + s.Name
+			}
+		}
 	}
 	if c := d.Container; c != nil {
 		a.ContainerID, a.Container = c.ID, c.Name

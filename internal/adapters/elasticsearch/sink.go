@@ -75,6 +75,9 @@ type Sink struct {
 // Call Start to check the cluster and start shipping, and Close to flush or spool everything.
 func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	cfg = cfg.withDefaults()
+	if cfg.Identity == (Identity{}) {
+		cfg.Identity = DetectIdentity()
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -167,7 +170,7 @@ func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
 // item builds the indexable form of ev. An event whose values do not encode as JSON is still
 // indexed: its ECS fields plus its text form under tracee.rejected.
 func (s *Sink) item(ev *trace.Event) *spoolItem {
-	doc := NewDocument(ev, time.Now())
+	doc := s.cfg.Identity.Document(ev, time.Now())
 	body, err := json.Marshal(doc)
 	if err != nil {
 		doc.Tracee.Event, doc.Tracee.Args = nil, nil

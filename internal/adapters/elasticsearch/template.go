@@ -43,6 +43,9 @@ var (
 	mDate    = map[string]interface{}{"type": "date"}
 	mIP      = map[string]interface{}{"type": "ip"}
 	mText    = map[string]interface{}{"type": "text"}
+	// ECS keyword fields that free text also searches: a keyword with an analysed .text.
+	mKeywordText = map[string]interface{}{"type": "keyword", "ignore_above": 1024,
+		"fields": map[string]interface{}{"text": mText}}
 	// wildcard would be ECS's choice for paths and names but is not in every distribution.
 	mPath = map[string]interface{}{"type": "keyword", "ignore_above": 4096,
 		"fields": map[string]interface{}{"text": mText}}
@@ -53,23 +56,29 @@ func obj(props map[string]interface{}) map[string]interface{} {
 }
 
 func templateProperties() map[string]interface{} {
-	nameID := obj(map[string]interface{}{"id": mKeyword, "name": mKeyword})
+	nameID := map[string]interface{}{"id": mKeyword, "name": mKeyword, "reference": mKeyword}
+	technique := obj(map[string]interface{}{"id": mKeyword, "name": mKeyword, "reference": mKeyword,
+		"subtechnique": obj(nameID)})
 	return map[string]interface{}{
 		"@timestamp": mDate,
 		"message":    mText,
 		"tags":       mKeyword,
 		"ecs":        obj(map[string]interface{}{"version": mKeyword}),
+		"agent":      obj(map[string]interface{}{"id": mKeyword, "name": mKeyword, "type": mKeyword, "version": mKeyword}),
+		"observer": obj(map[string]interface{}{
+			"hostname": mKeyword, "product": mKeyword, "vendor": mKeyword, "type": mKeyword, "version": mKeyword,
+		}),
 		"event": obj(map[string]interface{}{
 			"id": mKeyword, "kind": mKeyword, "category": mKeyword, "type": mKeyword,
 			"action": mKeyword, "code": mKeyword, "severity": mLong, "module": mKeyword,
 			"provider": mKeyword, "dataset": mKeyword, "created": mDate,
 		}),
 		"rule": obj(map[string]interface{}{
-			"id": mKeyword, "name": mKeyword, "description": mText, "version": mKeyword,
+			"id": mKeyword, "name": mKeyword, "description": mKeywordText, "version": mKeyword,
 			"category": mKeyword, "ruleset": mKeyword,
 		}),
 		"threat": obj(map[string]interface{}{
-			"framework": mKeyword, "technique": nameID, "tactic": nameID,
+			"framework": mKeyword, "technique": technique, "tactic": obj(nameID),
 		}),
 		"process": obj(map[string]interface{}{
 			"pid": mLong, "name": mKeyword, "executable": mPath, "args": mKeyword,
@@ -81,7 +90,8 @@ func templateProperties() map[string]interface{} {
 		"host": obj(map[string]interface{}{"name": mKeyword, "hostname": mKeyword}),
 		"container": obj(map[string]interface{}{
 			"id": mKeyword, "name": mKeyword,
-			"image": obj(map[string]interface{}{"name": mKeyword, "digest": mKeyword}),
+			"image": obj(map[string]interface{}{"name": mKeyword,
+				"hash": obj(map[string]interface{}{"all": mKeyword})}),
 		}),
 		"orchestrator": obj(map[string]interface{}{
 			"type": mKeyword, "namespace": mKeyword,
@@ -94,6 +104,8 @@ func templateProperties() map[string]interface{} {
 			"args": map[string]interface{}{"type": "flattened", "ignore_above": 4096,
 				"depth_limit": 20},
 			"trigger_event": mKeyword,
+			"host_name":     mKeyword,
+			"attack_id":     mKeyword,
 			"rejected": obj(map[string]interface{}{
 				"field": mKeyword, "value": mText, "reason": mText,
 			}),
