@@ -24,6 +24,7 @@ type globalOptions struct {
 type runOptions struct {
 	events []string
 	scopes []string
+	dryRun bool
 
 	buffers, stores, enrichment, capabilities, artifacts, detectors []string
 	// Tracee v0.24's spellings, accepted with a hint to the current one.
@@ -134,6 +135,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	f.StringArrayVar(&r.oldCapture, "capture", nil, "Tracee v0.24's --artifacts (accepted with a hint)")
 	f.StringArrayVar(&r.oldContainers, "containers", nil, "Tracee v0.24's --enrichment container (accepted with a hint)")
 	f.IntVar(&r.oldPerfBufferSize, "perf-buffer-size", 0, "Tracee v0.24's --buffers kernel.events=PAGES (accepted with a hint)")
+	f.BoolVar(&r.dryRun, "dry-run", false, "read every flag, the config file, signatures and policies, say what would run, and exit without tracing")
 	for _, old := range []string{"log", "capture", "containers", "perf-buffer-size"} {
 		_ = f.MarkHidden(old)
 	}

@@ -53,6 +53,9 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 		log.Info(n)
 	}
 	cfg.Tuning = tuning
+	if r.dryRun {
+		return app.Check(ctx, cfg, st.out, log)
+	}
 	return app.Run(ctx, cfg, appStreams(st), log)
 }
 

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -139,6 +140,49 @@ func TestEventFlags_policy_matches(t *testing.T) {
 	}{{"cat", "/etc/shadow", true}, {"cat", "/tmp/x", false}, {"vim", "/etc/shadow", false}} {
 		if emit, _ := set.Match(ev(tt.comm, tt.path)); emit != tt.emit {
 			t.Errorf("%s %s: emit=%v, want %v", tt.comm, tt.path, emit, tt.emit)
+		}
+	}
+}
+
+// TestScope_special_filters: pid=new, container=started and executable with a host: or mount
+// namespace prefix, as Tracee's scope page describes them.
+func TestScope_special_filters(t *testing.T) {
+	ev := func(mutate func(*trace.Event)) *trace.Event {
+		e := &trace.Event{EventName: "ptrace", Executable: trace.File{Path: "/usr/bin/ls"}, MountNS: 4026532448}
+		mutate(e)
+		return e
+	}
+	tests := []struct {
+		scope string
+		ev    *trace.Event
+		emit  bool
+	}{
+		{"pid=new", ev(func(e *trace.Event) { e.ThreadStartTime = int(time.Now().Add(time.Hour).UnixNano()) }), true},
+		{"pid=new", ev(func(e *trace.Event) { e.ThreadStartTime = 1 }), false},
+		{"container=started", ev(func(e *trace.Event) { e.ContextFlags.ContainerStarted = true; e.ContainerID = "abc" }), true},
+		{"container=started", ev(func(e *trace.Event) { e.ContainerID = "abc" }), false},
+		{"executable=host:/usr/bin/ls", ev(func(*trace.Event) {}), true},
+		{"executable=4026532448:/usr/bin/ls", ev(func(*trace.Event) {}), true},
+		{"executable=4026531840:/usr/bin/ls", ev(func(*trace.Event) {}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scope, func(t *testing.T) {
+			_, p, err := EventFlags(cliCatalog(), []string{"ptrace"}, []string{tt.scope})
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := NewPolicySet(cliCatalog(), []Policy{*p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if emit, _ := set.Match(tt.ev); emit != tt.emit {
+				t.Errorf("emit=%v, want %v", emit, tt.emit)
+			}
+		})
+	}
+	for _, bad := range []string{"container=new", "pid!=new", "container!=started", "executable=x:/bin/ls"} {
+		if _, _, err := EventFlags(cliCatalog(), []string{"ptrace"}, []string{bad}); err == nil {
+			t.Errorf("%s accepted", bad)
 		}
 	}
 }

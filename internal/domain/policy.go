@@ -86,6 +86,8 @@ const (
 	fieldRetval
 	fieldContextNumber // a numeric event context field (rule filters): Filter.number reads it
 	fieldContextString // a string event context field (rule filters): Filter.text reads it
+	fieldPIDNew        // pid=new: processes started after the agent
+	fieldContainerStarted
 )
 
 type fieldSpec struct {
@@ -273,12 +275,32 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 		return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("operator %q takes one value, got %d", op, len(f.Values)),
 			Fix: "only = and != accept comma-separated values"}
 	}
+	if spec.kind == fieldPID && len(f.Values) == 1 && f.Values[0] == "new" {
+		if op != OpEqual {
+			return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("%q: new takes only =", expr), Fix: "write pid=new"}
+		}
+		f.kind = fieldPIDNew
+		return f, nil
+	}
+	if spec.kind == fieldExecutable {
+		for i, v := range f.Values {
+			if rest, ok := strings.CutPrefix(v, "host:"); ok {
+				f.Values[i] = rest // the path as the agent sees it: the task's mount namespace is not checked
+				continue
+			}
+			if ns, path, ok := strings.Cut(v, ":"); ok {
+				n, err := strconv.ParseInt(ns, 10, 64)
+				if err != nil {
+					return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("executable %q: a prefix before ':' is host or a mount namespace number", v),
+						Fix: "write executable=/path, executable=host:/path or executable=MNTNS:/path"}
+				}
+				f.Values[i] = path
+				f.nums = append(f.nums, n)
+			}
+		}
+	}
 	if spec.numeric {
 		for _, v := range f.Values {
-			if v == "new" && (spec.kind == fieldPID) {
-				return f, &PolicyError{Pos: pos, Msg: "pid=new is not supported yet",
-					Fix: "use follow with a scope on the parent instead"}
-			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return f, &PolicyError{Pos: pos, Msg: fmt.Sprintf("%s needs a whole number, got %q", field, v),
@@ -296,7 +318,15 @@ func parseFilter(expr, pos string, inRule bool) (Filter, error) {
 		}
 	}
 	if spec.kind == fieldContainer && len(f.Values) == 1 && f.Values[0] == "new" {
-		return f, &PolicyError{Pos: pos, Msg: "container=new is not supported yet", Fix: "use container (all containers)"}
+		return f, &PolicyError{Pos: pos, Msg: "container=new is not supported: this agent does not know when a container started",
+			Fix: "use container=started (after its entry point ran) or container (all containers)"}
+	}
+	if spec.kind == fieldContainer && len(f.Values) == 1 && f.Values[0] == "started" {
+		if op != OpEqual {
+			return f, &PolicyError{Pos: pos, Msg: "container!=started is not supported (as in Tracee)", Fix: "write container=started"}
+		}
+		f.kind = fieldContainerStarted
+		return f, nil
 	}
 	if spec.kind == fieldData && op != OpEqual && op != OpNotEqual {
 		n, err := strconv.ParseInt(f.Values[0], 10, 64)

@@ -33,7 +33,14 @@ func (s *PolicySet) filterMatches(f *Filter, ev *trace.Event) bool {
 	case fieldComm:
 		return f.matchString(ev.ProcessName)
 	case fieldExecutable:
+		if len(f.nums) > 0 && !f.inNums(int64(ev.MountNS)) {
+			return f.Op == OpNotEqual
+		}
 		return f.matchString(ev.Executable.Path)
+	case fieldPIDNew:
+		return int64(ev.ThreadStartTime) >= s.startedAt
+	case fieldContainerStarted:
+		return ev.ContextFlags.ContainerStarted
 	case fieldContainer:
 		id := containerID(ev)
 		if f.Op == OpPresent {
@@ -44,6 +51,15 @@ func (s *PolicySet) filterMatches(f *Filter, ev *trace.Event) bool {
 		return containerID(ev) == ""
 	case fieldData:
 		return f.matchArg(ev)
+	}
+	return false
+}
+
+func (f *Filter) inNums(v int64) bool {
+	for _, n := range f.nums {
+		if n == v {
+			return true
+		}
 	}
 	return false
 }

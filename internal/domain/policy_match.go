@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -21,6 +22,8 @@ type PolicySet struct {
 	needsTree  bool
 	sel        Selection
 	ParentOfFn func(pid int) (ppid int, ok bool) // optional fallback for pids not seen yet (e.g. /proc)
+	// startedAt (epoch ns) is when the set was built: pid=new matches tasks started after it.
+	startedAt int64
 }
 
 type compiledPolicy struct {
@@ -78,7 +81,8 @@ func NewPolicySet(cat *Catalog, policies []Policy) (*PolicySet, error) {
 	if err := ValidatePolicies(policies); err != nil {
 		return nil, err
 	}
-	s := &PolicySet{byEvent: map[string][]eventUse{}, names: map[uint64][]string{}, parents: map[int]int{}}
+	s := &PolicySet{byEvent: map[string][]eventUse{}, names: map[uint64][]string{}, parents: map[int]int{},
+		startedAt: time.Now().UnixNano()}
 	s.sel = Selection{Emit: map[string]bool{}, Need: map[string]bool{}, Signatures: map[string]bool{}}
 	for i, p := range policies {
 		cp := compiledPolicy{Policy: p, bit: 1 << uint(i), followed: map[int]bool{}}

@@ -39,6 +39,7 @@ func (p *Policies) Replace(next *PolicySet) error {
 	if err := CheckReload(running, next); err != nil {
 		return err
 	}
+	next.startedAt = running.startedAt // pid=new keeps meaning "started after the agent"
 	p.cur.Store(next)
 	return nil
 }
