@@ -24,8 +24,9 @@ var manAliases = map[string]string{
 // list-events) or of an event, signature events included.
 func newManTopicCmd(g *globalOptions, st streams) *cobra.Command {
 	return &cobra.Command{
-		Use:   "man FLAG|COMMAND|EVENT",
-		Short: "Show the manual page of a flag, a command (list-events ...) or an event",
+		Use:     "man FLAG|COMMAND|EVENT",
+		Aliases: []string{"m"},
+		Short:   "Show the manual page of a flag, a command (list-events ...) or an event",
 		Example: `  tracee man events
   tracee man e
   tracee man list-events

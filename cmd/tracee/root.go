@@ -28,11 +28,12 @@ type runOptions struct {
 
 	buffers, stores, enrichment, capabilities, artifacts, detectors []string
 	// Tracee v0.24's spellings, accepted with a hint to the current one.
-	oldLog, oldCapture, oldContainers []string
-	oldPerfBufferSize                 int
-	outputs                           []string
-	replay                            string
-	strict                            bool
+	oldLog, oldCapture []string
+	oldContainers      bool
+	oldPerfBufferSize  int
+	outputs            []string
+	replay             string
+	strict             bool
 
 	ringBufferMiB int
 	policies      []string
@@ -133,7 +134,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	f.StringArrayVar(&r.detectors, "detectors", nil, "YAML detectors (CEL): not supported (refused with the reason)")
 	f.StringArrayVar(&r.oldLog, "log", nil, "Tracee v0.24's --logging (accepted with a hint)")
 	f.StringArrayVar(&r.oldCapture, "capture", nil, "Tracee v0.24's --artifacts (accepted with a hint)")
-	f.StringArrayVar(&r.oldContainers, "containers", nil, "Tracee v0.24's --enrichment container (accepted with a hint)")
+	f.BoolVar(&r.oldContainers, "containers", false, "Tracee v0.24's --enrichment container (accepted with a hint)")
 	f.IntVar(&r.oldPerfBufferSize, "perf-buffer-size", 0, "Tracee v0.24's --buffers kernel.events=PAGES (accepted with a hint)")
 	f.BoolVar(&r.dryRun, "dry-run", false, "read every flag, the config file, signatures and policies, say what would run, and exit without tracing")
 	for _, old := range []string{"log", "capture", "containers", "perf-buffer-size"} {

@@ -70,11 +70,8 @@ func oldSpellings(g *globalOptions, r *runOptions) []string {
 		r.artifacts = append(r.artifacts, r.oldCapture...)
 		hints = append(hints, "--capture is Tracee v0.24's spelling; now: --artifacts")
 	}
-	for _, c := range r.oldContainers {
+	if r.oldContainers {
 		r.enrichment = append(r.enrichment, "container")
-		if c != "" && c != "true" {
-			r.enrichment = append(r.enrichment, "container."+c)
-		}
 		hints = append(hints, "--containers is Tracee v0.24's spelling; now: --enrichment container")
 	}
 	if r.oldPerfBufferSize > 0 {

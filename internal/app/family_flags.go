@@ -74,7 +74,8 @@ func ParseTuning(buffers, stores, enrichment, capabilities, artifacts, detectors
 			return t, fmt.Errorf("--enrichment %s: container names and images from a runtime socket are not built into this agent yet; events carry the container ID", key)
 		case key == "environment":
 			t.Notes = append(t.Notes, "--enrichment environment: sched_process_exec always carries env here; nothing to switch on")
-		case key == "fd-paths", key == "executable-hash", key == "decoded-data":
+		case key == "fd-paths", key == "executable-hash", strings.HasPrefix(key, "executable-hash."), key == "decoded-data":
+			key, _, _ = strings.Cut(key, ".")
 			return t, fmt.Errorf("--enrichment %s: not supported: %s", key, map[string]string{
 				"fd-paths":        "file descriptors are not resolved to paths in userspace (security_file_open carries the path)",
 				"executable-hash": "executables are not hashed (sched_process_exec carries dev, inode and ctime)",

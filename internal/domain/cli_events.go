@@ -183,11 +183,32 @@ func ThreatMatcher(v string) (func(*SignatureInfo) bool, *PolicyError) {
 	}
 	switch field {
 	case "severity":
-		want, err := ParseSeverity(value)
-		if err != nil {
-			return nil, &PolicyError{Msg: err.Error(), Fix: "severities are info, low, medium, high, critical (or 0-4)"}
+		var wants []int
+		for _, v := range strings.Split(value, ",") {
+			want, err := ParseSeverity(v)
+			if err != nil {
+				return nil, &PolicyError{Msg: err.Error(), Fix: "severities are info, low, medium, high, critical (or 0-4)"}
+			}
+			wants = append(wants, want)
 		}
-		return func(s *SignatureInfo) bool { return compareInt(s.Severity(), op, want) }, nil
+		if len(wants) > 1 && op != OpEqual && op != OpNotEqual {
+			return nil, &PolicyError{Msg: fmt.Sprintf("%q: only = and != take several severities", v), Fix: "write e.g. threat.severity>=high"}
+		}
+		return func(s *SignatureInfo) bool {
+			hit := false
+			for _, w := range wants {
+				if s.Severity() == w {
+					hit = true
+				}
+			}
+			if op == OpEqual {
+				return hit
+			}
+			if op == OpNotEqual {
+				return !hit
+			}
+			return compareInt(s.Severity(), op, wants[0])
+		}, nil
 	case "mitre.technique", "mitre.tactic", "name":
 		if op != OpEqual && op != OpNotEqual {
 			return nil, &PolicyError{Msg: fmt.Sprintf("threat.%s takes = or !=", field), Fix: "write e.g. threat." + field + "=VALUE"}
