@@ -57,3 +57,23 @@ func TestOutput_destinations(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "Fluent Forward output is not built")
 }
+
+// TestStartupErrors_keep_their_context: a failing output, file or option names which flag and path
+// failed and how to fix it, not just the system error.
+func TestStartupErrors_keep_their_context(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-o", "json:/nonexistent/x"}, []string{"--output json:/nonexistent/x", "/nonexistent/x", "fix: create its directory"}},
+		{[]string{"-o", "elasticsearch:http://127.0.0.1:1?bogus=1"}, []string{"--output elasticsearch", "option bogus"}},
+		{[]string{"--buffers", "kernel.events=many"}, []string{"--buffers", "kernel.events"}},
+	}
+	for _, tt := range tests {
+		_, stderr, code := runTracee(t, append([]string{"--replay", sampleEvents}, tt.args...)...)
+		assert.Equal(t, 1, code)
+		for _, w := range tt.want {
+			assert.Contains(t, stderr, w)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strings"
 
@@ -65,7 +67,12 @@ func fileSink(d Destination, env SinkEnv) (BuiltSink, error) {
 		cfg.Path = d.Path
 	}
 	s, err := stdout.New(cfg, env.Stdout)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return BuiltSink{}, fmt.Errorf("%w; fix: create its directory or choose another path", err)
+	case errors.Is(err, fs.ErrPermission):
+		return BuiltSink{}, fmt.Errorf("%w; fix: choose a path this user may write, or run as root", err)
+	case err != nil:
 		return BuiltSink{}, err
 	}
 	return BuiltSink{NamedSink: NamedSink{Name: d.Name, Sink: s}}, nil

@@ -397,16 +397,19 @@ func fxLogger(level string, log *slog.Logger) fxevent.Logger {
 	return fxevent.NopLogger
 }
 
-// unwrapFx strips fx's wiring trace from constructor errors, which are already one clear line.
+// unwrapFx strips fx's wiring trace ("could not build arguments for function ...") from a
+// constructor's error and keeps the constructor's own error whole, context included.
 func unwrapFx(err error) error {
-	root := err
-	for {
-		next := errors.Unwrap(root)
-		if next == nil {
-			return root
+	for cur := err; cur != nil; cur = errors.Unwrap(cur) {
+		msg := cur.Error()
+		if strings.Contains(msg, "could not build") || strings.Contains(msg, "failed to build") ||
+			strings.Contains(msg, "received non-nil error from function") || strings.Contains(msg, "missing dependencies") ||
+			strings.Contains(msg, "fx.") || strings.Contains(msg, "go.uber.org/") {
+			continue
 		}
-		root = next
+		return cur
 	}
+	return err
 }
 
 // liveSourceModule wires the eBPF source, the default when not replaying. With policies, the
