@@ -315,7 +315,8 @@ func provideSinks(p sinkParams) ([]app.NamedSink, error) {
 			return nil, fmt.Errorf("--output elasticsearch: %w", err)
 		}
 		p.Lifecycle.Append(fx.StartHook(s.Start))
-		sinks = append(sinks, app.NamedSink{Name: "elasticsearch", Sink: s})
+		// durable: the engine moves on only once an alert is in the spool (kill -9 loses nothing)
+		sinks = append(sinks, app.NamedSink{Name: "elasticsearch", Sink: s, Durable: true})
 	}
 	if p.Store != nil {
 		sinks = append(sinks, app.NamedSink{Name: "alerts-db", Sink: p.Store})
