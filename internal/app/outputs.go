@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,10 @@ type NamedSink struct {
 	Sink ports.EventSink
 	// Spool, when set, reads the sink's retry and spool counters (for the stats).
 	Spool func() ports.SpoolStats
+	// Durable sinks are written on the engine's goroutine, before it moves on, instead of through
+	// a memory queue: for a sink whose Write only makes the event durable (the Elasticsearch spool),
+	// so that a kill -9 cannot lose an alert the engine has handed over.
+	Durable bool
 }
 
 // Outputs fans events out to every sink through a bounded queue each, so a slow output never stalls
@@ -39,6 +44,7 @@ type Outputs struct {
 	cfg    OutputConfig
 	log    *slog.Logger
 	queues []*outputQueue
+	ctx    context.Context //nolint:containedctx // bounds durable sinks' writes, as the drains' ctx does
 	wg     sync.WaitGroup
 	once   sync.Once
 }
@@ -50,6 +56,7 @@ type outputQueue struct {
 	dropped atomic.Uint64
 	failed  atomic.Uint64
 	closed  atomic.Bool // the sink failed: it was closed and receives nothing more
+	mu      sync.Mutex  // serialises writes to a Durable sink (no queue, no drain goroutine)
 }
 
 // OutputStats are one output's counters.
@@ -65,12 +72,49 @@ func NewOutputs(ctx context.Context, cfg OutputConfig, sinks []NamedSink, log *s
 	}
 	o := &Outputs{cfg: cfg, log: log.With("component", "outputs")}
 	for _, s := range sinks {
-		q := &outputQueue{NamedSink: s, ch: make(chan *trace.Event, cfg.QueueSize)}
+		q := &outputQueue{NamedSink: s}
 		o.queues = append(o.queues, q)
+		if s.Durable {
+			continue
+		}
+		q.ch = make(chan *trace.Event, cfg.QueueSize)
 		o.wg.Add(1)
 		go o.drain(context.WithoutCancel(ctx), q)
 	}
+	// durable sinks first: an event reaches the other outputs only once it is durable
+	slices.SortStableFunc(o.queues, func(a, b *outputQueue) int {
+		switch {
+		case a.Durable == b.Durable:
+			return 0
+		case a.Durable:
+			return -1
+		}
+		return 1
+	})
+	o.ctx = context.WithoutCancel(ctx)
 	return o
+}
+
+// writeDurable writes ev to a Durable sink on the caller's goroutine.
+func (o *Outputs) writeDurable(q *outputQueue, ev *trace.Event) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed.Load() {
+		q.failed.Add(1)
+		return
+	}
+	if err := q.Sink.Write(o.ctx, ev); err != nil {
+		q.failed.Add(1)
+		if errors.Is(err, domain.ErrEventRejected) {
+			if n := q.failed.Load(); n == 1 || n%10000 == 0 {
+				o.log.Error("output rejected events", "output", q.Name, "rejected", n, "error", err)
+			}
+			return
+		}
+		o.fail(o.ctx, q, err)
+		return
+	}
+	q.written.Add(1)
 }
 
 func (o *Outputs) drain(ctx context.Context, q *outputQueue) {
@@ -116,6 +160,10 @@ func (o *Outputs) Write(ev *trace.Event) {
 			q.failed.Add(1)
 			continue
 		}
+		if q.Durable {
+			o.writeDurable(q, ev)
+			continue
+		}
 		select {
 		case q.ch <- ev:
 			continue
@@ -156,11 +204,16 @@ func (o *Outputs) Close(ctx context.Context) error {
 	var firstErr error
 	o.once.Do(func() {
 		for _, q := range o.queues {
-			close(q.ch)
+			if q.ch != nil {
+				close(q.ch)
+			}
 		}
 		o.wg.Wait()
 		for _, q := range o.queues {
-			if q.closed.Load() {
+			q.mu.Lock()
+			closed := q.closed.Load()
+			q.mu.Unlock()
+			if closed {
 				o.log.Warn("output was closed after a failure", "output", q.Name, "failed", q.failed.Load())
 				continue
 			}

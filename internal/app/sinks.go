@@ -50,7 +50,7 @@ func BuildSinks(plan OutputPlan, env SinkEnv) ([]BuiltSink, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--output %s: %w", d.Name, err)
 		}
-		if plan.SortEvents {
+		if plan.SortEvents && !s.Durable { // a durable sink must hold nothing back
 			s.Sink = newSortingSink(s.Sink)
 		}
 		out = append(out, s)
@@ -108,5 +108,6 @@ func elasticsearchSink(d Destination, env SinkEnv) (BuiltSink, error) {
 		return ports.SpoolStats{Indexed: st.Indexed, Spooled: st.Spooled, Retried: st.Retried, Evicted: st.Evicted,
 			DeadLettered: st.DeadLettered, Bytes: st.SpoolBytes, Down: st.Down}
 	}
-	return BuiltSink{NamedSink: NamedSink{Name: "elasticsearch", Sink: s, Spool: spool}, Start: s.Start}, nil
+	// durable: the engine moves on only once an alert is in the spool (kill -9 loses nothing)
+	return BuiltSink{NamedSink: NamedSink{Name: "elasticsearch", Sink: s, Spool: spool, Durable: true}, Start: s.Start}, nil
 }

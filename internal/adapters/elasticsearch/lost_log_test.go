@@ -68,3 +68,43 @@ func TestNew_warns_about_a_world_readable_secret_file(t *testing.T) {
 	defer s2.Close(context.Background())
 	assert.NotContains(t, quiet.String(), "secret file")
 }
+
+// Write returns only once the alert is on disk: a kill -9 right after it loses nothing.
+func TestSink_Write_is_durable_before_it_returns(t *testing.T) {
+	cfg := testConfig(t, "http://127.0.0.1:1")
+	s, err := New(cfg, quietLog())
+	require.NoError(t, err)
+	defer s.Close(context.Background())
+	ev := testAlert(7, "10.0.0.1")
+	require.NoError(t, s.Write(context.Background(), &ev))
+	segs, err := filepath.Glob(filepath.Join(cfg.SpoolDir, "*"+spoolExt))
+	require.NoError(t, err)
+	require.Len(t, segs, 1)
+	data, err := os.ReadFile(segs[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(data), DocumentID(&ev), "the alert's line is in the spool file")
+}
+
+// A one-shot run (a replay) ships a repaired document before it closes instead of leaving it in
+// the spool for a next run that may never come.
+func TestSink_Close_ships_what_waits_in_the_spool(t *testing.T) {
+	f, srv := newFakeES(t)
+	f.itemStatus = func(_ int, id string, src []byte) (int, string, string) {
+		if strings.Contains(string(src), `"destination":{"ip":"not-an-ip"`) {
+			return 400, "document_parsing_exception",
+				"[1:2] failed to parse field [destination.ip] of type [ip] in document with id '" + id + "'"
+		}
+		return 0, "", ""
+	}
+	cfg := testConfig(t, srv.URL)
+	s, err := New(cfg, quietLog())
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	ev := testAlert(5, "not-an-ip")
+	require.NoError(t, s.Write(context.Background(), &ev))
+	require.NoError(t, s.Close(context.Background())) // at once: the repair happens during Close
+	assert.Equal(t, 1, f.count())
+	assert.Zero(t, s.Stats().SpoolBytes, "nothing is left in the spool")
+	segs, _ := filepath.Glob(filepath.Join(cfg.SpoolDir, "*"+spoolExt))
+	assert.Empty(t, segs)
+}

@@ -116,7 +116,24 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	if n := sp.Bytes(); n > 0 {
 		log.Info("alerts from a previous run wait in the spool", "bytes", n, "spool", cfg.SpoolDir)
 	}
+	go s.syncLoop()
 	return s, nil
+}
+
+// syncLoop fsyncs the spool's recent appends every syncInterval (Append does it every syncEvery).
+func (s *Sink) syncLoop() {
+	tick := time.NewTicker(syncInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-tick.C:
+			if err := s.spool.Sync(); err != nil {
+				s.log.Error("spool fsync", "error", err)
+			}
+		}
+	}
 }
 
 // Start checks the cluster (health, index template) and starts the shipping loop. Refused
@@ -155,15 +172,17 @@ func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
 	}
 	it := s.item(ev)
 	s.written.Add(1)
+	// durable before acknowledged: on disk (write(2), group fsync) before the engine moves on
+	if err := s.spool.AppendLive(it); err != nil {
+		return fmt.Errorf("elasticsearch: %w", err)
+	}
 	select {
 	case s.queue <- it:
 		return nil
 	default:
 	}
 	s.spooled.Add(1)
-	if err := s.spool.Append(it); err != nil {
-		return fmt.Errorf("elasticsearch: queue full and %w", err)
-	}
+	s.spool.Orphan(it) // the memory queue is full: it goes from the spool
 	return nil
 }
 
@@ -301,9 +320,7 @@ func (s *Sink) waitForCluster() bool {
 		select {
 		case it := <-s.queue:
 			s.spooled.Add(1)
-			if err := s.spool.Append(it); err != nil {
-				s.log.Error("spool alert", "error", err)
-			}
+			s.spool.Orphan(it) // on disk already: shipped from the spool once the cluster is back
 			continue
 		case <-s.closing:
 			return false
@@ -340,15 +357,14 @@ func (s *Sink) shutdown(replay []*spoolItem) {
 			}
 			break
 		}
+		replay = append(replay, s.drainSpool(ctx)...)
 	}
-	// whatever is left in memory goes to disk
+	// whatever is left in memory is on disk already: the next run ships it from the spool
 	for {
 		select {
 		case it := <-s.queue:
 			s.spooled.Add(1)
-			if err := s.spool.Append(it); err != nil {
-				s.closeErr = err
-			}
+			s.spool.Orphan(it)
 			continue
 		default:
 		}
@@ -365,6 +381,36 @@ func (s *Sink) shutdown(replay []*spoolItem) {
 			s.spool.Release(it.seg)
 		}
 	}
+}
+
+// drainSpool ships, before ctx ends and while the cluster answers, what this run put in the spool:
+// overflow, repaired documents and retries, so that a one-shot run (a replay) leaves nothing behind
+// that it could have sent. Earlier runs' segments wait for the next run: Close stays short. It
+// returns the items it could not hand over.
+func (s *Sink) drainSpool(ctx context.Context) []*spoolItem {
+	var replay []*spoolItem
+	for ctx.Err() == nil && !s.down.Load() {
+		for len(replay) > 0 && ctx.Err() == nil && !s.down.Load() {
+			s.add(replay[0])
+			replay = replay[1:]
+		}
+		if len(replay) > 0 {
+			return replay
+		}
+		if !s.spool.HasUnreadOfThisRun() {
+			// the last bulk may repair or retry items into the spool: flush, then look again
+			if err := s.bi.Flush(ctx); err != nil || !s.spool.HasUnreadOfThisRun() {
+				return nil
+			}
+		}
+		items, err := s.spool.NextOfThisRun()
+		if err != nil {
+			s.log.Error("read spool", "error", err)
+			return nil
+		}
+		replay = items
+	}
+	return replay
 }
 
 // add hands one item to the bulk indexer; the callbacks decide what happens to it.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // spoolItem is one alert on its way to Elasticsearch: where it goes and its JSON document.
@@ -21,12 +23,16 @@ type spoolItem struct {
 	Fixes int             `json:"f,omitempty"` // how often a mapping rejection was repaired
 	Body  json.RawMessage `json:"b"`
 
-	seg *spoolSegment // the segment this item was replayed from, nil for fresh items
+	seg *spoolSegment // the segment holding this item, nil when it is in none
+	gen uint64        // seg.gen when the item was read or written: a Done from an older gen is stale
 }
 
 // spool is an append-only on-disk queue of alerts in segment files (one JSON item per line),
-// replayed oldest first. A segment is deleted only once each of its items was indexed or
-// appended again, so a crash at any point loses nothing (a replay may resend: IDs dedupe).
+// replayed oldest first. It is also the sink's write-ahead log: every alert is written to it
+// (AppendLive) before Write returns, and shipped from memory while its line stays on disk. A
+// segment is deleted only once each of its items was indexed or appended again, so a crash or a
+// kill -9 at any point loses nothing (a replay may resend: IDs dedupe). Appends are written at once
+// (write(2)) and fsynced as a group at most every syncEvery items or syncInterval (Sync).
 // Past the disk budget the oldest closed segments are deleted and their alerts counted.
 type spool struct {
 	dir      string
@@ -34,15 +40,28 @@ type spool struct {
 	segBytes int64
 
 	mu        sync.Mutex
-	segments  []*spoolSegment // oldest first; the last one may be the open one
-	open      *spoolSegment
-	w         *bufio.Writer
-	f         *os.File
+	segments  []*spoolSegment // oldest first; the last ones may be open
+	live      segWriter       // items also in flight from memory (AppendLive)
+	kept      segWriter       // items only on disk (Append): their segments are replayed
 	nextSeq   uint64
 	total     int64 // bytes on disk in all segments
 	evicted   uint64
 	onEvicted func(segItems int, total uint64)
 	lock      *os.File // flock'ed while the spool is open
+	unsynced  int      // items written since the last fsync
+}
+
+// Group fsync bounds: at most this many items, or this long (the sink's ticker), between fsyncs.
+const (
+	syncEvery    = 1000
+	syncInterval = 100 * time.Millisecond
+)
+
+// segWriter is one open segment being appended to.
+type segWriter struct {
+	open *spoolSegment
+	f    *os.File
+	w    *bufio.Writer
 }
 
 type spoolSegment struct {
@@ -54,6 +73,14 @@ type spoolSegment struct {
 	// replaying: the sender holds its items; pending counts those not yet indexed or re-spooled.
 	replaying bool
 	pending   int
+	// live counts items written this run and in flight from memory (AppendLive); needsReplay is
+	// set when one of its items is not in flight (the memory queue was full, an outage, a retry) or
+	// the segment comes from an earlier run: only such segments are replayed.
+	live        int
+	needsReplay bool
+	gen         uint64 // bumped when a replay starts: Done calls for earlier in-flight items are stale
+	removed     bool
+	earlier     bool // left by an earlier run
 }
 
 const spoolExt = ".spool"
@@ -98,7 +125,7 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 		if err != nil {
 			continue
 		}
-		s.segments = append(s.segments, &spoolSegment{seq: seq, path: filepath.Join(dir, name), size: info.Size()})
+		s.segments = append(s.segments, &spoolSegment{seq: seq, path: filepath.Join(dir, name), size: info.Size(), needsReplay: true, earlier: true})
 		s.total += info.Size()
 		if seq >= s.nextSeq {
 			s.nextSeq = seq + 1
@@ -108,69 +135,156 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 	return s, nil
 }
 
-// Append writes items durably (a write(2) per call; fsync on rotation and close).
+// Append writes items that are in no flight (a write(2) per call; fsync by group, on rotation
+// and on close): their segment will be replayed.
 func (s *spool) Append(items ...*spoolItem) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.appendLocked(&s.kept, items)
+}
+
+// AppendLive writes one item that the sender also ships from memory: its segment is kept until
+// Done or Orphan is called for it, and is not replayed for it.
+func (s *spool) AppendLive(it *spoolItem) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.appendLocked(&s.live, []*spoolItem{it}); err != nil {
+		return err
+	}
+	if s.live.open == nil { // evicted at once: the budget is smaller than one item
+		return nil
+	}
+	it.seg, it.gen = s.live.open, s.live.open.gen
+	s.live.open.live++
+	return nil
+}
+
+// Orphan takes an item out of flight (it will not be shipped from memory): its segment is replayed.
+func (s *spool) Orphan(it *spoolItem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seg := it.seg
+	if seg == nil || seg.removed || it.gen != seg.gen {
+		it.seg = nil
+		return
+	}
+	it.seg = nil
+	seg.live--
+	seg.needsReplay = true
+}
+
+// Sync fsyncs what was written since the last fsync.
+func (s *spool) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.syncLocked()
+}
+
+func (s *spool) syncLocked() error {
+	if s.unsynced == 0 {
+		return nil
+	}
+	s.unsynced = 0
+	for _, sw := range []*segWriter{&s.live, &s.kept} {
+		if sw.f != nil {
+			if err := sw.f.Sync(); err != nil {
+				return fmt.Errorf("spool: fsync: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *spool) appendLocked(sw *segWriter, items []*spoolItem) error {
 	for _, it := range items {
 		b, err := json.Marshal(it)
 		if err != nil {
 			return fmt.Errorf("spool: encode: %w", err)
 		}
 		b = append(b, '\n')
-		if s.open == nil || s.open.size+int64(len(b)) > s.segBytes && s.open.size > 0 {
-			if err := s.rotateLocked(); err != nil {
+		if sw.open == nil || sw.open.size+int64(len(b)) > s.segBytes && sw.open.size > 0 {
+			if err := s.rotateLocked(sw); err != nil {
 				return err
 			}
 		}
-		if _, err := s.w.Write(b); err != nil {
+		if _, err := sw.w.Write(b); err != nil {
 			return fmt.Errorf("spool: write: %w", err)
 		}
-		s.open.size += int64(len(b))
-		s.open.items++
+		sw.open.size += int64(len(b))
+		sw.open.items++
 		s.total += int64(len(b))
+		s.unsynced++
 	}
-	if s.w != nil {
-		if err := s.w.Flush(); err != nil {
+	if sw.w != nil {
+		if err := sw.w.Flush(); err != nil {
 			return fmt.Errorf("spool: write: %w", err)
+		}
+	}
+	if s.unsynced >= syncEvery {
+		if err := s.syncLocked(); err != nil {
+			return err
 		}
 	}
 	s.evictLocked()
 	return nil
 }
 
-func (s *spool) rotateLocked() error {
-	if err := s.closeOpenLocked(); err != nil {
+func (s *spool) rotateLocked(sw *segWriter) error {
+	prev := sw.open
+	if err := s.closeOpenLocked(sw); err != nil {
 		return err
 	}
-	seg := &spoolSegment{seq: s.nextSeq, counted: true}
+	s.dropIfDoneLocked(prev)
+	seg := &spoolSegment{seq: s.nextSeq, counted: true, needsReplay: sw == &s.kept}
 	s.nextSeq++
 	seg.path = filepath.Join(s.dir, fmt.Sprintf("%020d%s", seg.seq, spoolExt))
 	f, err := os.OpenFile(seg.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	s.f, s.w, s.open = f, bufio.NewWriterSize(f, 64<<10), seg
+	sw.f, sw.w, sw.open = f, bufio.NewWriterSize(f, 64<<10), seg
 	s.segments = append(s.segments, seg)
 	return nil
 }
 
-func (s *spool) closeOpenLocked() error {
-	if s.open == nil {
+func (s *spool) closeOpenLocked(sw *segWriter) error {
+	if sw.open == nil {
 		return nil
 	}
-	err := s.w.Flush()
-	if err2 := s.f.Sync(); err == nil {
+	err := sw.w.Flush()
+	if err2 := sw.f.Sync(); err == nil {
 		err = err2
 	}
-	if err2 := s.f.Close(); err == nil {
+	if err2 := sw.f.Close(); err == nil {
 		err = err2
 	}
-	s.open, s.f, s.w = nil, nil, nil
+	sw.open, sw.f, sw.w = nil, nil, nil
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	return nil
+}
+
+func (s *spool) isOpen(seg *spoolSegment) bool { return seg == s.live.open || seg == s.kept.open }
+
+// writerOf is the writer appending to seg, nil if it is closed.
+func (s *spool) writerOf(seg *spoolSegment) *segWriter {
+	switch seg {
+	case s.live.open:
+		return &s.live
+	case s.kept.open:
+		return &s.kept
+	}
+	return nil
+}
+
+// dropIfDoneLocked deletes a closed segment none of whose items still needs it.
+func (s *spool) dropIfDoneLocked(seg *spoolSegment) {
+	if seg == nil || seg.removed || s.isOpen(seg) || seg.replaying || seg.needsReplay || seg.live > 0 {
+		return
+	}
+	_ = os.Remove(seg.path)
+	s.removeLocked(seg)
 }
 
 // evictLocked deletes the oldest segments not being replayed until the spool fits its budget.
@@ -178,18 +292,23 @@ func (s *spool) evictLocked() {
 	for s.total > s.maxBytes {
 		var victim *spoolSegment
 		for _, seg := range s.segments {
-			if !seg.replaying && seg != s.open {
+			if !seg.replaying && !s.isOpen(seg) {
 				victim = seg
 				break
 			}
 		}
 		if victim == nil {
-			if s.open == nil || len(s.segments) > 1 {
+			// only open segments are left: close the oldest so it can go
+			for _, seg := range s.segments {
+				if sw := s.writerOf(seg); sw != nil {
+					victim = seg
+					_ = s.closeOpenLocked(sw)
+					break
+				}
+			}
+			if victim == nil {
 				return
 			}
-			// only the open segment is left: close it so it can go
-			victim = s.open
-			_ = s.closeOpenLocked()
 		}
 		n := victim.items
 		if !victim.counted {
@@ -205,6 +324,7 @@ func (s *spool) evictLocked() {
 }
 
 func (s *spool) removeLocked(seg *spoolSegment) {
+	seg.removed = true
 	for i, x := range s.segments {
 		if x == seg {
 			s.segments = append(s.segments[:i], s.segments[i+1:]...)
@@ -217,13 +337,18 @@ func (s *spool) removeLocked(seg *spoolSegment) {
 // Next loads the oldest segment not yet being replayed, closing the open one if it is the only
 // one left. It returns no items when the spool is empty. A torn last line (a crash during a
 // write) is skipped.
-func (s *spool) Next() ([]*spoolItem, error) {
+func (s *spool) Next() ([]*spoolItem, error) { return s.next(false) }
+
+// NextOfThisRun is Next over the segments written since the spool was opened.
+func (s *spool) NextOfThisRun() ([]*spoolItem, error) { return s.next(true) }
+
+func (s *spool) next(thisRun bool) ([]*spoolItem, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
 		var seg *spoolSegment
 		for _, x := range s.segments {
-			if !x.replaying {
+			if !x.replaying && x.needsReplay && !(thisRun && x.earlier) {
 				seg = x
 				break
 			}
@@ -231,8 +356,8 @@ func (s *spool) Next() ([]*spoolItem, error) {
 		if seg == nil {
 			return nil, nil
 		}
-		if seg == s.open {
-			if err := s.closeOpenLocked(); err != nil {
+		if sw := s.writerOf(seg); sw != nil {
+			if err := s.closeOpenLocked(sw); err != nil {
 				return nil, err
 			}
 		}
@@ -257,7 +382,13 @@ func (s *spool) Next() ([]*spoolItem, error) {
 			s.removeLocked(seg)
 			continue
 		}
+		// items still in flight from memory are shipped twice (the IDs dedupe); their Done is stale
+		seg.gen++
+		for _, it := range items {
+			it.gen = seg.gen
+		}
 		seg.replaying, seg.pending, seg.items, seg.counted = true, len(items), len(items), true
+		seg.live, seg.needsReplay = 0, false
 		return items, nil
 	}
 }
@@ -272,6 +403,14 @@ func (s *spool) Done(it *spoolItem) {
 	defer s.mu.Unlock()
 	seg := it.seg
 	it.seg = nil
+	if seg.removed || it.gen != seg.gen {
+		return // evicted, or replayed since: the replay's own items count
+	}
+	if !seg.replaying {
+		seg.live--
+		s.dropIfDoneLocked(seg)
+		return
+	}
 	seg.pending--
 	if seg.pending <= 0 {
 		_ = os.Remove(seg.path)
@@ -284,7 +423,7 @@ func (s *spool) Done(it *spoolItem) {
 func (s *spool) Release(seg *spoolSegment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seg.replaying = false
+	seg.replaying, seg.needsReplay = false, true
 }
 
 // Bytes is the spool's size on disk.
@@ -302,11 +441,16 @@ func (s *spool) Empty() bool {
 }
 
 // HasUnread reports whether a segment waits that is not yet being replayed.
-func (s *spool) HasUnread() bool {
+func (s *spool) HasUnread() bool { return s.hasUnread(false) }
+
+// HasUnreadOfThisRun is HasUnread over the segments written since the spool was opened.
+func (s *spool) HasUnreadOfThisRun() bool { return s.hasUnread(true) }
+
+func (s *spool) hasUnread(thisRun bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, x := range s.segments {
-		if !x.replaying {
+		if !x.replaying && x.needsReplay && !(thisRun && x.earlier) {
 			return true
 		}
 	}
@@ -324,7 +468,10 @@ func (s *spool) Evicted() uint64 {
 func (s *spool) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.closeOpenLocked()
+	lastLive, lastKept := s.live.open, s.kept.open
+	err := errors.Join(s.closeOpenLocked(&s.live), s.closeOpenLocked(&s.kept))
+	s.dropIfDoneLocked(lastLive)
+	s.dropIfDoneLocked(lastKept)
 	if s.lock != nil {
 		_ = s.lock.Close()
 		s.lock = nil

@@ -103,6 +103,8 @@ type moduleVersion struct {
 	// Local is true for the main module and directory replacements: no version to compare.
 	Local bool
 	Text  string
+	// Replace is the module a go.mod replace directive put in its place ("" if none).
+	Replace string
 }
 
 func modules(bi *debug.BuildInfo) map[string]moduleVersion {
@@ -121,7 +123,8 @@ func describe(mod *debug.Module, main bool) moduleVersion {
 		if r.Version == "" || r.Version == "(devel)" { // replaced by a directory
 			return moduleVersion{Local: true, Text: fmt.Sprintf("%s => %s", orDevel(mod.Version), r.Path)}
 		}
-		return moduleVersion{Version: r.Version, Sum: r.Sum, Text: fmt.Sprintf("%s => %s %s", orDevel(mod.Version), r.Path, r.Version)}
+		return moduleVersion{Version: r.Version, Sum: r.Sum, Text: fmt.Sprintf("%s => %s %s", orDevel(mod.Version), r.Path, r.Version),
+			Replace: r.Path}
 	}
 	v := orDevel(mod.Version)
 	return moduleVersion{Version: v, Sum: mod.Sum, Local: main || v == "(devel)", Text: v}
@@ -152,11 +155,14 @@ func compareModules(host, plug *debug.BuildInfo) []mismatch {
 		if hv.Version == pv.Version {
 			cause = fmt.Sprintf("built against %s %s with checksum %s, this tracee has checksum %s", path, pv.Version, pv.Sum, hv.Sum)
 		}
-		out = append(out, mismatch{
-			Cause: cause,
-			Fix: fmt.Sprintf("in the plugin's module run `go get %s@%s` and rebuild it, or let `%s` pin it (or rebuild tracee against %s)",
-				path, hv.Version, buildCommand, pv.Version),
-		})
+		fix := fmt.Sprintf("in the plugin's module run `go get %s@%s` and rebuild it, or let `%s` pin it (or rebuild tracee against %s)",
+			path, hv.Version, buildCommand, pv.Version)
+		if pv.Replace != "" && hv.Replace == "" {
+			// go get cannot move a version that a replace directive pins
+			fix = fmt.Sprintf("the plugin's go.mod replaces %s with %s %s: change that replace directive to %s %s "+
+				"(or drop it), then rebuild the plugin", path, pv.Replace, pv.Version, path, hv.Version)
+		}
+		out = append(out, mismatch{Cause: cause, Fix: fix})
 	}
 	return out
 }

@@ -93,6 +93,14 @@ func TestCompareBuilds(t *testing.T) {
 			plugin: buildInfo("go1.26.8", plugin, &debug.Module{Path: "golang.org/x/sys", Version: "v0.49.0",
 				Replace: &debug.Module{Path: "example.com/sysfork", Version: "v0.1.0"}}),
 			causes: []string{"built against golang.org/x/sys v0.49.0 => example.com/sysfork v0.1.0, this tracee has golang.org/x/sys v0.49.0"},
+			fixes:  []string{"the plugin's go.mod replaces golang.org/x/sys with example.com/sysfork v0.1.0: change that replace directive to golang.org/x/sys v0.49.0"},
+		},
+		{
+			name: "a replace pinning another version: go get would not help",
+			plugin: buildInfo("go1.26.8", plugin, &debug.Module{Path: "golang.org/x/sys", Version: "v0.49.0",
+				Replace: &debug.Module{Path: "golang.org/x/sys", Version: "v0.40.0"}}),
+			causes: []string{"built against golang.org/x/sys v0.49.0 => golang.org/x/sys v0.40.0"},
+			fixes:  []string{"replaces golang.org/x/sys with golang.org/x/sys v0.40.0: change that replace directive to golang.org/x/sys v0.49.0"},
 		},
 		{
 			name: "replaced by a directory: left to Go's own check",

@@ -1,0 +1,81 @@
+// Package sourcetest is the contract every ports.EventSource that can be fed recorded events must
+// honour (the replay source; the live eBPF source is checked by its own privileged tests).
+package sourcetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
+	"github.com/seed-428f5ad7/tracee/types/trace"
+)
+
+// NewSource returns a source that will produce events, in order, then end.
+type NewSource func(t *testing.T, events []trace.Event) ports.EventSource
+
+func selection(t *testing.T, names ...string) domain.Selection {
+	t.Helper()
+	sel, err := domain.Select(domain.NewCatalog(domain.BaseEvents()), names)
+	require.NoError(t, err)
+	return sel
+}
+
+// Run runs the contract.
+func Run(t *testing.T, newSource NewSource) {
+	recorded := []trace.Event{
+		{EventName: "sched_process_exec", HostProcessID: 1},
+		{EventName: "security_file_open", HostProcessID: 2},
+		{EventName: "anti_debugging", HostProcessID: 3}, // a recorded finding: output, not input
+		{EventName: "sched_process_exec", HostProcessID: 4},
+	}
+
+	t.Run("emits only the selected events, in order, then ends", func(t *testing.T) {
+		src := newSource(t, recorded)
+		var got []*trace.Event
+		err := src.Run(context.Background(), selection(t, "sched_process_exec"), func(ev *trace.Event) { got = append(got, ev) })
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		assert.Equal(t, 1, got[0].HostProcessID)
+		assert.Equal(t, 4, got[1].HostProcessID)
+		assert.NotSame(t, got[0], got[1], "emit takes ownership: every event is its own")
+	})
+
+	t.Run("emits nothing when nothing is selected", func(t *testing.T) {
+		src := newSource(t, recorded)
+		n := 0
+		require.NoError(t, src.Run(context.Background(), domain.Selection{}, func(*trace.Event) { n++ }))
+		assert.Zero(t, n)
+	})
+
+	t.Run("a cancelled context ends the run", func(t *testing.T) {
+		many := make([]trace.Event, 0, 20000)
+		for i := range 20000 {
+			many = append(many, trace.Event{EventName: "sched_process_exec", HostProcessID: i})
+		}
+		src := newSource(t, many)
+		ctx, cancel := context.WithCancel(context.Background())
+		n := 0
+		done := make(chan error, 1)
+		go func() {
+			done <- src.Run(ctx, selection(t, "sched_process_exec"), func(*trace.Event) {
+				if n++; n == 10 {
+					cancel()
+				}
+			})
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				assert.ErrorIs(t, err, context.Canceled)
+			}
+			assert.Less(t, n, 20000, "the source stopped early")
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run did not return after its context was cancelled")
+		}
+	})
+}
