@@ -198,8 +198,15 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 // redactedURL shows a URL without its user information (which may hold a password).
 func redactedURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
+	if err != nil || u.Host == "" {
+		// not a URL with a host: drop everything up to the last '@' (a password may hold '/' or '@')
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			return "REDACTED@" + raw[i+1:]
+		}
+		if err != nil {
+			return "(unparseable URL)"
+		}
+		return raw
 	}
 	if u.User != nil {
 		u.User = url.User("REDACTED")

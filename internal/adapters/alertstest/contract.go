@@ -85,7 +85,7 @@ func EventAt(start time.Time, i int, step time.Duration) *trace.Event {
 		EventID:       6000,
 		EventName:     r.Event,
 		Args: []trace.Argument{
-			{ArgMeta: trace.ArgMeta{Name: "seq", Type: "int"}, Value: i},
+			{ArgMeta: trace.ArgMeta{Name: "seq", Type: "int64"}, Value: int64(i)},
 			{ArgMeta: trace.ArgMeta{Name: "detectedFrom", Type: "unknown"}, Value: map[string]interface{}{"id": 1, "name": "ptrace"}},
 		},
 		ContextFlags: trace.ContextFlags{ContainerStarted: c.ID != ""},
