@@ -28,7 +28,24 @@ func newContainerResolver(procRoot string) *containerResolver {
 	return &containerResolver{procRoot: procRoot, byCgroup: map[uint64]cgroupEntry{}}
 }
 
+// cacheKey: a cgroup ID names the task's cgroup v2 directory. On a v1 or hybrid host every task
+// shares the v2 root (ID 1) while containers live in v1 hierarchies, so there the process is the key.
+func cacheKey(cgroupID uint64, pid uint32) uint64 {
+	if cgroupID > 1 {
+		return cgroupID
+	}
+	return 1<<63 | uint64(pid)
+}
+
+// forget drops what is cached for a process that exited (its pid may be reused).
+func (r *containerResolver) forget(cgroupID uint64, pid uint32) {
+	if cgroupID <= 1 {
+		delete(r.byCgroup, cacheKey(cgroupID, pid))
+	}
+}
+
 func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
+	cgroupID = cacheKey(cgroupID, pid)
 	e, ok := r.byCgroup[cgroupID]
 	if ok && (e.known || time.Now().Before(e.retryAt)) {
 		return e.id

@@ -49,3 +49,20 @@ func TestContainerResolver_caches_by_cgroup(t *testing.T) {
 	r.byCgroup[6] = cgroupEntry{retryAt: time.Now().Add(-time.Millisecond)}
 	assert.Equal(t, cid, r.lookup(6, 10), "but after a while")
 }
+
+// TestContainerResolver_root_cgroup_is_not_a_shared_key: on a v1 or hybrid host every task has the
+// v2 root cgroup (ID 1); a container process must not make every later host process a container.
+func TestContainerResolver_root_cgroup_is_not_a_shared_key(t *testing.T) {
+	proc := t.TempDir()
+	id := strings.Repeat("ab", 32)
+	for pid, path := range map[string]string{"10": "/docker/" + id, "11": "/user.slice"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(proc, pid), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(proc, pid, "cgroup"), []byte("4:memory:"+path+"\n0::/\n"), 0o644))
+	}
+	r := newContainerResolver(proc)
+	assert.Equal(t, id, r.lookup(1, 10))
+	assert.Equal(t, "", r.lookup(1, 11), "the host process is not in the container")
+	r.forget(1, 10)
+	require.NoError(t, os.WriteFile(filepath.Join(proc, "10", "cgroup"), []byte("0::/\n"), 0o644))
+	assert.Equal(t, "", r.lookup(1, 10), "a reused pid is looked up again")
+}

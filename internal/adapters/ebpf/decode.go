@@ -107,6 +107,11 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ev.Container.ID = id
 		ev.ContextFlags.ContainerStarted = true
 	}
+	if h.eventID == domain.EventSchedProcessExit {
+		if last, _ := trace.ArgVal[bool](ev.Args, "process_group_exit"); last {
+			d.containers.forget(h.cgroupID, h.hostPid) // after this last lookup: the pid may be reused
+		}
+	}
 	return ev, nil
 }
 
