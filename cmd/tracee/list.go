@@ -229,7 +229,13 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// writeListTable prints the sections. On a terminal the arguments column is cut to its width; in a
+// pipe (or with -w) every column is printed in full.
 func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
+	width := app.TerminalWidth(st.out)
+	if width == 0 {
+		wide = true
+	}
 	sections := []struct {
 		title string
 		kind  domain.EventKind
@@ -276,6 +282,16 @@ func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
 			}
 		} else {
 			fmt.Fprintln(tw, "  EVENT\tID\tSETS\tARGUMENTS")
+			argWidth := 60
+			if width > 0 {
+				nameW, idW, setsW := len("EVENT"), len("ID"), len("SETS")
+				for _, d := range rows {
+					nameW = max(nameW, len(d.Name)+len(" [kernel]"))
+					idW = max(idW, len(fmt.Sprint(d.ID)))
+					setsW = max(setsW, len(strings.Join(d.Sets, ",")))
+				}
+				argWidth = max(12, width-(2+nameW+2+idW+2+setsW+2)-1)
+			}
 			for _, d := range rows {
 				argText := make([]string, 0, len(d.Params))
 				for _, p := range d.Params {
@@ -285,7 +301,7 @@ func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
 				if d.KernelOnly {
 					name += " [kernel]" // a syscall Tracee v0.24.1 does not define
 				}
-				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", name, d.ID, strings.Join(d.Sets, ","), clip(strings.Join(argText, ", "), 60, wide))
+				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", name, d.ID, strings.Join(d.Sets, ","), clip(strings.Join(argText, ", "), argWidth, wide))
 			}
 		}
 		tw.Flush()

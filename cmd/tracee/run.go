@@ -53,6 +53,7 @@ func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) 
 		log.Info(n)
 	}
 	cfg.Tuning = tuning
+	cfg.Progress = st.err
 	if r.dryRun {
 		return app.Check(ctx, cfg, st.out, log)
 	}

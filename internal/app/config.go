@@ -18,6 +18,8 @@ type Config struct {
 	AlertsDB      string   // --alerts-db
 	// RingBufferBytes sizes the kernel-to-agent ring buffer (rounded up to a power of two).
 	RingBufferBytes int
+	// Progress, when a terminal, shows the progress of long work (a replay of a file) with an ETA.
+	Progress io.Writer
 	// Tuning is what --buffers, --stores, --enrichment and --capabilities set (ParseTuning).
 	Tuning Tuning
 }

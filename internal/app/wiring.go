@@ -212,7 +212,11 @@ func reloadOnSIGHUP(ctx context.Context, reloader *Reloader) (stop func()) {
 
 func eventSourceModule(cfg Config, in io.Reader) (fx.Option, error) {
 	if cfg.Replay != "" {
-		return fx.Options(fx.Supply(replay.Config{Path: cfg.Replay, Strict: cfg.Strict, Stdin: in}), replay.Module), nil
+		rc := replay.Config{Path: cfg.Replay, Strict: cfg.Strict, Stdin: in}
+		if cfg.Progress != nil && IsTerminal(cfg.Progress) {
+			rc.Progress = newProgress(cfg.Progress, "replay "+cfg.Replay, time.Now).update
+		}
+		return fx.Options(fx.Supply(rc), replay.Module), nil
 	}
 	return liveSourceModule(cfg)
 }

@@ -35,6 +35,8 @@ type Config struct {
 	// Catalog, when set, tells unknown event names (counted and reported with the nearest name)
 	// from known events the selection does not need.
 	Catalog *domain.Catalog
+	// Progress, when set, is told how many bytes of a file input were read (about every MiB).
+	Progress func(done, total int64)
 }
 
 // Stats count the lines a replay did not turn into events.
@@ -90,6 +92,9 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 		}
 		defer f.Close()
 		in, name = f, s.cfg.Path
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && s.cfg.Progress != nil {
+			in = &progressReader{r: f, total: fi.Size(), report: s.cfg.Progress}
+		}
 	}
 	s.stats = Stats{}
 	run := &replayRun{Source: s, name: name, unknown: map[string]uint64{},
