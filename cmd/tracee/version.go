@@ -49,7 +49,7 @@ func newVersionCmd(st streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "version",
 		Aliases: []string{"v"},
-		Short: "Print the version and what a signature plugin must be built with to load",
+		Short:   "Print the version and what a signature plugin must be built with to load",
 		Long: `Print the version, the Go version and the build settings (CGO_ENABLED, -trimpath, -race) of this
 binary. A signature plugin loads only if it was built by the same Go version, with the same settings and
 the same versions of every package both use; --deps lists the module versions.`,
