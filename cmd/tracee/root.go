@@ -22,9 +22,10 @@ type globalOptions struct {
 
 // runOptions are the flags of the agent itself (the root command).
 type runOptions struct {
-	events []string
-	scopes []string
-	dryRun bool
+	events      []string
+	scopes      []string
+	dryRun      bool
+	findingRate int
 
 	buffers, stores, enrichment, capabilities, artifacts, detectors []string
 	// Tracee v0.24's spellings, accepted with a hint to the current one.
@@ -136,6 +137,9 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	f.StringArrayVar(&r.oldCapture, "capture", nil, "Tracee v0.24's --artifacts (accepted with a hint)")
 	f.BoolVar(&r.oldContainers, "containers", false, "Tracee v0.24's --enrichment container (accepted with a hint)")
 	f.IntVar(&r.oldPerfBufferSize, "perf-buffer-size", 0, "Tracee v0.24's --buffers kernel.events=PAGES (accepted with a hint)")
+	f.IntVar(&r.findingRate, "finding-rate", app.DefaultFindingRate,
+		"findings per second one signature may report for one process or container; the rest are counted and the count goes "+
+			"into the next finding's metadata (suppressedStorm); -1 for no limit")
 	f.BoolVar(&r.dryRun, "dry-run", false, "read every flag, the config file, signatures and policies, say what would run, and exit without tracing")
 	for _, old := range []string{"log", "capture", "containers", "perf-buffer-size"} {
 		_ = f.MarkHidden(old)

@@ -26,6 +26,7 @@ func appConfig(g *globalOptions, r *runOptions) app.Config {
 		Strict:          r.strict,
 		AlertsDB:        r.alertsDB,
 		RingBufferBytes: r.ringBufferMiB << 20,
+		FindingRate:     r.findingRate,
 	}
 }
 

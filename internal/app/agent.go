@@ -24,6 +24,7 @@ type Agent struct {
 	ctx      context.Context // set for the duration of Run, for the policy evaluator
 	counters agentCounters
 	bound    time.Duration // the watchdog's bound on one signature call
+	storms   *stormLimiter // nil: no limit
 }
 
 // DefaultCallBound is how long one signature call (OnEvent, OnSignal) may run before the watchdog
@@ -53,6 +54,9 @@ type AgentDeps struct {
 	StallAfter time.Duration
 	// CallBound bounds one signature call (default DefaultCallBound).
 	CallBound time.Duration
+	// FindingRate is how many findings per second one signature may report for one process or
+	// container; the rest are summarised into the next (0: DefaultFindingRate, negative: no limit).
+	FindingRate int
 }
 
 // NewAgent initialises the signatures the selection runs and returns the problems of those whose
@@ -64,8 +68,11 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 	if d.CallBound <= 0 {
 		d.CallBound = DefaultCallBound
 	}
+	if d.FindingRate == 0 {
+		d.FindingRate = DefaultFindingRate
+	}
 	a := &Agent{source: d.Source, policy: d.Policy, policies: d.Policies, outputs: d.Outputs, sel: d.Selection, log: d.Log,
-		bound: d.CallBound}
+		bound: d.CallBound, storms: newStormLimiter(d.FindingRate)}
 	var run []domain.LoadedSignature
 	for _, s := range d.Signatures {
 		if d.Selection.Signatures[s.Info.Metadata.EventName] {
@@ -185,6 +192,10 @@ func (a *Agent) onSignatureEvent(ev *trace.Event) {
 			a.log.Debug("finding suppressed by policy", "event", out.EventName, "reason", verdict.Reason)
 			return
 		}
+	}
+	if !a.storms.allow(&out) {
+		a.counters.stormSuppressed.Add(1)
+		return
 	}
 	a.outputs.Write(&out)
 }

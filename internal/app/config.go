@@ -18,6 +18,9 @@ type Config struct {
 	AlertsDB      string   // --alerts-db
 	// RingBufferBytes sizes the kernel-to-agent ring buffer (rounded up to a power of two).
 	RingBufferBytes int
+	// FindingRate is how many findings per second a signature may report for one process or
+	// container before the rest are summarised (0: the default, negative: no limit).
+	FindingRate int
 	// Progress, when a terminal, shows the progress of long work (a replay of a file) with an ETA.
 	Progress io.Writer
 	// Tuning is what --buffers, --stores, --enrichment and --capabilities set (ParseTuning).

@@ -39,6 +39,7 @@ const (
 // through Stats and Health.
 type agentCounters struct {
 	filtered, suppressed, policyErrors atomic.Uint64
+	stormSuppressed                    atomic.Uint64 // findings summarised by the storm limiter
 
 	// byName's entries are added under namesMu by the agent goroutine, which alone writes the map
 	// and may therefore look up without the lock; readers take the lock.
@@ -148,9 +149,10 @@ func (a *Agent) Stats() ports.AgentStats {
 	c := &a.counters
 	es := a.engine.Stats()
 	st := ports.AgentStats{
-		Filtered:     c.filtered.Load(),
-		Suppressed:   c.suppressed.Load(),
-		PolicyErrors: c.policyErrors.Load(),
+		Filtered:        c.filtered.Load(),
+		Suppressed:      c.suppressed.Load(),
+		StormSuppressed: c.stormSuppressed.Load(),
+		PolicyErrors:    c.policyErrors.Load(),
 		Engine: ports.EngineStats{Signatures: c.signatures, Disabled: c.disabled,
 			Events: es.Events.Load(), Matched: es.Matched.Load(), Findings: es.Findings.Load(),
 			Errors: es.Errors.Load(), Panics: es.Panics.Load(), Abandoned: es.Abandoned.Load()},

@@ -338,7 +338,7 @@ func provideAgent(source ports.EventSource, cat *domain.Catalog, sel domain.Sele
 	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []NamedSink, cfg Config, log *slog.Logger) *Agent {
 	outputs := NewOutputs(context.Background(), OutputConfig{QueueSize: cfg.Tuning.OutputQueue}, sinks, log)
 	agent, problems := NewAgent(AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
-		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log,
+		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log, FindingRate: cfg.FindingRate,
 		EngineCfg: domain.EngineConfig{DataSources: res.DataSources, MaxProcesses: cfg.Tuning.MaxProcesses}})
 	for _, p := range problems {
 		log.Error("signature disabled: " + p.String())
@@ -375,7 +375,7 @@ func reportStats(log *slog.Logger, monitor ports.AgentMonitor, store *sqlite.Sto
 	st := monitor.Stats()
 	attrs := []any{"events", st.Engine.Events, "findings", st.Engine.Findings,
 		"signature_errors", st.Engine.Errors, "signature_panics", st.Engine.Panics, "signature_abandoned", st.Engine.Abandoned,
-		"suppressed", st.Suppressed}
+		"suppressed", st.Suppressed, "storm_suppressed", st.StormSuppressed}
 	if ss := st.Source; ss != nil {
 		attrs = append(attrs, "kernel_records", ss.Records, "kernel_lost", ss.Lost, "kernel_lost_per_cpu", ss.LostPerCPU,
 			"decode_errors", ss.DecodeErrors)

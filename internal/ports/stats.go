@@ -20,6 +20,9 @@ type AgentStats struct {
 	Engine     EngineStats
 	Findings   []FindingCount // signature findings, by signature and severity
 	Suppressed uint64         // findings a finding policy suppressed
+	// StormSuppressed are findings over the per-process (or container) rate of their signature,
+	// summarised into the next one that goes out.
+	StormSuppressed uint64
 	// PolicyErrors counts findings whose finding policy failed (the finding is kept).
 	PolicyErrors uint64
 

@@ -36,6 +36,7 @@ var (
 	sigDisabled      = desc("tracee_signatures_disabled", "signatures left out because their Init failed")
 	findingsTotal    = desc("tracee_findings_total", "findings, by signature and severity", "signature_id", "signature_name", "severity")
 	findingsSuppr    = desc("tracee_findings_suppressed_total", "findings suppressed by a finding policy")
+	findingsStorm    = desc("tracee_findings_storm_suppressed_total", "findings over their signature's per-process rate, summarised into the next one")
 	findingPolicyErr = desc("tracee_finding_policy_errors_total", "findings whose finding policy failed (the finding is kept)")
 	kernelRecords    = desc("tracee_kernel_records_read_total", "records read from the kernel ring buffer")
 	kernelLost       = desc("tracee_kernel_records_lost_total", "records the kernel dropped because the ring buffer was full, by CPU", "cpu")
@@ -59,7 +60,7 @@ var (
 func newCollector(mon ports.AgentMonitor) *collector {
 	return &collector{mon: mon, descs: []*prometheus.Desc{
 		eventsTotal, eventsFiltered, lostEventsTotal, errorsTotal, sigEventsTotal, sigDetections, signaturesLoaded,
-		eventsByName, sigMatched, sigErrors, sigPanics, sigDisabled, findingsTotal, findingsSuppr, findingPolicyErr,
+		eventsByName, sigMatched, sigErrors, sigPanics, sigDisabled, findingsTotal, findingsSuppr, findingsStorm, findingPolicyErr,
 		kernelRecords, kernelLost, decodeErrors, outWritten, outDropped, outFailed, outQueueDepth, outQueueSize,
 		outDelivered, outSpooled, outRetried, outEvicted, outDeadLettered, outSpoolBytes, outBackendDown,
 		policyReloads, dispatchDuration,
@@ -97,6 +98,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(findingsTotal, f.Count, f.SignatureID, f.SignatureName, f.Severity)
 	}
 	counter(findingsSuppr, st.Suppressed)
+	counter(findingsStorm, st.StormSuppressed)
 	counter(findingPolicyErr, st.PolicyErrors)
 	if s := st.Source; s != nil {
 		counter(kernelRecords, s.Records)
