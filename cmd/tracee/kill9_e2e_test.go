@@ -23,7 +23,8 @@ import (
 )
 
 // uniqueReplay writes the sample's valid events copies times, each copy with its own timestamps,
-// so that every finding is distinct (and so is its Elasticsearch ID).
+// so that every finding is distinct (and so is its Elasticsearch ID). The agents run with
+// --finding-rate -1: the storm limiter starts afresh after each kill, which would change what is sent.
 func uniqueReplay(t *testing.T, copies int) string {
 	t.Helper()
 	data, err := os.ReadFile(sampleEvents)
@@ -116,7 +117,7 @@ func TestElasticsearch_kill9_loses_nothing_and_duplicates_nothing(t *testing.T) 
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "ref.json")
 	start := time.Now()
-	_, stderr, code := runTracee(t, "--replay", input, "-o", "json:"+ref)
+	_, stderr, code := runTracee(t, "--replay", input, "--finding-rate", "-1", "-o", "json:"+ref)
 	require.Equal(t, 0, code, stderr)
 	full := time.Since(start)
 	all := findingIDs(t, ref)
@@ -132,7 +133,7 @@ func TestElasticsearch_kill9_loses_nothing_and_duplicates_nothing(t *testing.T) 
 	// (the replay starts over each time) and hide a loss
 	for i := 0; i < kills; i++ {
 		out := filepath.Join(dir, fmt.Sprintf("run%02d.json", i))
-		cmd := exec.Command(bin, "--replay", input, "-o", "json:"+out, "-o", es)
+		cmd := exec.Command(bin, "--replay", input, "--finding-rate", "-1", "-o", "json:"+out, "-o", es)
 		cmd.Stderr = io.Discard
 		require.NoError(t, cmd.Start())
 		time.Sleep(full/10 + time.Duration(rand.Int64N(int64(full)*7/10+1)))
@@ -147,7 +148,7 @@ func TestElasticsearch_kill9_loses_nothing_and_duplicates_nothing(t *testing.T) 
 	require.Equal(t, kills, killed, "a run finished before its kill: make the input longer")
 	// a last run on the same spool, kept alive (its input stays open) until it shipped what the
 	// spool holds, as a restarted agent would
-	last := exec.Command(bin, "--replay", "-", "-o", "none", "-o", es)
+	last := exec.Command(bin, "--replay", "-", "--finding-rate", "-1", "-o", "none", "-o", es)
 	stdin, err := last.StdinPipe()
 	require.NoError(t, err)
 	last.Stderr = io.Discard
