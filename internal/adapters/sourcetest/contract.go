@@ -1,9 +1,10 @@
-// Package sourcetest is the contract every ports.EventSource that can be fed recorded events must
-// honour (the replay source; the live eBPF source is checked by its own privileged tests).
+// Package sourcetest is the contract of ports.EventSource: Run for every source that can be fed
+// recorded events (replay), RunLive for what a live source (eBPF) can be held to as well.
 package sourcetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,5 +78,60 @@ func Run(t *testing.T, newSource NewSource) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("Run did not return after its context was cancelled")
 		}
+	})
+}
+
+// RunLive is the part of the contract a live source (one that watches the kernel) can be held to:
+// it emits only the selected events, each its own, ends when its context is cancelled, and runs
+// again after a run ended. trigger makes at least one selected event (sched_process_exec) happen.
+func RunLive(t *testing.T, src ports.EventSource, trigger func()) {
+	run := func(t *testing.T) []*trace.Event {
+		ctx, cancel := context.WithCancel(context.Background())
+		var mu sync.Mutex
+		var got []*trace.Event
+		done := make(chan error, 1)
+		go func() {
+			done <- src.Run(ctx, selection(t, "sched_process_exec"), func(ev *trace.Event) {
+				mu.Lock()
+				got = append(got, ev)
+				mu.Unlock()
+			})
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			trigger()
+			mu.Lock()
+			n := len(got)
+			mu.Unlock()
+			if n > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				assert.ErrorIs(t, err, context.Canceled)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return within 10s of its context being cancelled")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	t.Run("emits only the selected events, each its own, and ends on cancel", func(t *testing.T) {
+		got := run(t)
+		require.NotEmpty(t, got, "no sched_process_exec within 30s")
+		for i, ev := range got {
+			assert.Equal(t, "sched_process_exec", ev.EventName)
+			if i > 0 {
+				assert.NotSame(t, got[i-1], ev)
+			}
+		}
+	})
+	t.Run("runs again after a run ended", func(t *testing.T) {
+		require.NotEmpty(t, run(t))
 	})
 }
