@@ -83,17 +83,7 @@ func builtTracee(t *testing.T) string {
 // runTracee runs the built binary and returns stdout, stderr and the exit code.
 func runTracee(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(builtTracee(t), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run tracee %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return runTraceeIn(t, builtTracee(t), "", args...)
 }
 
 // runLive starts bin live (root, BTF) with args plus a JSON output file, waits until the eBPF
