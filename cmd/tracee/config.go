@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,7 +31,7 @@ func configKeys(root *cobra.Command) configfile.Keys {
 		},
 	}
 	add := func(f *pflag.Flag) {
-		if f.Name == "help" || contains(keys.CLIOnly, f.Name) {
+		if f.Name == "help" || slices.Contains(keys.CLIOnly, f.Name) {
 			return
 		}
 		keys.Flags[f.Name] = true
@@ -39,15 +40,6 @@ func configKeys(root *cobra.Command) configfile.Keys {
 	root.PersistentFlags().VisitAll(add)
 	root.Flags().VisitAll(add)
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // applyConfig sets every flag the file names and the command line did not: flags override it.

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/seed-428f5ad7/tracee/internal/app"
-	"path"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -89,7 +89,11 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 			res = app.DryInit(res, log)
 			cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), ebpf.Events())
 			dead := domain.DeadSelections(cat)
-			events := filterEvents(cat.All(), o)
+			events, err := domain.FilterEvents(cat.All(), listFilters(o))
+			if err != nil {
+				return err
+			}
+			events = slices.DeleteFunc(events, func(d *domain.EventDefinition) bool { return !techniqueMatches(d, o.technique) })
 			var policies []domain.PolicySummary
 			if len(o.policies) > 0 {
 				loaded, err := policyfile.NewWith(policyfile.Config{AllowUnsafe: g.allowUnsafePlugins}, log).Load(cmd.Context(), o.policies)
@@ -127,53 +131,35 @@ It needs neither root nor the kernel. Signatures that fail to load are explained
 	return cmd
 }
 
-func filterEvents(all []*domain.EventDefinition, o *listOptions) []*domain.EventDefinition {
-	var out []*domain.EventDefinition
-	for _, d := range all {
-		if o.kind != "" && d.Kind.String() != o.kind {
-			continue
-		}
-		if o.name != "" {
-			if ok, _ := path.Match(o.name, d.Name); !ok {
-				continue
-			}
-		}
-		if len(o.tags) > 0 && !hasAnyTag(d, o.tags) {
-			continue
-		}
-		if o.minSeverity >= 0 && (d.Signature == nil || d.Signature.Severity() < o.minSeverity) {
-			continue
-		}
-		if o.technique != "" {
-			if d.Signature == nil {
-				continue
-			}
-			t := strings.ToLower(o.technique)
-			if !strings.Contains(strings.ToLower(d.Signature.ExternalID()), t) && !strings.Contains(strings.ToLower(d.Signature.Technique()), t) {
-				continue
-			}
-		}
-		out = append(out, d)
+// listFilters maps the bare list's flags onto the filters of `list events` (domain.FilterEvents).
+func listFilters(o *listOptions) []string {
+	var f []string
+	if o.kind != "" {
+		f = append(f, "type="+o.kind)
 	}
-	return out
+	if o.name != "" {
+		f = append(f, o.name)
+	}
+	if len(o.tags) > 0 {
+		f = append(f, "tag="+strings.Join(o.tags, ","))
+	}
+	if o.minSeverity >= 0 {
+		f = append(f, fmt.Sprintf("threat.severity>=%d", o.minSeverity))
+	}
+	return f
 }
 
-func hasAnyTag(d *domain.EventDefinition, tags []string) bool {
-	for _, want := range tags {
-		for _, s := range d.Sets {
-			if s == want {
-				return true
-			}
-		}
-		if d.Signature != nil {
-			for _, s := range d.Signature.Metadata.Tags {
-				if s == want {
-					return true
-				}
-			}
-		}
+// techniqueMatches: --technique matches a substring of the MITRE ID or name (list events'
+// threat.mitre.technique= matches the ID exactly).
+func techniqueMatches(d *domain.EventDefinition, technique string) bool {
+	if technique == "" {
+		return true
 	}
-	return false
+	if d.Signature == nil {
+		return false
+	}
+	t := strings.ToLower(technique)
+	return strings.Contains(strings.ToLower(d.Signature.ExternalID()), t) || strings.Contains(strings.ToLower(d.Signature.Technique()), t)
 }
 
 func writePolicies(st streams, policies []domain.PolicySummary, wide bool) {

@@ -174,15 +174,8 @@ func applyLogging(g *globalOptions) error {
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	switch strings.ToLower(level) {
-	case "debug":
-		l = slog.LevelDebug
-	case "warn", "warning":
-		l = slog.LevelWarn
-	case "error":
-		l = slog.LevelError
-	default:
+	l, err := app.ParseLogLevel(level)
+	if err != nil {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))

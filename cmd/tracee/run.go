@@ -35,8 +35,10 @@ func appStreams(st streams) app.Streams { return app.Streams{In: st.in, Out: st.
 // runAgent runs the agent until the source ends or a signal arrives.
 func runAgent(ctx context.Context, g *globalOptions, r *runOptions, st streams) error {
 	hints := oldSpellings(g, r)
-	if err := applyLogging(g); err != nil {
-		return err
+	if len(r.oldLog) > 0 { // --log values were added to --logging after PersistentPreRunE read it
+		if err := applyLogging(g); err != nil {
+			return err
+		}
 	}
 	log, err := app.NewLogger(g.logOpts, st.err)
 	if err != nil {

@@ -8,10 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/httpserver"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/policyfile"
-	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
 // Check reads everything the agent reads at start (outputs, server, signatures, policies, events,
@@ -26,36 +24,15 @@ func Check(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	// The agent's own providers, in the order fx runs them: what passes here passes at start.
 	res := LoadConfiguredSignatures(ctx, cfg, log)
-	base := domain.BaseEvents()
-	if cfg.Replay == "" {
-		base = ebpf.Events()
-	}
-	cat := domain.NewCatalog(domain.SignatureEvents(res.Signatures), base)
-	policies, err := policyfile.NewWith(policyfile.Config{AllowUnsafe: cfg.AllowUnsafe}, log).Load(ctx, cfg.Policies)
+	cat := provideCatalog(res, cfg, log)
+	policies, err := providePolicies(policyfile.NewWith(policyfile.Config{AllowUnsafe: cfg.AllowUnsafe}, log), cat, cfg)
 	if err != nil {
 		return err
 	}
-	if err := domain.CheckEventsWithPolicies(cfg.Events, cfg.Scopes, len(policies)); err != nil {
-		return err
-	}
-	var sel domain.Selection
-	if len(policies) == 0 {
-		_, cli, err := domain.EventFlags(cat, cfg.Events, cfg.Scopes)
-		if err != nil {
-			return err
-		}
-		if cli != nil {
-			policies = []domain.Policy{*cli}
-		}
-	}
-	if len(policies) > 0 {
-		set, err := domain.NewPolicySet(cat, policies)
-		if err != nil {
-			return err
-		}
-		sel = set.Selection()
-	} else if sel, err = domain.Select(cat, cfg.Events); err != nil {
+	sel, err := provideSelection(cat, policies, cfg)
+	if err != nil {
 		return err
 	}
 	var dests []string
@@ -63,7 +40,7 @@ func Check(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) err
 		dests = append(dests, d.Name+"("+d.Type+")")
 	}
 	fmt.Fprintf(out, "config ok: %d signatures, %d policies, %d events emitted, %d source events, outputs %s, server %s\n",
-		len(res.Signatures), len(policies), len(sel.Emit), len(sel.Need), strings.Join(dests, ","), serverSummary(server))
+		len(res.Signatures), policies.Current().Len(), len(sel.Emit), len(sel.Need), strings.Join(dests, ","), serverSummary(server))
 	names := make([]string, 0, len(sel.Need))
 	for n := range sel.Need {
 		names = append(names, n)

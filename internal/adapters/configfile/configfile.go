@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -220,7 +221,7 @@ var ErrCLIOnly = errors.New("CLI-only, as in Tracee")
 func Check(entries []Entry, keys Keys) (apply []Entry, warnings []string, err error) {
 	for _, e := range entries {
 		switch {
-		case contains(keys.CLIOnly, e.Key):
+		case slices.Contains(keys.CLIOnly, e.Key):
 			return nil, nil, &Error{Pos: e.Pos, Msg: fmt.Sprintf("--%s is %v", e.Key, ErrCLIOnly),
 				Fix: fmt.Sprintf("give --%s on the command line", e.Key)}
 		case keys.Flags[e.Key]:
@@ -246,15 +247,6 @@ func Check(entries []Entry, keys Keys) (apply []Entry, warnings []string, err er
 		}
 	}
 	return apply, warnings, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nearest returns the known key closest to key, or "".
