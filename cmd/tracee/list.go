@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"github.com/seed-428f5ad7/tracee/internal/app"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -218,7 +220,27 @@ func nonNil(s []string) []string {
 // writeListTable prints the sections. On a terminal the arguments column is cut to its width; in a
 // pipe (or with -w) every column is printed in full.
 func writeListTable(st streams, events []*domain.EventDefinition, wide bool) {
-	width := app.TerminalWidth(st.out)
+	writeListTableWidth(st, events, wide, app.TerminalWidth(st.out))
+}
+
+// writeListTableWidth is writeListTable for a terminal of width columns (0: not a terminal): the
+// arguments column is cut first, then whatever still overflows is cut at the terminal's edge.
+func writeListTableWidth(st streams, events []*domain.EventDefinition, wide bool, width int) {
+	if width > 0 && !wide {
+		var buf bytes.Buffer
+		writeListRows(streams{out: &buf}, events, false, width)
+		for _, line := range strings.SplitAfter(buf.String(), "\n") {
+			if body := strings.TrimSuffix(line, "\n"); len(body) > width {
+				line = body[:width-3] + "...\n"
+			}
+			io.WriteString(st.out, line)
+		}
+		return
+	}
+	writeListRows(st, events, true, 0)
+}
+
+func writeListRows(st streams, events []*domain.EventDefinition, wide bool, width int) {
 	if width == 0 {
 		wide = true
 	}
