@@ -4,9 +4,8 @@
  * LSM hooks need kprobes, refused here): entry arguments come from the stash. */
 #include "common.h"
 #include "path.h"
+#include "open_filter.h"
 
-#define NR_OPEN 2
-#define NR_CREAT 85
 #define NR_RENAME 82
 #define NR_RENAMEAT 264
 #define NR_RENAMEAT2 316
@@ -21,16 +20,20 @@ int sys_exit_file_open(void *ctx)
 	if (ret < 0)
 		return 0;
 	__s32 nr = syscall_nr(ctx);
+	struct file *f = fd_file(bpf_get_current_task_btf(), ret);
+	const char *name = (nr == NR_OPEN || nr == NR_CREAT) ? (void *)s.args[0] : (void *)s.args[1];
+	__u64 sysflags = open_syscall_flags(nr, &s);
+	if (open_dropped(f, sysflags, name))
+		return 0;
 	struct ebuf *e = start_event(EVENT_SECURITY_FILE_OPEN, nr, 0);
 	if (!e)
 		return 0;
-	struct file *f = fd_file(bpf_get_current_task_btf(), ret);
 	struct inode *ino = put_file_path(e, f);          /* pathname */
-	put_u64(e, BPF_CORE_READ(f, f_flags));            /* flags */
+	/* flags as the LSM hook sees them: f_flags plus the open-time bits the kernel clears after it */
+	put_u64(e, BPF_CORE_READ(f, f_flags) | (sysflags & (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)));
 	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));      /* dev */
 	put_u64(e, BPF_CORE_READ(ino, i_ino));            /* inode */
 	put_u64(e, inode_ctime(ino));                     /* ctime */
-	const char *name = (nr == NR_OPEN || nr == NR_CREAT) ? (void *)s.args[0] : (void *)s.args[1];
 	put_str(e, name, true);                           /* syscall_pathname */
 	submit(e);
 	return 0;
@@ -121,10 +124,6 @@ struct enter_ctx {
 	__s64 nr;
 	__u64 args[6]; /* only those of the syscall exist: read no further */
 };
-
-/* A read-only view of a kernel pointer for plain (fault-safe) loads: no helper call per field.
- * The verifier turns the call into nothing. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u64 count, bool pwrite)
 {

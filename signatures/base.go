@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/signatures/helpers"
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
@@ -20,6 +21,7 @@ type base struct {
 	md       detect.SignatureMetadata
 	selected []detect.SignatureEventSelector
 	cb       detect.SignatureHandler
+	open     *domain.OpenInterest // see opens
 }
 
 // mitre describes a signature's classification.
@@ -94,3 +96,24 @@ func baseName(p string) string {
 func inContainer(ev *trace.Event) bool {
 	return ev.ContextFlags.ContainerStarted && ev.Container.ID != ""
 }
+
+// opens declares what the signature can match of security_file_open, so that the kernel drops
+// the other opens (domain.OpenInterest); a signature that selects the event without it gets them all.
+func (b base) opens(oi domain.OpenInterest) base {
+	b.open = &oi
+	return b
+}
+
+// OpenInterest implements domain.OpenInterested.
+func (b *base) OpenInterest() (domain.OpenInterest, bool) {
+	if b.open == nil {
+		return domain.OpenInterest{}, false
+	}
+	return *b.open, true
+}
+
+// Interests shared by several signatures.
+var (
+	// opensWritten: signatures that look only at files written, created or truncated.
+	opensWritten = domain.OpenInterest{Writes: true}
+)

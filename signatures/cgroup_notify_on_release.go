@@ -12,7 +12,7 @@ type CgroupNotifyOnRelease struct{ base }
 func NewCgroupNotifyOnRelease() *CgroupNotifyOnRelease {
 	return &CgroupNotifyOnRelease{newBase("TRC-106", "cgroup_notify_on_release", "Cgroups notify_on_release file modification",
 		"A process opened a cgroup notify_on_release file for writing; with release_agent this makes the host run a program of the attacker's choice when the cgroup empties.",
-		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open")}
+		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open").opens(opensWritten)}
 }
 
 func (s *CgroupNotifyOnRelease) OnEvent(event protocol.Event) error {

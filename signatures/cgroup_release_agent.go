@@ -12,7 +12,7 @@ type CgroupReleaseAgent struct{ base }
 func NewCgroupReleaseAgent() *CgroupReleaseAgent {
 	return &CgroupReleaseAgent{newBase("TRC-1010", "cgroup_release_agent", "Cgroups release agent file modification",
 		"A process wrote or replaced a cgroup release_agent file, which names a program the kernel runs as root on the host: a known container escape.",
-		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open", "security_inode_rename")}
+		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 func (s *CgroupReleaseAgent) OnEvent(event protocol.Event) error {

@@ -12,7 +12,7 @@ type CorePatternModification struct{ base }
 func NewCorePatternModification() *CorePatternModification {
 	return &CorePatternModification{newBase("TRC-1011", "core_pattern_modification", "Core dumps configuration file modification detected",
 		"A process opened /proc/sys/kernel/core_pattern for writing; a pattern starting with | makes the kernel run a program as root whenever a process crashes.",
-		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open")}
+		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open").opens(opensWritten)}
 }
 
 func (s *CorePatternModification) OnEvent(event protocol.Event) error {

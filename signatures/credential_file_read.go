@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"strings"
 	"sync"
 
@@ -30,7 +31,7 @@ type fileID struct {
 func NewCredentialFileRead() *CredentialFileRead {
 	return &CredentialFileRead{base: newBase("EXT-001", "credential_file_read", "Credential file read by an unexpected process",
 		"A program other than the login, password and SSH tools (by executable path) read /etc/shadow, /etc/gshadow, an SSH host key or a user's private SSH key, by its name or through another link to the same inode: a step towards cracking passwords or reusing keys.",
-		mitre{2, "credential-access", "OS Credential Dumping: /etc/passwd and /etc/shadow", "T1003.008"}, "security_file_open"),
+		mitre{2, "credential-access", "OS Credential Dumping: /etc/passwd and /etc/shadow", "T1003.008"}, "security_file_open").opens(domain.OpenInterest{Names: []string{"shadow", "gshadow", "shadow-", "gshadow-", "opasswd"}, NamePrefixes: []string{"ssh_host_", "id_"}}),
 		inodes: map[fileID]string{}}
 }
 

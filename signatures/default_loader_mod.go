@@ -14,7 +14,7 @@ type DefaultLoaderMod struct{ base }
 func NewDefaultLoaderMod() *DefaultLoaderMod {
 	return &DefaultLoaderMod{newBase("TRC-1012", "default_loader_mod", "Default dynamic loader modification detected",
 		"The dynamic loader, which runs before every dynamically linked program, was written or replaced; a modified loader controls every process started afterwards.",
-		mitre{3, "defense-evasion", "Dynamic Linker Hijacking", "T1574.006"}, "security_file_open", "security_inode_rename")}
+		mitre{3, "defense-evasion", "Dynamic Linker Hijacking", "T1574.006"}, "security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 func (s *DefaultLoaderMod) OnEvent(event protocol.Event) error {

@@ -15,7 +15,7 @@ type DockerAbuse struct{ base }
 func NewDockerAbuse() *DockerAbuse {
 	return &DockerAbuse{newBase("TRC-1019", "docker_abuse", "Docker socket abuse detected",
 		"A process in a container opened or connected to docker.sock; whoever speaks to the Docker daemon can start a privileged container and own the host.",
-		mitre{2, "privilege-escalation", "Container Administration Command", "T1609"}, "security_file_open", "security_socket_connect")}
+		mitre{2, "privilege-escalation", "Container Administration Command", "T1609"}, "security_file_open", "security_socket_connect").opens(opensWritten)}
 }
 
 func (s *DockerAbuse) OnEvent(event protocol.Event) error {

@@ -20,7 +20,7 @@ type DropAndExecute struct {
 func NewDropAndExecute() *DropAndExecute {
 	return &DropAndExecute{base: newBase("EXT-011", "drop_and_execute", "Program written in a container was run",
 		"A container ran a program from a file written inside it after it started (not part of its image): a dropped binary or script, the drift Falco calls drop-and-execute.",
-		mitre{3, "execution", "Container Administration Command", "T1609"}, "security_file_open", "security_inode_rename", "sched_process_exec"),
+		mitre{3, "execution", "Container Administration Command", "T1609"}, "security_file_open", "security_inode_rename", "sched_process_exec").opens(opensWritten),
 		written: map[fileID]string{}, renamed: map[string]bool{}}
 }
 

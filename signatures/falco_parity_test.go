@@ -56,9 +56,9 @@ func withRaw(ev trace.Event, raw string) trace.Event {
 	return ev
 }
 
-// openat is the syscall event, whose flags keep O_CREAT and O_TRUNC.
+// openat is a security_file_open whose flags keep O_CREAT and O_TRUNC, as the source sends them.
 func openat(path string, flags int32) trace.Event {
-	return event("openat", arg("dirfd", int32(-100)), arg("pathname", path), arg("flags", flags), arg("mode", uint16(0o644)))
+	return openEvent(path, flags)
 }
 
 func udpConnect(ip, port string) trace.Event {
@@ -187,7 +187,7 @@ var parityCases = []struct {
 	}},
 	{NewFileCreatedBelowDev, []sigCase{
 		{name: "new file in /dev", events: evs(openat("/dev/.hidden", wrTrnc|0o100)), findings: 1},
-		{name: "creat in /dev", events: evs(event("creat", arg("pathname", "/dev/x"), arg("mode", uint16(0o644)))), findings: 1},
+		{name: "creat in /dev", events: evs(openat("/dev/x", 0o1101)), findings: 1},
 		{name: "> /dev/null", events: evs(openat("/dev/null", wrTrnc|0o100))},
 		{name: "/dev/shm", events: evs(openat("/dev/shm/x", wrTrnc|0o100))},
 		{name: "no O_CREAT", events: evs(openat("/dev/sda", int32(rdWr)))},
@@ -255,7 +255,7 @@ var parityCases = []struct {
 		{name: "truncated by cat /dev/null >", events: evs(withProc(openat("/root/.bash_history", wrTrnc), "cp", 3)), findings: 1},
 		{name: "ln -sf /dev/null", events: evs(sys("symlinkat", arg("target", "/dev/null"), arg("newdirfd", int32(-100)), arg("linkpath", "/root/.bash_history"))), findings: 1},
 		{name: "truncate -s0", events: evs(sys("truncate", arg("path", "/home/a/.bash_history"), arg("length", int64(0)))), findings: 1},
-		{name: "> ~/.bash_history by the shell", events: evs(withProc(openat(".bash_history", wrTrnc), "bash", 3)), findings: 1},
+		{name: "> ~/.bash_history by the shell", events: evs(withProc(openat("/root/.bash_history", wrTrnc), "bash", 3)), findings: 1},
 		{name: "ln -sf /dev/null (symlink renamed over it)", events: evs(withProc(renameEvent("/root/CuXXXX", "/root/.bash_history"), "ln", 3)), findings: 1, data: map[string]interface{}{"action": "replaced"}},
 		{name: "bash saves history (temp file renamed over it)", events: evs(withProc(renameEvent("/root/.bash_history-01234", "/root/.bash_history"), "bash", 3))},
 		{name: "other file", events: evs(sys("unlink", arg("pathname", "/tmp/x")))},

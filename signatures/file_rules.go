@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"strings"
 
 	"github.com/seed-428f5ad7/tracee/types/detect"
@@ -16,7 +17,7 @@ const evFileOpen = "security_file_open"
 func NewDirectoryTraversalRead() detect.Signature {
 	return newRule(newBase("EXT-027", "directory_traversal_read", "Sensitive file read through directory traversal",
 		"A file under /etc, /root or an .ssh directory was opened through a path that climbs twice with ../ (the path the program passed, before resolution): the mark of a path traversal bug in a server being exploited.",
-		mitre{2, "credential-access", "Credentials from Password Stores", "T1555"}, evFileOpen),
+		mitre{2, "credential-access", "Credentials from Password Stores", "T1555"}, evFileOpen).opens(domain.OpenInterest{Traversal: true}),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := readPath(ev)
 			if !ok {
@@ -40,7 +41,7 @@ var isSSHTool = nameIn("ssh", "sshd", "sshd-session", "sshd-auth", "ssh-keygen",
 func NewSSHInformationRead() detect.Signature {
 	return newRule(newBase("EXT-028", "ssh_information_read", "SSH directory read by an unexpected program",
 		"A program other than the SSH tools (by executable path) listed or read an .ssh directory: keys, known_hosts and config tell an intruder where else to go.",
-		mitre{2, "collection", "Data from Local System", "T1005"}, evFileOpen),
+		mitre{2, "collection", "Data from Local System", "T1005"}, evFileOpen).opens(domain.OpenInterest{Names: []string{".ssh"}, Dirs: []string{".ssh"}}),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := readPath(ev)
 			if !ok || !(strings.Contains(p, "/.ssh/") || strings.HasSuffix(p, "/.ssh")) || trustedExe(ev, isSSHTool) {
@@ -66,7 +67,7 @@ func isShellConfig(p string) bool {
 func NewShellConfigModification() detect.Signature {
 	return newRule(newBase("EXT-029", "shell_config_modification", "Shell configuration file modified",
 		"A shell start-up file (~/.bashrc, ~/.profile, /etc/profile.d/*, /etc/bash.bashrc, ...) was written or replaced outside a package install: commands added there run in every new shell.",
-		mitre{2, "persistence", "Event Triggered Execution: Unix Shell Configuration Modification", "T1546.004"}, evFileOpen, "security_inode_rename"),
+		mitre{2, "persistence", "Event Triggered Execution: Unix Shell Configuration Modification", "T1546.004"}, evFileOpen, "security_inode_rename").opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := writtenPath(ev)
 			if !ok || !isShellConfig(p) || byPackageManager(ev) {
@@ -78,32 +79,23 @@ func NewShellConfigModification() detect.Signature {
 
 const oCreat = 0o100
 
-// openSyscallArgs reads pathname and flags of an open, openat or creat syscall event, whose flags
-// keep O_CREAT and O_TRUNC (security_file_open's are the file's f_flags, where the kernel has
-// dropped them). The path is as the program passed it.
-func openSyscallArgs(ev *trace.Event) (path string, flags int, ok bool) {
-	switch ev.EventName {
-	case "open", "openat":
-		p, err := ev.GetStringArgumentByName("pathname")
-		if err != nil {
-			return "", 0, false
-		}
-		f, err := trace.ArgVal[int32](ev.Args, "flags")
-		return p, int(f), err == nil
-	case "creat":
-		p, err := ev.GetStringArgumentByName("pathname")
-		return p, oCreat | oTrunc | 1, err == nil
+// openArgs reads pathname and flags of a security_file_open, whose flags keep O_CREAT and O_TRUNC
+// as the program passed them (bpf/file.c adds them back to the file's f_flags, where the kernel
+// has cleared them by the time the open returns).
+func openArgs(ev *trace.Event) (path string, flags int, ok bool) {
+	if ev.EventName != evFileOpen {
+		return "", 0, false
 	}
-	return "", 0, false
+	return fileOpenArgs(ev)
 }
 
 // NewFileCreatedBelowDev (EXT-030): regular files created directly in /dev.
 func NewFileCreatedBelowDev() detect.Signature {
 	return newRule(newBase("EXT-030", "file_created_below_dev", "File created in /dev",
 		"A program opened a new name directly in /dev with O_CREAT; /dev holds device nodes made by the kernel and udev, and a file there is a classic hiding place.",
-		mitre{2, "defense-evasion", "Hide Artifacts", "T1564"}, "open", "openat", "creat"),
+		mitre{2, "defense-evasion", "Hide Artifacts", "T1564"}, evFileOpen).opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
-			p, flags, ok := openSyscallArgs(ev)
+			p, flags, ok := openArgs(ev)
 			if !ok || flags&oCreat == 0 || ev.ReturnValue < 0 || !underDir(p, "/dev/") || strings.IndexByte(p[5:], '/') >= 0 || isDevNode(p[5:]) {
 				return nil, 0, false
 			}
@@ -124,7 +116,7 @@ func isDevNode(name string) bool {
 func NewProcEnvironRead() detect.Signature {
 	return newRule(newBase("EXT-031", "proc_environ_read", "Process environment read from /proc",
 		"A program read /proc/<pid>/environ: environments hold API keys, tokens and passwords. Severity 2 in a container; 1 on the host, where ps e and debuggers do it.",
-		mitre{2, "credential-access", "Unsecured Credentials", "T1552"}, evFileOpen),
+		mitre{2, "credential-access", "Unsecured Credentials", "T1552"}, evFileOpen).opens(domain.OpenInterest{Names: []string{"environ"}}),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := readPath(ev)
 			if !ok || !strings.HasPrefix(p, "/proc/") || !strings.HasSuffix(p, "/environ") {
@@ -153,7 +145,7 @@ func isCloudCredentialFile(p string) bool {
 func NewCloudCredentialsRead() detect.Signature {
 	return newRule(newBase("EXT-032", "cloud_credentials_read", "Cloud credentials file read",
 		"A program other than the cloud and container CLIs (by executable path) read ~/.aws/credentials, gcloud or Azure token stores, ~/.docker/config.json or ~/.git-credentials.",
-		mitre{2, "credential-access", "Unsecured Credentials: Credentials In Files", "T1552.001"}, evFileOpen),
+		mitre{2, "credential-access", "Unsecured Credentials: Credentials In Files", "T1552.001"}, evFileOpen).opens(domain.OpenInterest{Names: []string{"credentials", "config", "credentials.db", "access_tokens.db", "application_default_credentials.json", "accessTokens.json", "msal_token_cache.json", "config.json", ".git-credentials"}}),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := readPath(ev)
 			if !ok || !isCloudCredentialFile(p) || trustedExe(ev, isCloudCLI) {
@@ -167,7 +159,7 @@ func NewCloudCredentialsRead() detect.Signature {
 func NewBackdooredXZ() detect.Signature {
 	return newRule(newBase("EXT-033", "backdoored_xz_library", "Backdoored liblzma loaded (CVE-2024-3094)",
 		"A program opened liblzma 5.6.0 or 5.6.1, the xz releases with a backdoor that hooks sshd's RSA key verification; any program loading it counts, not only sshd.",
-		mitre{3, "initial-access", "Supply Chain Compromise: Compromise Software Supply Chain", "T1195.002"}, evFileOpen),
+		mitre{3, "initial-access", "Supply Chain Compromise: Compromise Software Supply Chain", "T1195.002"}, evFileOpen).opens(domain.OpenInterest{Writes: true, NamePrefixes: []string{"liblzma.so.5.6."}}),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			if ev.EventName != evFileOpen {
 				return nil, 0, false
@@ -190,7 +182,7 @@ var accountFiles = nameIn("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gsha
 func NewAccountDatabaseWrite() detect.Signature {
 	return newRule(newBase("EXT-020", "account_database_write", "Account database written directly",
 		"/etc/passwd, /etc/shadow, /etc/group or /etc/gshadow was written or replaced by a program other than the account tools and package managers (by executable path): a user or password added behind their back.",
-		mitre{3, "persistence", "Create Account: Local Account", "T1136.001"}, evFileOpen, "security_inode_rename"),
+		mitre{3, "persistence", "Create Account: Local Account", "T1136.001"}, evFileOpen, "security_inode_rename").opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := writtenPath(ev)
 			if !ok || !accountFiles(p) || trustedExe(ev, isUserMgmtTool) || byPackageManager(ev) || trustedExe(ev, isCredentialTool) {

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"strings"
 
 	"github.com/seed-428f5ad7/tracee/types/protocol"
@@ -18,7 +19,7 @@ type HostNamespaceEntry struct {
 func NewHostNamespaceEntry() *HostNamespaceEntry {
 	return &HostNamespaceEntry{base: newBase("EXT-006", "host_namespace_entry", "Process entered the namespaces of PID 1",
 		"A process opened a namespace of PID 1 under /proc/1/ns and joined it with setns, as nsenter --target 1 does; from a container this leaves the container for the host.",
-		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open", "setns", "sched_process_exit"),
+		mitre{3, "privilege-escalation", "Escape to Host", "T1611"}, "security_file_open", "setns", "sched_process_exit").opens(domain.OpenInterest{Namespaces: true}),
 		opened: map[int]string{}}
 }
 

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -14,7 +15,7 @@ type K8sCertTheft struct{ base }
 func NewK8sCertTheft() *K8sCertTheft {
 	return &K8sCertTheft{newBase("TRC-1018", "k8s_cert_theft", "K8s TLS certificate theft detected",
 		"A process that is not part of the Kubernetes control plane read or moved a certificate or key in /etc/kubernetes/pki; whoever has them can impersonate cluster components.",
-		mitre{3, "credential-access", "Private Keys", "T1552.004"}, "security_file_open", "security_inode_rename")}
+		mitre{3, "credential-access", "Private Keys", "T1552.004"}, "security_file_open", "security_inode_rename").opens(domain.OpenInterest{Dirs: []string{"pki", "etcd"}})}
 }
 
 func (s *K8sCertTheft) OnEvent(event protocol.Event) error {

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"strings"
 
 	"github.com/seed-428f5ad7/tracee/types/protocol"
@@ -14,7 +15,7 @@ type K8sServiceAccountToken struct{ base }
 func NewK8sServiceAccountToken() *K8sServiceAccountToken {
 	return &K8sServiceAccountToken{newBase("TRC-108", "k8s_service_account_token", "K8s service account token file read",
 		"A process other than a Kubernetes component read a service account token; with it an attacker can talk to the Kubernetes API as the pod.",
-		mitre{0, "credential-access", "Steal Application Access Token", "T1528"}, "security_file_open")}
+		mitre{0, "credential-access", "Steal Application Access Token", "T1528"}, "security_file_open").opens(domain.OpenInterest{Names: []string{"token"}})}
 }
 
 func (s *K8sServiceAccountToken) OnEvent(event protocol.Event) error {

@@ -19,7 +19,7 @@ func NewLdPreload() *LdPreload {
 	return &LdPreload{newBase("TRC-107", "ld_preload", "LD_PRELOAD code injection detected",
 		"A process was started with LD_PRELOAD, or /etc/ld.so.preload was written or replaced; either makes the dynamic loader inject a library into programs.",
 		mitre{2, "persistence", "Dynamic Linker Hijacking", "T1574.006"},
-		"sched_process_exec", "security_file_open", "security_inode_rename")}
+		"sched_process_exec", "security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 func (s *LdPreload) OnEvent(event protocol.Event) error {

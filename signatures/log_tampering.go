@@ -16,7 +16,7 @@ func NewLogTampering() *LogTampering {
 	return &LogTampering{newBase("EXT-009", "log_tampering", "Log file truncated or deleted",
 		"A file under /var/log was truncated or deleted by a process that does not manage logs; intruders wipe logs to erase their traces.",
 		mitre{2, "defense-evasion", "Indicator Removal: Clear Linux or Mac System Logs", "T1070.002"},
-		"security_file_open", "unlink", "unlinkat")}
+		"security_file_open", "unlink", "unlinkat").opens(opensWritten)}
 }
 
 func (s *LogTampering) OnEvent(event protocol.Event) error {

@@ -15,7 +15,7 @@ func NewPamModification() *PamModification {
 	return &PamModification{newBase("EXT-003", "pam_modification", "PAM configuration or module modification detected",
 		"A PAM configuration file or PAM module was written or replaced outside a package upgrade; a rogue PAM module can accept a master password or record every password typed.",
 		mitre{2, "persistence", "Modify Authentication Process: Pluggable Authentication Modules", "T1556.003"},
-		"security_file_open", "security_inode_rename")}
+		"security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 func (s *PamModification) OnEvent(event protocol.Event) error {

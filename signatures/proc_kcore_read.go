@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -11,7 +12,7 @@ type ProcKcoreRead struct{ base }
 func NewProcKcoreRead() *ProcKcoreRead {
 	return &ProcKcoreRead{newBase("TRC-1021", "proc_kcore_read", "Kernel memory read",
 		"A process opened /proc/kcore, the kernel's memory as an ELF core file; it can be searched for secrets or used to plan a kernel exploit.",
-		mitre{2, "credential-access", "OS Credential Dumping", "T1003"}, "security_file_open")}
+		mitre{2, "credential-access", "OS Credential Dumping", "T1003"}, "security_file_open").opens(domain.OpenInterest{Names: []string{"kcore"}})}
 }
 
 func (s *ProcKcoreRead) OnEvent(event protocol.Event) error {

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"strings"
 
 	"github.com/seed-428f5ad7/tracee/types/protocol"
@@ -14,7 +15,7 @@ type ProcMemAccess struct{ base }
 func NewProcMemAccess() *ProcMemAccess {
 	return &ProcMemAccess{newBase("TRC-1023", "proc_mem_access", "Process memory access detected",
 		"A process opened /proc/<pid>/mem for reading, which exposes the whole memory of the target, passwords and keys included.",
-		mitre{3, "credential-access", "Proc Filesystem", "T1003.007"}, "security_file_open")}
+		mitre{3, "credential-access", "Proc Filesystem", "T1003.007"}, "security_file_open").opens(domain.OpenInterest{Names: []string{"mem"}})}
 }
 
 func (s *ProcMemAccess) OnEvent(event protocol.Event) error {

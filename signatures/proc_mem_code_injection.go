@@ -11,7 +11,7 @@ type ProcMemCodeInjection struct{ base }
 func NewProcMemCodeInjection() *ProcMemCodeInjection {
 	return &ProcMemCodeInjection{newBase("TRC-1024", "proc_mem_code_injection", "Code injection via /proc/<pid>/mem",
 		"A process opened /proc/<pid>/mem for writing, which lets it overwrite the code of the target and run its own inside it.",
-		mitre{3, "defense-evasion", "Proc Memory", "T1055.009"}, "security_file_open")}
+		mitre{3, "defense-evasion", "Proc Memory", "T1055.009"}, "security_file_open").opens(opensWritten)}
 }
 
 func (s *ProcMemCodeInjection) OnEvent(event protocol.Event) error {

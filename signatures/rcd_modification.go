@@ -14,7 +14,7 @@ type RcdModification struct{ base }
 func NewRcdModification() *RcdModification {
 	return &RcdModification{newBase("TRC-1026", "rcd_modification", "Rcd modification detected",
 		"An init script or rc.local was written or replaced, or update-rc.d was run, so that a program starts at every boot.",
-		mitre{2, "persistence", "RC Scripts", "T1037.004"}, "security_file_open", "security_inode_rename", "sched_process_exec")}
+		mitre{2, "persistence", "RC Scripts", "T1037.004"}, "security_file_open", "security_inode_rename", "sched_process_exec").opens(opensWritten)}
 }
 
 func (s *RcdModification) OnEvent(event protocol.Event) error {

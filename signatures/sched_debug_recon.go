@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
 )
 
@@ -12,7 +13,7 @@ type SchedDebugRecon struct{ base }
 func NewSchedDebugRecon() *SchedDebugRecon {
 	return &SchedDebugRecon{newBase("TRC-1029", "sched_debug_recon", "sched_debug CPU file was read",
 		"A process read the scheduler debug file, which names every task on the host with its CPU and cgroup, including tasks outside the reader's container.",
-		mitre{1, "discovery", "Container and Resource Discovery", "T1613"}, "security_file_open")}
+		mitre{1, "discovery", "Container and Resource Discovery", "T1613"}, "security_file_open").opens(domain.OpenInterest{Names: []string{"sched_debug", "debug"}})}
 }
 
 func (s *SchedDebugRecon) OnEvent(event protocol.Event) error {

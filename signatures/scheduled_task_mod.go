@@ -14,7 +14,7 @@ type ScheduledTaskMod struct{ base }
 func NewScheduledTaskMod() *ScheduledTaskMod {
 	return &ScheduledTaskMod{newBase("TRC-1027", "scheduled_task_mod", "Scheduled tasks modification detected",
 		"A cron or anacron table was written or replaced, or crontab was run; scheduled jobs let an intruder come back periodically.",
-		mitre{2, "persistence", "Cron", "T1053.003"}, "security_file_open", "security_inode_rename", "sched_process_exec")}
+		mitre{2, "persistence", "Cron", "T1053.003"}, "security_file_open", "security_inode_rename", "sched_process_exec").opens(opensWritten)}
 }
 
 func (s *ScheduledTaskMod) OnEvent(event protocol.Event) error {

@@ -175,3 +175,45 @@ func BenchmarkSet_benign_events(b *testing.B) {
 		})
 	}
 }
+
+// TestAll_declare_their_open_interest: every built-in signature that selects security_file_open
+// says which opens it can match, so that with the default signatures the kernel drops the rest
+// (domain.OpenInterestOf is ok); the interests are checked against every firing test case by
+// checkOpenInterest.
+func TestAll_declare_their_open_interest(t *testing.T) {
+	var loaded []domain.LoadedSignature
+	for _, sig := range All() {
+		md, _ := sig.GetMetadata()
+		sel, _ := sig.GetSelectedEvents()
+		loaded = append(loaded, domain.LoadedSignature{Signature: sig, Info: domain.SignatureInfo{Metadata: md, Selectors: sel}})
+		for _, s := range sel {
+			if s.Name != evFileOpen {
+				continue
+			}
+			oi, ok := sig.(domain.OpenInterested)
+			if !ok {
+				t.Errorf("%s selects security_file_open without OpenInterest", md.ID)
+				continue
+			}
+			if interest, declared := oi.OpenInterest(); !declared || interest.Empty() {
+				t.Errorf("%s selects security_file_open but declares no interest (%+v, %v)", md.ID, interest, declared)
+			}
+		}
+	}
+	cat := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
+	sel, err := domain.Select(cat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interest, ok := domain.OpenInterestOf(loaded, sel)
+	if !ok {
+		t.Fatal("the default signatures send every open: OpenInterestOf is not ok")
+	}
+	// A read-only open of an ordinary file is what the filter is for.
+	if interest.Admits(domain.OpenFacts{Path: "/usr/lib/x86_64-linux-gnu/libc.so.6", Raw: "/lib/x86_64-linux-gnu/libc.so.6"}) {
+		t.Errorf("the default interest keeps a read of libc: %+v", interest)
+	}
+	if !interest.Admits(domain.OpenFacts{Path: "/etc/shadow", Raw: "/etc/shadow"}) {
+		t.Errorf("the default interest drops a read of /etc/shadow: %+v", interest)
+	}
+}

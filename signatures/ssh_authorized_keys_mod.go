@@ -14,7 +14,7 @@ type SSHAuthorizedKeysMod struct{ base }
 func NewSSHAuthorizedKeysMod() *SSHAuthorizedKeysMod {
 	return &SSHAuthorizedKeysMod{newBase("EXT-002", "ssh_authorized_keys_mod", "SSH authorized_keys modification detected",
 		"An SSH authorized_keys file was written or replaced; a key added there grants whoever holds it a login without a password.",
-		mitre{2, "persistence", "Account Manipulation: SSH Authorized Keys", "T1098.004"}, "security_file_open", "security_inode_rename")}
+		mitre{2, "persistence", "Account Manipulation: SSH Authorized Keys", "T1098.004"}, "security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 func (s *SSHAuthorizedKeysMod) OnEvent(event protocol.Event) error {

@@ -11,7 +11,7 @@ type SudoersModification struct{ base }
 func NewSudoersModification() *SudoersModification {
 	return &SudoersModification{newBase("TRC-1028", "sudoers_modification", "Sudoers file modification detected",
 		"The sudoers file or a file in /etc/sudoers.d was written or replaced, which can grant a user root without a password.",
-		mitre{2, "privilege-escalation", "Sudo and Sudo Caching", "T1548.003"}, "security_file_open", "security_inode_rename")}
+		mitre{2, "privilege-escalation", "Sudo and Sudo Caching", "T1548.003"}, "security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 func (s *SudoersModification) OnEvent(event protocol.Event) error {

@@ -130,7 +130,7 @@ func NewShellHistoryTampering() detect.Signature {
 	return newRule(newBase("EXT-042", "shell_history_tampering", "Shell history deleted or truncated",
 		"A shell history file was deleted, renamed away, replaced (ln -sf /dev/null, mv; by a program other than a shell, which save history by renaming a temporary file onto it) or truncated: covering the tracks of typed commands.",
 		mitre{2, "defense-evasion", "Indicator Removal: Clear Command History", "T1070.003"},
-		"unlink", "unlinkat", "security_inode_rename", "open", "openat", "creat", "truncate", "symlink", "symlinkat"),
+		"unlink", "unlinkat", "security_inode_rename", evFileOpen, "truncate", "symlink", "symlinkat").opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			var p, action string
 			switch ev.EventName {
@@ -155,8 +155,8 @@ func NewShellHistoryTampering() detect.Signature {
 			case "truncate":
 				p, _ = ev.GetStringArgumentByName("path")
 				action = "truncated"
-			case "open", "openat", "creat":
-				path, flags, ok := openSyscallArgs(ev)
+			case evFileOpen:
+				path, flags, ok := openArgs(ev)
 				if !ok || flags&oTrunc == 0 || !helpers.IsFileWrite(flags) {
 					return nil, 0, false
 				}

@@ -11,7 +11,7 @@ type SystemRequestKeyMod struct{ base }
 func NewSystemRequestKeyMod() *SystemRequestKeyMod {
 	return &SystemRequestKeyMod{newBase("TRC-1031", "system_request_key_mod", "System request key configuration modification",
 		"A process opened /proc/sys/kernel/sysrq or /proc/sysrq-trigger for writing; SysRq can crash, reboot or dump the host from any process that may write there.",
-		mitre{3, "impact", "System Shutdown/Reboot", "T1529"}, "security_file_open")}
+		mitre{3, "impact", "System Shutdown/Reboot", "T1529"}, "security_file_open").opens(opensWritten)}
 }
 
 func (s *SystemRequestKeyMod) OnEvent(event protocol.Event) error {

@@ -15,7 +15,7 @@ func NewSystemdUnitMod() *SystemdUnitMod {
 	return &SystemdUnitMod{newBase("EXT-004", "systemd_unit_mod", "Systemd unit modification detected",
 		"A systemd unit, timer or drop-in was written or replaced outside a package upgrade; a unit starts its program at every boot or on a schedule.",
 		mitre{2, "persistence", "Create or Modify System Process: Systemd Service", "T1543.002"},
-		"security_file_open", "security_inode_rename")}
+		"security_file_open", "security_inode_rename").opens(opensWritten)}
 }
 
 var systemdUnitDirs = []string{

@@ -1,7 +1,10 @@
 package signatures
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
 
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -67,12 +70,49 @@ func collect(t testing.TB, sig detect.Signature, events []trace.Event) []*detect
 	if err := sig.Init(detect.SignatureContext{Callback: func(f *detect.Finding) { got = append(got, f) }}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
+	seen := map[fileID]string{}
 	for _, ev := range events {
+		before := len(got)
 		if err := sig.OnEvent(ev.ToProtocol()); err != nil {
 			t.Fatalf("OnEvent(%s): %v", ev.EventName, err)
 		}
+		if ev.EventName == evFileOpen {
+			checkOpenInterest(t, sig, &ev, len(got) > before, seen)
+		}
 	}
 	return got
+}
+
+// checkOpenInterest fails a test whose security_file_open made the signature fire although the
+// kernel prefilter built from the signature's declared interest would have dropped it.
+func checkOpenInterest(t testing.TB, sig detect.Signature, ev *trace.Event, fired bool, seen map[fileID]string) {
+	t.Helper()
+	p, flags, _ := fileOpenArgs(ev)
+	raw, _ := ev.GetStringArgumentByName("syscall_pathname")
+	dev, _ := trace.ArgVal[uint32](ev.Args, "dev")
+	inode, _ := trace.ArgVal[uint64](ev.Args, "inode")
+	id := fileID{dev, inode}
+	// openEvent gives every file inode 1; a test that sets another inode models links (to a file
+	// seen earlier, or one the signature found at Init), so the file counts as linked unless the
+	// same path was seen with it before.
+	other, known := seen[id]
+	linked := inode > 1 && other != p
+	if inode > 1 && !known {
+		seen[id] = p
+	}
+	if !fired {
+		return
+	}
+	oi, ok := sig.(domain.OpenInterested)
+	if !ok {
+		return
+	}
+	interest, declared := oi.OpenInterest()
+	facts := domain.OpenFacts{Path: p, Raw: raw, Flags: flags, Linked: linked,
+		Namespace: strings.HasPrefix(p, "/proc/") && strings.Contains(p, "/ns/")}
+	if declared && !interest.Admits(facts) {
+		t.Errorf("the signature fired on %+v, which its declared OpenInterest %+v drops in the kernel", facts, interest)
+	}
 }
 
 func runCases(t *testing.T, newSig func() detect.Signature, cases []sigCase) {

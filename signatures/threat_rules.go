@@ -99,7 +99,7 @@ func isBinaryDir(p string) bool {
 func NewBinaryDirWrite() detect.Signature {
 	return newRule(newBase("EXT-047", "binary_dir_write", "File written below a system binary directory",
 		"A file in /bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin or /usr/libexec was written or renamed into place by a program other than a package manager (by executable path): a trojaned system command or a planted tool.",
-		mitre{2, "persistence", "Compromise Host Software Binary", "T1554"}, evFileOpen, "security_inode_rename"),
+		mitre{2, "persistence", "Compromise Host Software Binary", "T1554"}, evFileOpen, "security_inode_rename").opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := writtenPath(ev)
 			if !ok || !isBinaryDir(p) || byPackageManager(ev) {
@@ -113,7 +113,7 @@ func NewBinaryDirWrite() detect.Signature {
 func NewPackageDatabaseWrite() detect.Signature {
 	return newRule(newBase("EXT-048", "package_database_write", "Package database written outside the package manager",
 		"A file under /var/lib/dpkg, /var/lib/rpm or /lib/apk/db was written or replaced by a program other than the package manager and its helpers (by executable path): hiding installed software or faking file checksums.",
-		mitre{2, "defense-evasion", "Indicator Removal", "T1070"}, evFileOpen, "security_inode_rename"),
+		mitre{2, "defense-evasion", "Indicator Removal", "T1070"}, evFileOpen, "security_inode_rename").opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			p, ok := writtenPath(ev)
 			if !ok || !(underDir(p, "/var/lib/dpkg/") || underDir(p, "/var/lib/rpm/") || underDir(p, "/lib/apk/db/") || underDir(p, "/usr/lib/sysimage/rpm/")) || byPackageManager(ev) {
@@ -155,7 +155,7 @@ func hiddenPathSeverity(p string) (int, bool) {
 func NewHiddenPathCreated() detect.Signature {
 	return newRule(newBase("EXT-049", "hidden_path_created", "Hidden file or directory created in a system or temp directory",
 		"A directory or file whose name starts with a dot was created directly in /, /etc, /usr, /bin, /lib, /boot, /var (severity 2) or /tmp, /var/tmp, /dev/shm (severity 1): droppers stage payloads in names ls does not show.",
-		mitre{2, "defense-evasion", "Hide Artifacts: Hidden Files and Directories", "T1564.001"}, "mkdir", "mkdirat", "open", "openat", "creat"),
+		mitre{2, "defense-evasion", "Hide Artifacts: Hidden Files and Directories", "T1564.001"}, "mkdir", "mkdirat", evFileOpen).opens(opensWritten),
 		func(ev *trace.Event) (map[string]interface{}, int, bool) {
 			var p, kind string
 			switch ev.EventName {
@@ -163,7 +163,7 @@ func NewHiddenPathCreated() detect.Signature {
 				p, _ = ev.GetStringArgumentByName("pathname")
 				kind = "directory"
 			default:
-				path, flags, ok := openSyscallArgs(ev)
+				path, flags, ok := openArgs(ev)
 				if !ok || flags&oCreat == 0 {
 					return nil, 0, false
 				}

@@ -320,14 +320,15 @@ static __always_inline __s32 syscall_nr(void *ctx)
 	return nr;
 }
 
+/* fd_file returns the file of a task's descriptor. t must be a BTF pointer (the current task from
+ * bpf_get_current_task_btf, a tp_btf argument): the table is reached by plain loads. */
 static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
 {
 	struct file *f = NULL;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	struct fdtable *fdt = t->files->fdt;
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	struct file **arr = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	return f;
 }
 

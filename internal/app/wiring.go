@@ -421,7 +421,7 @@ func unwrapFx(err error) error {
 // that events no policy can match never reach userspace.
 func liveSourceModule(cfg Config) (fx.Option, error) {
 	return fx.Options(
-		fx.Provide(func(policies *domain.Policies) ebpf.Config {
+		fx.Provide(func(policies *domain.Policies, sel domain.Selection, res domain.LoadResult) ebpf.Config {
 			src := ebpf.Config{RingBufferBytes: cfg.RingBufferBytes}
 			if cfg.Tuning.RingBufferBytes > 0 {
 				src.RingBufferBytes = cfg.Tuning.RingBufferBytes
@@ -429,6 +429,9 @@ func liveSourceModule(cfg Config) (fx.Option, error) {
 			if policies.Active() {
 				scope := policies.Current().KernelScope()
 				src.Scope = &scope
+			}
+			if oi, ok := domain.OpenInterestOf(res.Signatures, sel); ok {
+				src.OpenInterest = &oi
 			}
 			return src
 		}),

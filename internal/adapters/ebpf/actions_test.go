@@ -101,6 +101,8 @@ func helperAction(action, arg string) error {
 		return storm(arg)
 	case "open-loop":
 		return openLoop(arg)
+	case "open-list":
+		return openList(arg)
 	}
 	return fmt.Errorf("unknown helper action %q", action)
 }
@@ -326,4 +328,25 @@ func sockets(dir string) error {
 		return err
 	}
 	return os.Symlink("/etc/hostname", "link")
+}
+
+// openList opens (and closes) each path of a file of "flags<TAB>path" lines, in order.
+func openList(listFile string) error {
+	b, err := os.ReadFile(listFile)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		flags, path, _ := strings.Cut(line, "\t")
+		f, err := strconv.Atoi(flags)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.Open(path, f, 0o600)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", path, err)
+		}
+		unix.Close(fd)
+	}
+	return nil
 }

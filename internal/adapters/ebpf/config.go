@@ -34,6 +34,10 @@ type Config struct {
 	// Scope, when set, is the policies' kernel scope (domain.PolicySet.KernelScope): events no
 	// policy can match are dropped in the kernel, the others carry MatchedPoliciesKernel.
 	Scope *domain.KernelScope
+	// OpenInterest, when set, is what the selected signatures can match of security_file_open
+	// (domain.OpenInterestOf): every other open is dropped in the kernel before its event is
+	// built. Nil sends every open.
+	OpenInterest *domain.OpenInterest
 }
 
 // DefaultRingBufferBytes is the default ring buffer size.

@@ -48,7 +48,12 @@ func startDefaultAgent(t *testing.T) *defaultAgent {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	eng, _ := domain.NewEngine(domain.EngineConfig{}, loaded, cat, nil, log)
-	src, err := New(Config{}, log)
+	// As the app does: the kernel drops the opens no selected signature can match.
+	var cfg Config
+	if oi, ok := domain.OpenInterestOf(loaded, sel); ok && os.Getenv("TRACEE_EBPF_BENCH_NO_OPEN_FILTER") == "" {
+		cfg.OpenInterest = &oi
+	}
+	src, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

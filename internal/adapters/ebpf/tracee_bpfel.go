@@ -80,6 +80,23 @@ const (
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 
+type traceeOpenFilterConf struct {
+	_           structs.HostLayout
+	On          uint32
+	Writes      uint32
+	Traversal   uint32
+	Namespaces  uint32
+	Nprefix     uint32
+	PrefixLen   [4]uint32
+	_           [4]byte
+	PrefixFirst [4]uint64
+}
+
+type traceeOpenName struct {
+	_    structs.HostLayout
+	Name [32]int8
+}
+
 type traceeScopeBits struct {
 	_  structs.HostLayout
 	Eq uint64
@@ -143,6 +160,8 @@ const (
 	traceeMapEnabled              = "enabled"
 	traceeMapEvents               = "events"
 	traceeMapExecComms            = "exec_comms"
+	traceeMapOpenFilter           = "open_filter"
+	traceeMapOpenNames            = "open_names"
 	traceeMapScopeComm            = "scope_comm"
 	traceeMapScopeConfs           = "scope_confs"
 	traceeMapScopeEvents          = "scope_events"
@@ -258,6 +277,8 @@ type traceeMapSpecs struct {
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	ExecComms    *ebpf.MapSpec `ebpf:"exec_comms"`
+	OpenFilter   *ebpf.MapSpec `ebpf:"open_filter"`
+	OpenNames    *ebpf.MapSpec `ebpf:"open_names"`
 	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
 	ScopeConfs   *ebpf.MapSpec `ebpf:"scope_confs"`
 	ScopeEvents  *ebpf.MapSpec `ebpf:"scope_events"`
@@ -311,6 +332,8 @@ type traceeMaps struct {
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
 	ExecComms    *ebpf.Map `ebpf:"exec_comms"`
+	OpenFilter   *ebpf.Map `ebpf:"open_filter"`
+	OpenNames    *ebpf.Map `ebpf:"open_names"`
 	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
 	ScopeConfs   *ebpf.Map `ebpf:"scope_confs"`
 	ScopeEvents  *ebpf.Map `ebpf:"scope_events"`
@@ -330,6 +353,8 @@ func (m *traceeMaps) Close() error {
 		m.Enabled,
 		m.Events,
 		m.ExecComms,
+		m.OpenFilter,
+		m.OpenNames,
 		m.ScopeComm,
 		m.ScopeConfs,
 		m.ScopeEvents,

@@ -1,0 +1,164 @@
+/* The security_file_open prefilter: which opens the selected signatures can match, tested before
+ * the event is built (domain.OpenInterest, whose Admits method is the specification). Off unless
+ * userspace turns it on: then an open that writes, creates or truncates is sent when some signature
+ * wants them all; one that reads when its file's name, a prefix of that name or its directory's
+ * name is in open_names, its path climbs with "../", it is a namespace file, or the file has
+ * several links. */
+#pragma once
+
+#include "common.h"
+
+#define O_ACCMODE 00000003
+#define O_WRONLY 00000001
+#define O_CREAT 00000100
+#define O_TRUNC 00001000
+#define O_EXCL 00000200
+#define O_NOCTTY 00000400
+#define OPEN_NAME_LEN 32 /* domain.OpenNameMax + 1: longer names are compared by their first 31 bytes */
+#define OPEN_PREFIX_LENS 4
+#define NSFS_MAGIC 0x6e736673
+#define OPEN_RAW_SCAN 128 /* bytes of the passed path searched for "../" */
+
+#define NR_OPEN 2
+#define NR_CREAT 85
+#define NR_OPENAT2 437
+
+enum open_name_kind {
+	OPEN_NAME = 1,   /* the file's base name */
+	OPEN_DIR = 2,    /* its directory's base name */
+	OPEN_PREFIX = 4, /* a prefix of the file's base name */
+};
+
+/* Must match openFilterConf in internal/adapters/ebpf/open_filter.go. */
+struct open_filter_conf {
+	__u32 on;
+	__u32 writes;    /* send every open that writes, creates or truncates */
+	__u32 traversal; /* send read-only opens whose passed path contains "../" */
+	__u32 namespaces; /* send read-only opens of namespace files */
+	__u32 nprefix;
+	__u32 prefix_len[OPEN_PREFIX_LENS];
+	__u64 prefix_first[4]; /* bitmap of the first bytes of the prefixes: most names skip the lookups */
+};
+
+struct open_name {
+	char name[OPEN_NAME_LEN];
+} __attribute__((aligned(8)));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct open_filter_conf);
+} open_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct open_name);
+	__type(value, __u32); /* enum open_name_kind bits */
+} open_names SEC(".maps");
+
+/* A read-only view of a kernel pointer for plain (fault-safe) loads: no helper call per field.
+ * The verifier turns the call into nothing. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* open_syscall_flags returns the flags the program asked for, before the kernel dropped O_CREAT,
+ * O_EXCL, O_NOCTTY and O_TRUNC from the file's f_flags. */
+static __always_inline __u64 open_syscall_flags(__s32 nr, const struct stash *s)
+{
+	__u64 flags = 0;
+	switch (nr) {
+	case NR_OPEN:
+		return s->args[1];
+	case NR_CREAT:
+		return O_CREAT | O_WRONLY | O_TRUNC;
+	case NR_OPENAT2: /* struct open_how { __u64 flags; ... } */
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)s->args[2]);
+		return flags;
+	default: /* openat */
+		return s->args[2];
+	}
+}
+
+/* prefix_of sets p to the first len bytes of k, the rest zero (little-endian words). */
+static __always_inline void prefix_of(struct open_name *p, const struct open_name *k, __u32 len)
+{
+	const __u64 *in = (const __u64 *)k->name;
+	__u64 *out = (__u64 *)p->name;
+	for (int w = 0; w < OPEN_NAME_LEN / 8; w++) {
+		__u32 lo = w * 8;
+		__u64 m = 0;
+		if (len >= lo + 8)
+			m = ~0ULL;
+		else if (len > lo)
+			m = (1ULL << ((len - lo) * 8)) - 1;
+		out[w] = in[w] & m;
+	}
+}
+
+static __always_inline bool name_kind(struct open_name *k, __u32 kind)
+{
+	__u32 *v = bpf_map_lookup_elem(&open_names, k);
+	return v && (*v & kind);
+}
+
+/* has_traversal reports whether the first OPEN_RAW_SCAN bytes of a user path contain "../". */
+static __always_inline bool has_traversal(const char *user_path)
+{
+	char buf[OPEN_RAW_SCAN] = {};
+	long n = bpf_probe_read_user_str(buf, sizeof(buf), user_path);
+	if (n < 3)
+		return false;
+	for (int i = 0; i + 2 < OPEN_RAW_SCAN; i++) {
+		if (buf[i] == 0)
+			break;
+		if (buf[i] == '.' && buf[i + 1] == '.' && buf[i + 2] == '/')
+			return true;
+	}
+	return false;
+}
+
+/* open_dropped reports whether the filter drops an open of fp with the syscall's flags. */
+static __always_inline bool open_dropped(struct file *fp, __u64 sysflags, const char *user_path)
+{
+	__u32 zero = 0;
+	struct open_filter_conf *c = bpf_map_lookup_elem(&open_filter, &zero);
+	if (!c || !c->on || !fp)
+		return false;
+	struct file *f = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	__u32 acc = sysflags & O_ACCMODE;
+	if (c->writes && (acc || (sysflags & (O_CREAT | O_TRUNC))))
+		return false;
+	if (acc == O_WRONLY)
+		return true; /* writes only: no read rule applies */
+	struct inode *ino = f->f_inode;
+	if ((ino->i_mode & S_IFMT) == S_IFREG && ino->__i_nlink > 1)
+		return false;
+	if (c->namespaces && ino->i_sb->s_magic == NSFS_MAGIC)
+		return false;
+	struct dentry *d = f->f_path.dentry;
+	struct open_name k = {};
+	bpf_probe_read_kernel_str(k.name, sizeof(k.name), d->d_name.name);
+	if (name_kind(&k, OPEN_NAME))
+		return false;
+	__u8 first = k.name[0];
+	bool may_prefix = (c->prefix_first[(first >> 6) & 3] >> (first & 63)) & 1;
+	for (int i = 0; i < OPEN_PREFIX_LENS && may_prefix; i++) {
+		if (i >= c->nprefix)
+			break;
+		struct open_name p;
+		prefix_of(&p, &k, c->prefix_len[i]);
+		if (name_kind(&p, OPEN_PREFIX))
+			return false;
+	}
+	struct dentry *parent = d->d_parent;
+	if (parent && parent != d) {
+		struct open_name dk = {};
+		bpf_probe_read_kernel_str(dk.name, sizeof(dk.name), parent->d_name.name);
+		if (name_kind(&dk, OPEN_DIR))
+			return false;
+	}
+	if (c->traversal && has_traversal(user_path))
+		return false;
+	return true;
+}

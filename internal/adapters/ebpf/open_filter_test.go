@@ -1,0 +1,115 @@
+package ebpf
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/seed-428f5ad7/tracee/internal/domain"
+)
+
+// TestSource_open_filter_matches_its_specification: with an OpenInterest the kernel sends exactly
+// the opens domain.OpenInterest.Admits keeps (the specification of bpf/lib/open_filter.h), for
+// each rule: names, name prefixes, directory names, "../" in the passed path, namespace files,
+// hard links, read/write access and O_CREAT.
+func TestSource_open_filter_matches_its_specification(t *testing.T) {
+	requireLive(t)
+	dir := t.TempDir()
+	for _, d := range []string{"keys", "sub"} {
+		require.NoError(t, os.Mkdir(filepath.Join(dir, d), 0o700))
+	}
+	for _, f := range []string{"watched", "other", "id_rsa", "idx", "keys/x", "linked"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600))
+	}
+	require.NoError(t, os.Link(filepath.Join(dir, "linked"), filepath.Join(dir, "sub", "alias")))
+	p := func(rel string) string { return dir + "/" + rel } // not filepath.Join: "./" and "../" stay
+	type open struct {
+		raw   string
+		flags int
+		facts domain.OpenFacts
+	}
+	read := func(raw, resolved string) open {
+		return open{raw, unix.O_RDONLY, domain.OpenFacts{Path: resolved, Raw: raw, Flags: unix.O_RDONLY}}
+	}
+	with := func(o open, flags int, linked, ns bool) open {
+		o.flags, o.facts.Flags, o.facts.Linked, o.facts.Namespace = flags, flags, linked, ns
+		return o
+	}
+	opens := []open{
+		read(p("watched"), p("watched")),
+		read(p("other"), p("other")),
+		read(p("id_rsa"), p("id_rsa")),
+		read(p("keys/x"), p("keys/x")),
+		read(p("sub/../other"), p("other")),
+		read(p("idx"), p("idx")), // first byte of a prefix, not the prefix
+		with(read(p("linked"), p("linked")), unix.O_RDONLY, true, false),
+		with(read(p("sub/alias"), p("sub/alias")), unix.O_RDONLY, true, false),
+		with(read(p("./watched"), p("watched")), unix.O_RDWR, false, false),
+		with(read(p("./other"), p("other")), unix.O_WRONLY, false, false),
+		with(read(p("sub/../watched"), p("watched")), unix.O_WRONLY, false, false), // "../" is a read rule
+		with(read(p("new"), p("new")), unix.O_WRONLY|unix.O_CREAT, false, false),
+		with(read(p("./keys/x"), p("keys/x")), unix.O_WRONLY|unix.O_TRUNC, false, false),
+		with(read("/proc/self/ns/mnt", "mnt"), unix.O_RDONLY, false, true),
+	}
+	var list strings.Builder
+	for _, o := range opens {
+		fmt.Fprintf(&list, "%d\t%s\n", o.flags, o.raw)
+	}
+	listFile := filepath.Join(t.TempDir(), "opens")
+	require.NoError(t, os.WriteFile(listFile, []byte(list.String()), 0o600))
+
+	for _, interest := range []domain.OpenInterest{
+		{Names: []string{"watched"}, NamePrefixes: []string{"id_"}, Dirs: []string{"keys"}, Traversal: true, Namespaces: true},
+		{Writes: true},
+		{Names: []string{"other"}},
+	} {
+		t.Run(fmt.Sprintf("%+v", interest), func(t *testing.T) {
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			_, events, mu, cancel, done := startSource(t, Config{OpenInterest: &interest}, log, "security_file_open")
+			defer func() { cancel(); <-done }()
+			os.Remove(p("new"))
+			pid, err := runHelper("open-list", listFile)
+			require.NoError(t, err)
+			got := func() map[string]bool {
+				mu.Lock()
+				defer mu.Unlock()
+				seen := map[string]bool{}
+				for _, ev := range *events {
+					if ev.HostProcessID == pid && ev.EventName == "security_file_open" {
+						raw, _ := ev.GetStringArgumentByName("syscall_pathname")
+						seen[raw] = true
+					}
+				}
+				return seen
+			}
+			var want []string
+			for _, o := range opens {
+				if interest.Admits(o.facts) {
+					want = append(want, o.raw)
+				}
+			}
+			require.Eventually(t, func() bool {
+				seen := got()
+				for _, w := range want {
+					if !seen[w] {
+						return false
+					}
+				}
+				return true
+			}, 10*time.Second, 50*time.Millisecond, "every admitted open arrives: %v", want)
+			time.Sleep(200 * time.Millisecond)
+			seen := got()
+			for _, o := range opens {
+				assert.Equal(t, interest.Admits(o.facts), seen[o.raw], "open %q flags %#o: kept by the kernel = admitted by the specification", o.raw, o.flags)
+			}
+		})
+	}
+}
