@@ -17,10 +17,18 @@ out=${1:-/tmp/tracee-bench-ebpf.txt}
 bin=$(mktemp -d)/ebpf.test
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 CGO_ENABLED=1 go test -trimpath -c -o "$bin" ./internal/adapters/ebpf/
+# The shipped binary, built as `make` builds it (default signatures, default outputs: its stdout
+# goes to /dev/null). TRACEE_EBPF_BENCH_SHIPPED=0 skips its overhead run.
+make -s tracee >/dev/null
+agent="$PWD/dist/tracee"
+run() { TRACEE_EBPF_BENCH=1 "$bin" -test.run "$1" -test.v -test.timeout 60m 2>&1 | grep -E 'RESULT|FAIL|agent events' | sed 's/^ *[a-z_]*\.go:[0-9]*: //'; }
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-	TRACEE_EBPF_BENCH=1 "$bin" -test.run "TestBench_(${TRACEE_EBPF_BENCH_RUN:-throughput|overhead|scope})\$" -test.v -test.timeout 60m 2>&1 |
-		grep -E 'RESULT|FAIL|agent events' | sed 's/^ *[a-z_]*\.go:[0-9]*: //'
+	run "TestBench_(${TRACEE_EBPF_BENCH_RUN:-throughput|overhead|scope})\$"
+	if [ "${TRACEE_EBPF_BENCH_SHIPPED:-1}" != 0 ] && [[ "${TRACEE_EBPF_BENCH_RUN:-overhead}" == *overhead* ]]; then
+		echo "# overhead of the shipped binary ($agent), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+		TRACEE_EBPF_BENCH_AGENT="$agent" run 'TestBench_overhead$'
+	fi
 	go test -run '^$' -bench 'BenchmarkDecoder' -benchmem ./internal/adapters/ebpf/ | grep Benchmark
 	echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out"

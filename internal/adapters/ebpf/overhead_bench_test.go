@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -81,6 +82,74 @@ func (a *defaultAgent) stop(t *testing.T) {
 	a.eng.Close()
 }
 
+// agentRun is one start of the agent under measurement: in this process (the source and the
+// engine with the built-in signatures), or the shipped binary (TRACEE_EBPF_BENCH_AGENT).
+type agentRun struct {
+	inProcess *defaultAgent
+	cpu0      time.Duration
+	cmd       *exec.Cmd
+	stderr    *lockedBuffer
+}
+
+// startAgent starts the agent: TRACEE_EBPF_BENCH_AGENT is a command line (the shipped binary and
+// its flags; its stdout goes to /dev/null), run until it logs "eBPF source ready".
+func startAgent(t *testing.T) *agentRun {
+	cmdline := os.Getenv("TRACEE_EBPF_BENCH_AGENT")
+	if cmdline == "" {
+		return &agentRun{inProcess: startDefaultAgent(t), cpu0: selfCPU()}
+	}
+	fields := strings.Fields(cmdline)
+	cmd := exec.Command(fields[0], fields[1:]...)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", cmdline, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stderr.String(), "eBPF source ready") {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("%s not ready: %s", cmdline, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &agentRun{cmd: cmd, stderr: stderr}
+}
+
+// stop ends the agent and returns its CPU time since the start (user + sys), its peak RSS and
+// what its source read, emitted and lost (in-process only).
+func (a *agentRun) stop(t *testing.T) (cpu time.Duration, hwm, counts string) {
+	if a.inProcess != nil {
+		st := a.inProcess.src.Stats()
+		cpu = selfCPU() - a.cpu0
+		a.inProcess.stop(t)
+		return cpu, vmHWM("self"), fmt.Sprintf("read=%d emitted=%d lost=%d", st.EventsRead, st.Emitted, st.Lost)
+	}
+	hwm = vmHWM(strconv.Itoa(a.cmd.Process.Pid))
+	_ = a.cmd.Process.Signal(syscall.SIGINT)
+	if err := a.cmd.Wait(); err != nil {
+		t.Fatalf("agent: %v: %s", err, a.stderr.String())
+	}
+	return a.cmd.ProcessState.UserTime() + a.cmd.ProcessState.SystemTime(), hwm, "shipped binary"
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // TestBench_overhead: workloads timed without and with the agent, alternating in one run.
 func TestBench_overhead(t *testing.T) {
 	requireBench(t)
@@ -135,17 +204,14 @@ func TestBench_overhead(t *testing.T) {
 			wall, cpu := timeIt(w.cmd())
 			base[i], baseCPU[i] = append(base[i], wall), append(baseCPU[i], cpu)
 		}
-		a := startDefaultAgent(t)
-		cpu0 := selfCPU()
+		a := startAgent(t)
 		for i, w := range workloads {
 			wall, cpu := timeIt(w.cmd())
 			with[i], withCPU[i] = append(with[i], wall), append(withCPU[i], cpu)
 		}
-		agentCPU = append(agentCPU, selfCPU()-cpu0)
-		st := a.src.Stats()
-		a.stop(t)
-		hwm = vmHWM()
-		t.Logf("pair %d: read=%d emitted=%d lost=%d", p+1, st.EventsRead, st.Emitted, st.Lost)
+		cpu, peak, counts := a.stop(t)
+		agentCPU, hwm = append(agentCPU, cpu), peak
+		t.Logf("pair %d: %s", p+1, counts)
 	}
 	for i, w := range workloads {
 		b, a := median(base[i]), median(with[i])
@@ -155,7 +221,11 @@ func TestBench_overhead(t *testing.T) {
 			bc.Round(time.Millisecond), ac.Round(time.Millisecond), float64(ac)/float64(bc), pairs)
 	}
 	t.Logf("RESULT agent CPU while the workloads ran (median per pass of all three): %v", median(agentCPU).Round(time.Millisecond))
-	t.Logf("RESULT rss peak of the test process running the agent (VmHWM): %s", hwm)
+	if agent := os.Getenv("TRACEE_EBPF_BENCH_AGENT"); agent != "" {
+		t.Logf("RESULT agent: %s (shipped binary, stdout to /dev/null); memory at the end of the last pass: %s", agent, hwm)
+	} else {
+		t.Logf("RESULT agent: in process (source + engine + built-in signatures); memory of the test process at the end of the last pass: %s", hwm)
+	}
 }
 
 // selfCPU is the CPU time of this process (the agent's goroutines), children excluded.
@@ -173,15 +243,18 @@ func median(d []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func vmHWM() string {
-	b, err := os.ReadFile("/proc/self/status")
+// vmHWM reads the memory of a process ("self" or a pid): resident now, split into anonymous,
+// file-backed and shared (the ring buffer's pages are shared memory), and the peak.
+func vmHWM(pid string) string {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return "?"
 	}
+	v := map[string]string{}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strings.TrimSpace(v)
+		if k, val, ok := strings.Cut(line, ":"); ok {
+			v[k] = strings.TrimSpace(val)
 		}
 	}
-	return "?"
+	return fmt.Sprintf("VmRSS %s (RssAnon %s, RssFile %s, RssShmem %s), peak VmHWM %s", v["VmRSS"], v["RssAnon"], v["RssFile"], v["RssShmem"], v["VmHWM"])
 }
