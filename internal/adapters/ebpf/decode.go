@@ -12,24 +12,59 @@ import (
 
 // decoder turns ring-buffer records into trace.Event values. It is used by one goroutine.
 type decoder struct {
-	defs       map[int]domain.EventDefinition
-	bootOffset int64 // add to a boot-time ns to get Unix ns
+	events     []*wireEvent // by wire ID
+	bootOffset int64        // add to a boot-time ns to get Unix ns
 	procs      *procTree
 	containers *containerResolver
 	scratch    []wireArg
 	names      map[string]string // interned comm and hostname strings
 	scoped     bool              // the kernel filters by policy scope: keep its matched bitmap
-	timeParams map[int][]int     // event ID -> indices of arguments Tracee declares time.Time
+}
+
+// wireEvent is what decoding an event needs, prepared once: its definition, its arguments with
+// names, types and zero values (copied into each event), how each number is typed, and which
+// arguments Tracee declares time.Time.
+type wireEvent struct {
+	def       domain.EventDefinition
+	args      []trace.Argument
+	fresh     []int // arguments whose zero value is a map: made anew for each event
+	kinds     []argKind
+	timeArgs  []int
+	isSyscall bool // its wire ID is a syscall number (trace.Event.Syscall names it)
 }
 
 func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree, containers *containerResolver) *decoder {
-	d := &decoder{defs: map[int]domain.EventDefinition{}, bootOffset: bootOffset, procs: procs, containers: containers,
-		names: map[string]string{}}
+	d := &decoder{bootOffset: bootOffset, procs: procs, containers: containers, names: map[string]string{}}
+	times := timeParams()
 	for _, def := range defs {
-		d.defs[wireID(def)] = def
+		id := wireID(def)
+		if id < 0 || id > maxWireID {
+			continue
+		}
+		for len(d.events) <= id {
+			d.events = append(d.events, nil)
+		}
+		we := &wireEvent{def: def, timeArgs: times[def.ID], isSyscall: def.Nr == id}
+		for i, p := range def.Params {
+			we.args = append(we.args, trace.Argument{ArgMeta: trace.ArgMeta{Name: p.Name, Type: p.Type}, Value: zeroValue(p.Type)})
+			we.kinds = append(we.kinds, kindOf(p.Type))
+			if p.Type == typeSockAddr {
+				we.fresh = append(we.fresh, i)
+			}
+		}
+		d.events[id] = we
 	}
-	d.timeParams = timeParams()
 	return d
+}
+
+// maxWireID bounds the IDs of the decoder's table (Tracee's IDs stay well below).
+const maxWireID = 1 << 14
+
+func (d *decoder) event(id uint32) *wireEvent {
+	if int(id) < len(d.events) {
+		return d.events[id]
+	}
+	return nil
 }
 
 // decode builds the event of one record; it never panics on malformed input.
@@ -38,10 +73,11 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	if err := parseHeader(rec, &h); err != nil {
 		return nil, err
 	}
-	def, ok := d.defs[int(h.eventID)]
-	if !ok {
+	we := d.event(h.eventID)
+	if we == nil {
 		return nil, fmt.Errorf("unknown event id %d", h.eventID)
 	}
+	def := &we.def
 	body := rec[headerSize:]
 	if int(h.argsLen) < len(body) {
 		body = body[:h.argsLen]
@@ -75,16 +111,16 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ProcessEntityId:     entityID(h.hostPid, h.leaderStartTime),
 	}
 	if h.syscall >= 0 {
-		ev.Syscall = syscallName(h.syscall, d.defs)
+		ev.Syscall = d.syscallName(h.syscall)
 	}
 	if d.scoped {
 		ev.MatchedPoliciesKernel = h.matched
 	}
-	ev.Args = buildArgs(def, wire)
+	ev.Args = buildArgs(we, wire)
 	ev.ArgsNum = len(ev.Args)
 	// Tracee gives its time.Time arguments as epoch ns, like the event's timestamp; the kernel
 	// writes boot ns.
-	for _, i := range d.timeParams[def.ID] {
+	for _, i := range we.timeArgs {
 		if i >= len(ev.Args) {
 			continue
 		}
@@ -166,9 +202,9 @@ func (d *decoder) track(ev *trace.Event, h *header) {
 
 // syscallName names the syscall a hook ran in (trace.Event.Syscall): every x86-64 syscall has an
 // event of its name whose wire ID is its number.
-func syscallName(nr int32, defs map[int]domain.EventDefinition) string {
-	if def, ok := defs[int(nr)]; ok && def.Nr == int(nr) {
-		return def.Name
+func (d *decoder) syscallName(nr int32) string {
+	if we := d.event(uint32(nr)); we != nil && we.isSyscall {
+		return we.def.Name
 	}
 	return fmt.Sprintf("syscall_%d", nr)
 }
@@ -192,10 +228,12 @@ func entityID(id uint32, start uint64) uint32 {
 
 // buildArgs maps wire arguments to the catalog's arguments, in the catalog's order and with
 // the Go types Tracee v0.24.1 gives them. Missing wire arguments give typed zero values.
-func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
-	out := make([]trace.Argument, len(def.Params))
-	for i, p := range def.Params {
-		out[i] = trace.Argument{ArgMeta: trace.ArgMeta{Name: p.Name, Type: p.Type}, Value: zeroValue(p.Type)}
+func buildArgs(we *wireEvent, w []wireArg) []trace.Argument {
+	def := &we.def
+	out := make([]trace.Argument, len(we.args))
+	copy(out, we.args)
+	for _, i := range we.fresh {
+		out[i].Value = zeroValue(out[i].Type)
 	}
 	set := func(i int, v interface{}) {
 		if i < len(out) {
@@ -269,7 +307,7 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		case a.tag == tagBytes:
 			out[i].Value = append([]byte(nil), a.b...)
 		case a.tag == tagU64:
-			out[i].Value = typedValue(p.Type, a.u)
+			out[i].Value = we.kinds[i].value(a.u)
 		}
 	}
 	return out
@@ -376,27 +414,67 @@ func zeroValue(t string) interface{} {
 
 // typedValue converts a raw 64-bit value to the Go type t names (Tracee v0.24.1's type names), so
 // live events and JSON decoded by Tracee's own decoder hold the same Go types.
-func typedValue(t string, u uint64) interface{} {
+func typedValue(t string, u uint64) interface{} { return kindOf(t).value(u) }
+
+// argKind is the Go type of a numeric argument, resolved once per definition.
+type argKind uint8
+
+const (
+	kindUint64 argKind = iota // and every type name not listed below
+	kindInt32
+	kindInt64
+	kindUint32
+	kindUint16
+	kindUint8
+	kindInt8
+	kindInt16
+	kindBool
+	kindPointer
+)
+
+func kindOf(t string) argKind {
 	switch t {
 	case "int32":
-		return int32(u)
+		return kindInt32
 	case "int64":
-		return int64(u)
+		return kindInt64
 	case "uint32":
-		return uint32(u)
-	case "uint64":
-		return u
+		return kindUint32
 	case "uint16":
-		return uint16(u)
+		return kindUint16
 	case "uint8":
-		return uint8(u)
+		return kindUint8
 	case "int8":
-		return int8(u)
+		return kindInt8
 	case "int16":
-		return int16(u)
+		return kindInt16
 	case "bool":
-		return u != 0
+		return kindBool
 	case typePointer:
+		return kindPointer
+	}
+	return kindUint64
+}
+
+func (k argKind) value(u uint64) interface{} {
+	switch k {
+	case kindInt32:
+		return int32(u)
+	case kindInt64:
+		return int64(u)
+	case kindUint32:
+		return uint32(u)
+	case kindUint16:
+		return uint16(u)
+	case kindUint8:
+		return uint8(u)
+	case kindInt8:
+		return int8(u)
+	case kindInt16:
+		return int16(u)
+	case kindBool:
+		return u != 0
+	case kindPointer:
 		return trace.Pointer(u)
 	}
 	return u

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,10 +24,11 @@ import (
 // defaultAgent runs what `tracee` runs by default, minus the outputs: the source with the
 // events the built-in signatures select, feeding the engine with those signatures.
 type defaultAgent struct {
-	cancel context.CancelFunc
-	done   chan error
-	src    *Source
-	eng    *domain.Engine
+	emitted atomic.Uint64 // events the source emitted into the engine
+	cancel  context.CancelFunc
+	done    chan error
+	src     *Source
+	eng     *domain.Engine
 }
 
 func startDefaultAgent(t *testing.T) *defaultAgent {
@@ -60,7 +62,9 @@ func startDefaultAgent(t *testing.T) *defaultAgent {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &defaultAgent{cancel: cancel, done: make(chan error, 1), src: src, eng: eng}
-	go func() { a.done <- src.Run(ctx, sel, func(ev *trace.Event) { eng.Dispatch(ev) }) }()
+	go func() {
+		a.done <- src.Run(ctx, sel, func(ev *trace.Event) { a.emitted.Add(1); eng.Dispatch(ev) })
+	}()
 	for src.Stats().EventsRead == 0 {
 		_ = exec.Command("/bin/true").Run()
 		time.Sleep(20 * time.Millisecond)
