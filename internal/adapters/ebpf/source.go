@@ -111,14 +111,18 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 	// The deadline is renewed only when it fires: the kernel wakes the reader once WakeupBytes
 	// are pending, and the deadline bounds the latency of a quiet ring.
 	rd.SetDeadline(time.Now().Add(s.cfg.PollInterval))
+	need := neededIDs(dec, sel)
 	for n := uint64(1); ; n++ {
-		if ctx.Err() != nil {
+		if n%64 == 0 && ctx.Err() != nil { // a cancelled reader also stops at its next deadline
 			return nil
 		}
 		err := rd.ReadInto(&rec)
 		if err != nil {
 			if !errors.Is(err, os.ErrDeadlineExceeded) {
 				return fmt.Errorf("ebpf: read ring buffer: %w", err)
+			}
+			if ctx.Err() != nil {
+				return nil
 			}
 			now := time.Now()
 			rd.SetDeadline(now.Add(s.cfg.PollInterval))
@@ -136,12 +140,28 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 			}
 			continue
 		}
-		if !sel.Need[ev.EventName] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
+		if ev.EventID < 0 || ev.EventID >= len(need) || !need[ev.EventID] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
 			continue // an event kept for the process tree only
 		}
 		s.counters.emitted.Add(1)
 		emit(ev)
 	}
+}
+
+// neededIDs says, by event ID, which events the selection needs (the others are decoded for the
+// process tree only): a slice index instead of a map lookup by name on every record.
+func neededIDs(dec *decoder, sel domain.Selection) []bool {
+	var need []bool
+	for _, we := range dec.events {
+		if we == nil || !sel.Need[we.def.Name] || we.def.ID < 0 || we.def.ID > maxWireID {
+			continue
+		}
+		for len(need) <= we.def.ID {
+			need = append(need, false)
+		}
+		need[we.def.ID] = true
+	}
+	return need
 }
 
 // kernelObjects are the loaded maps, programs and links of one Run.
