@@ -26,6 +26,10 @@
 /* Set by userspace before load. */
 const volatile __u32 self_tgid = 0;
 const volatile __u64 wakeup_bytes = 1 << 20;
+/* The cgroup v1 controller whose hierarchy names containers on a v1 or hybrid host (its index in
+ * css_set.subsys, the line of /proc/cgroups) and that hierarchy's ID; -1 and 0 on a pure v2 host. */
+const volatile __s32 cgroup_v1_subsys = -1;
+const volatile __s32 cgroup_v1_hierarchy = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -101,6 +105,24 @@ static __always_inline bool is_enabled(__u32 id)
 	return on && *on;
 }
 
+/* task_cgroup is the task's cgroup that names its container: in the chosen v1 hierarchy, or v2's. */
+static __always_inline struct cgroup *task_cgroup(struct task_struct *t)
+{
+	if (cgroup_v1_subsys < 0)
+		return t->cgroups->dfl_cgrp;
+	__u32 i = cgroup_v1_subsys;
+	if (i >= sizeof(t->cgroups->subsys) / sizeof(t->cgroups->subsys[0]))
+		return t->cgroups->dfl_cgrp;
+	return t->cgroups->subsys[i]->cgroup;
+}
+
+/* task_cgroup_id is Tracee's cgroup_id: the kernfs ID of task_cgroup (on a v2 host what
+ * bpf_get_current_cgroup_id gives). Userspace keys its container cache by it. */
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+{
+	return task_cgroup(t)->kn->id;
+}
+
 /* The header is filled in two steps: first what the policy scope looks at (ids, namespaces,
  * uid, comm), then, only for an event the scope keeps, the rest. Both read through BTF pointers
  * (plain loads the verifier turns into guarded ones): far cheaper than a bpf_probe_read_kernel
@@ -137,7 +159,7 @@ static __always_inline void fill_header_rest(struct event_header *h, struct task
 	h->ts = bpf_ktime_get_boot_ns();
 	h->start_time = t->start_boottime;
 	h->leader_start_time = t->group_leader->start_boottime;
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->cgroup_id = task_cgroup_id(t);
 	h->retval = ret;
 	h->event_id = id;
 	h->syscall = nr;

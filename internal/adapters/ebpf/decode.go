@@ -32,11 +32,19 @@ func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree
 	return d
 }
 
-// decode builds the event of one record; it never panics on malformed input.
+// eventCgroupInfo is the internal record of a cgroup's ID and path (bpf/lib/cgroup.h): it feeds
+// the container cache and is no event.
+const eventCgroupInfo = 2000
+
+// decode builds the event of one record, or nil for an internal record; it never panics on
+// malformed input.
 func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	var h header
 	if err := parseHeader(rec, &h); err != nil {
 		return nil, err
+	}
+	if h.eventID == eventCgroupInfo {
+		return nil, d.learnCgroup(&h, rec[headerSize:])
 	}
 	def, ok := d.defs[int(h.eventID)]
 	if !ok {
@@ -113,6 +121,24 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		}
 	}
 	return ev, nil
+}
+
+// learnCgroup caches the container ID of the cgroup an internal record names.
+func (d *decoder) learnCgroup(h *header, body []byte) error {
+	if int(h.argsLen) < len(body) {
+		body = body[:h.argsLen]
+	}
+	wire, err := parseArgs(body, int(h.argc), d.scratch[:0])
+	d.scratch = wire
+	if err != nil {
+		return fmt.Errorf("cgroup record: %w", err)
+	}
+	p := wirePath(wire, 0)
+	if p == "" {
+		p = "/" // the hierarchy's root
+	}
+	d.containers.learn(h.cgroupID, p)
+	return nil
 }
 
 // timeParams lists, per event, the arguments Tracee declares time.Time (boot ns in the kernel).

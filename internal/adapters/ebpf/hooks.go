@@ -35,7 +35,9 @@ func hooksFor(def domain.EventDefinition) []hook {
 		// sched_prepare_exec (6.11+) saves the comm before the exec: prev_comm.
 		return []hook{{prog: traceeProgSchedProcessExec}, {prog: traceeProgSchedPrepareExec, optional: true}}
 	case domain.EventSchedProcessFork:
-		return []hook{{prog: traceeProgSchedProcessFork}}
+		// cgroup_attach_task sends the cgroup a container's first process is moved into before it
+		// execs (exec and fork send theirs too): the container cache needs it, not the event.
+		return []hook{{prog: traceeProgSchedProcessFork}, {prog: traceeProgCgroupAttachTask, optional: true}}
 	case domain.EventSchedProcessExit:
 		return []hook{{prog: traceeProgSchedProcessExit}}
 	case domain.EventSecurityFileOpen:

@@ -78,7 +78,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	loaded := time.Since(start)
 	procs := newProcTree(s.cfg.ProcRoot)
 	procs.bootstrap()
-	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
+	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot, k.cgroups.known))
 	dec.scoped = s.cfg.Scope != nil && s.cfg.Scope.AllPolicies != 0
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
@@ -136,6 +136,9 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 			}
 			continue
 		}
+		if ev == nil {
+			continue // an internal record (a cgroup's path)
+		}
 		if !sel.Need[ev.EventName] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
 			continue // an event kept for the process tree only
 		}
@@ -150,6 +153,7 @@ type kernelObjects struct {
 	progs    []*ebpf.Program
 	links    []link.Link
 	attached []string
+	cgroups  cgroupController // the hierarchy the kernel reads cgroup IDs from
 }
 
 // close detaches every link, then frees programs and maps. Links are detached concurrently: a
@@ -192,13 +196,21 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	if err := spec.Variables["wakeup_bytes"].Set(uint64(s.cfg.WakeupBytes)); err != nil {
 		return nil, fmt.Errorf("ebpf: set wakeup_bytes: %w", err)
 	}
+	cg := cgroupV1Controller(s.cfg.ProcRoot)
+	if err := spec.Variables["cgroup_v1_subsys"].Set(cg.subsys); err != nil {
+		return nil, fmt.Errorf("ebpf: set cgroup_v1_subsys: %w", err)
+	}
+	if err := spec.Variables["cgroup_v1_hierarchy"].Set(cg.hierarchy); err != nil {
+		return nil, fmt.Errorf("ebpf: set cgroup_v1_hierarchy: %w", err)
+	}
+	s.log.Debug("cgroup hierarchy for containers", "controller", cg.name, "hierarchy", cg.hierarchy)
 	mapsOnly := spec.Copy()
 	mapsOnly.Programs = map[string]*ebpf.ProgramSpec{}
 	coll, err := ebpf.NewCollection(mapsOnly)
 	if err != nil {
 		return nil, fmt.Errorf("ebpf: create maps: %w", err)
 	}
-	k := &kernelObjects{maps: coll.Maps}
+	k := &kernelObjects{maps: coll.Maps, cgroups: cg}
 	cache := btf.NewCache() // decode the kernel's BTF once for every program
 
 	progs := map[string]*ebpf.Program{}

@@ -77,6 +77,7 @@ const (
 	traceeEventIdEVENT_SECURITY_INODE_SYMLINK  traceeEventId = 746
 	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 749
 	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 768
+	traceeEventIdEVENT_CGROUP_INFO             traceeEventId = 2000
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 
@@ -139,6 +140,7 @@ type traceeSyscallConf struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	traceeMapBufs                 = "bufs"
+	traceeMapCgroupsSent          = "cgroups_sent"
 	traceeMapDrops                = "drops"
 	traceeMapEnabled              = "enabled"
 	traceeMapEvents               = "events"
@@ -153,6 +155,7 @@ const (
 	traceeMapScopeUid             = "scope_uid"
 	traceeMapStashes              = "stashes"
 	traceeMapSyscallConfs         = "syscall_confs"
+	traceeProgCgroupAttachTask    = "cgroup_attach_task"
 	traceeProgSchedPrepareExec    = "sched_prepare_exec"
 	traceeProgSchedProcessExec    = "sched_process_exec"
 	traceeProgSchedProcessExit    = "sched_process_exit"
@@ -173,6 +176,8 @@ const (
 	traceeProgSysExitRename       = "sys_exit_rename"
 	traceeProgSysExitSocketLsm    = "sys_exit_socket_lsm"
 	traceeProgSysExitSymlink      = "sys_exit_symlink"
+	traceeVarCgroupV1Hierarchy    = "cgroup_v1_hierarchy"
+	traceeVarCgroupV1Subsys       = "cgroup_v1_subsys"
 	traceeVarSelfTgid             = "self_tgid"
 	traceeVarUnusedCommKey        = "unused_comm_key"
 	traceeVarUnusedEventHeader    = "unused_event_header"
@@ -227,6 +232,7 @@ type traceeSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeProgramSpecs struct {
+	CgroupAttachTask    *ebpf.ProgramSpec `ebpf:"cgroup_attach_task"`
 	SchedPrepareExec    *ebpf.ProgramSpec `ebpf:"sched_prepare_exec"`
 	SchedProcessExec    *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit    *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
@@ -254,6 +260,7 @@ type traceeProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeMapSpecs struct {
 	Bufs         *ebpf.MapSpec `ebpf:"bufs"`
+	CgroupsSent  *ebpf.MapSpec `ebpf:"cgroups_sent"`
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
@@ -274,6 +281,8 @@ type traceeMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeVariableSpecs struct {
+	CgroupV1Hierarchy *ebpf.VariableSpec `ebpf:"cgroup_v1_hierarchy"`
+	CgroupV1Subsys    *ebpf.VariableSpec `ebpf:"cgroup_v1_subsys"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.VariableSpec `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.VariableSpec `ebpf:"unused_event_header"`
@@ -307,6 +316,7 @@ func (o *traceeObjects) Close() error {
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceeMaps struct {
 	Bufs         *ebpf.Map `ebpf:"bufs"`
+	CgroupsSent  *ebpf.Map `ebpf:"cgroups_sent"`
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
@@ -326,6 +336,7 @@ type traceeMaps struct {
 func (m *traceeMaps) Close() error {
 	return _TraceeClose(
 		m.Bufs,
+		m.CgroupsSent,
 		m.Drops,
 		m.Enabled,
 		m.Events,
@@ -347,6 +358,8 @@ func (m *traceeMaps) Close() error {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceeVariables struct {
+	CgroupV1Hierarchy *ebpf.Variable `ebpf:"cgroup_v1_hierarchy"`
+	CgroupV1Subsys    *ebpf.Variable `ebpf:"cgroup_v1_subsys"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.Variable `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.Variable `ebpf:"unused_event_header"`
@@ -363,6 +376,7 @@ type traceeVariables struct {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceePrograms struct {
+	CgroupAttachTask    *ebpf.Program `ebpf:"cgroup_attach_task"`
 	SchedPrepareExec    *ebpf.Program `ebpf:"sched_prepare_exec"`
 	SchedProcessExec    *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit    *ebpf.Program `ebpf:"sched_process_exit"`
@@ -387,6 +401,7 @@ type traceePrograms struct {
 
 func (p *traceePrograms) Close() error {
 	return _TraceeClose(
+		p.CgroupAttachTask,
 		p.SchedPrepareExec,
 		p.SchedProcessExec,
 		p.SchedProcessExit,

@@ -36,6 +36,7 @@ func TestWire_matches_bpf(t *testing.T) {
 		traceeEventIdEVENT_SECURITY_SOCKET_BIND:    domain.EventSecuritySocketBind,
 		traceeEventIdEVENT_SECURITY_INODE_SYMLINK:  domain.EventSecurityInodeSymlink,
 	}
+	assert.Equal(t, eventCgroupInfo, int(traceeEventIdEVENT_CGROUP_INFO))
 	for c, d := range ids {
 		assert.Equal(t, d, int(c))
 	}
