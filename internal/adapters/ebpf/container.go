@@ -14,10 +14,7 @@ import (
 // cgroups entered before the agent started.
 type containerResolver struct {
 	procRoot string
-	// rootIsHost: cgroup ID 1 is the root of the hierarchy the kernel reads, never a container.
-	// False when that hierarchy is unknown (the IDs may all be v2's root on a v1 host).
-	rootIsHost bool
-	byCgroup   map[uint64]cgroupEntry
+	byCgroup map[uint64]cgroupEntry
 }
 
 type cgroupEntry struct {
@@ -29,8 +26,8 @@ type cgroupEntry struct {
 // cgroupRetry bounds how often /proc is asked about a cgroup whose processes vanish quickly.
 const cgroupRetry = time.Second
 
-func newContainerResolver(procRoot string, rootIsHost bool) *containerResolver {
-	return &containerResolver{procRoot: procRoot, rootIsHost: rootIsHost, byCgroup: map[uint64]cgroupEntry{}}
+func newContainerResolver(procRoot string) *containerResolver {
+	return &containerResolver{procRoot: procRoot, byCgroup: map[uint64]cgroupEntry{}}
 }
 
 // maxCgroups bounds the cache; past it the cache starts again (from /proc for cgroups still in use).
@@ -44,8 +41,9 @@ func (r *containerResolver) learn(cgroupID uint64, path string) {
 	r.byCgroup[cgroupID] = cgroupEntry{id: containerIDFromCgroup(path), known: true}
 }
 
-// cacheKey: a cgroup ID names the task's cgroup v2 directory. On a v1 or hybrid host every task
-// shares the v2 root (ID 1) while containers live in v1 hierarchies, so there the process is the key.
+// cacheKey: a cgroup ID names the task's cgroup in the hierarchy the kernel reads. Its root (ID 1)
+// is shared by every task there, while a container may live in another hierarchy (a hybrid host's
+// v2 or v1 ones): for the root the process is the key.
 func cacheKey(cgroupID uint64, pid uint32) uint64 {
 	if cgroupID > 1 {
 		return cgroupID
@@ -61,9 +59,6 @@ func (r *containerResolver) forget(cgroupID uint64, pid uint32) {
 }
 
 func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
-	if cgroupID == 1 && r.rootIsHost {
-		return ""
-	}
 	cgroupID = cacheKey(cgroupID, pid)
 	e, ok := r.byCgroup[cgroupID]
 	if ok && (e.known || time.Now().Before(e.retryAt)) {
@@ -125,7 +120,6 @@ type cgroupController struct {
 	name      string // "" for cgroup v2
 	subsys    int32  // index in css_set.subsys (the line of /proc/cgroups); -1 for v2
 	hierarchy int32  // hierarchy ID; 0 for v2
-	known     bool   // /proc/cgroups said so (false: it could not be read)
 }
 
 // preferredControllers: container runtimes create a cgroup in every v1 controller; cpuset is
@@ -162,7 +156,7 @@ func parseProcCgroups(text string) cgroupController {
 		if err != nil || h <= 0 || f[3] != "1" {
 			continue
 		}
-		v1[f[0]] = cgroupController{name: f[0], subsys: idx, hierarchy: int32(h), known: true}
+		v1[f[0]] = cgroupController{name: f[0], subsys: idx, hierarchy: int32(h)}
 		first = append(first, f[0])
 	}
 	for _, name := range preferredControllers {
@@ -173,5 +167,5 @@ func parseProcCgroups(text string) cgroupController {
 	if len(first) > 0 {
 		return v1[first[0]]
 	}
-	return cgroupController{subsys: -1, known: true}
+	return cgroupController{subsys: -1}
 }

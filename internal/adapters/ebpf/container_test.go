@@ -40,7 +40,7 @@ func TestContainerResolver_caches_by_cgroup(t *testing.T) {
 	procRoot := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(procRoot, "7"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(procRoot, "7", "cgroup"), []byte("0::/system.slice/docker-"+cid+".scope\n"), 0o644))
-	r := newContainerResolver(procRoot, false)
+	r := newContainerResolver(procRoot)
 	assert.Equal(t, cid, r.lookup(5, 7))
 	require.NoError(t, os.RemoveAll(filepath.Join(procRoot, "7")))
 	assert.Equal(t, cid, r.lookup(5, 8), "a second process of the cgroup is answered from the cache")
@@ -61,7 +61,7 @@ func TestContainerResolver_root_cgroup_is_not_a_shared_key(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Join(proc, pid), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(proc, pid, "cgroup"), []byte("4:memory:"+path+"\n0::/\n"), 0o644))
 	}
-	r := newContainerResolver(proc, false)
+	r := newContainerResolver(proc)
 	assert.Equal(t, id, r.lookup(1, 10))
 	assert.Equal(t, "", r.lookup(1, 11), "the host process is not in the container")
 	r.forget(1, 10)
@@ -70,12 +70,11 @@ func TestContainerResolver_root_cgroup_is_not_a_shared_key(t *testing.T) {
 }
 
 func TestContainerResolver_learned_cgroup_needs_no_proc(t *testing.T) {
-	r := newContainerResolver(t.TempDir(), true)
+	r := newContainerResolver(t.TempDir())
 	r.learn(42, "/default/"+cid)
 	r.learn(43, "/user.slice")
 	assert.Equal(t, cid, r.lookup(42, 7), "a process gone from /proc keeps its container")
 	assert.Equal(t, "", r.lookup(43, 8))
-	assert.Equal(t, "", r.lookup(1, 9), "the hierarchy's root is the host")
 	r.byCgroup[44] = cgroupEntry{retryAt: time.Now().Add(time.Hour)}
 	r.learn(44, "/docker/"+cid)
 	assert.Equal(t, cid, r.lookup(44, 10), "the kernel's path replaces a failed /proc read")
@@ -94,17 +93,17 @@ pids	8	4	1
 		name, text string
 		want       cgroupController
 	}{
-		{"hybrid: cpuset, Tracee's choice", hybrid, cgroupController{name: "cpuset", subsys: 0, hierarchy: 3, known: true}},
+		{"hybrid: cpuset, Tracee's choice", hybrid, cgroupController{name: "cpuset", subsys: 0, hierarchy: 3}},
 		{"cpuset on v2: memory", "#h\ncpuset\t0\t1\t1\ncpu\t1\t4\t1\nmemory\t4\t5\t1\n",
-			cgroupController{name: "memory", subsys: 2, hierarchy: 4, known: true}},
+			cgroupController{name: "memory", subsys: 2, hierarchy: 4}},
 		{"a disabled controller is skipped", "#h\ncpuset\t3\t1\t0\nfoo\t5\t1\t1\n",
-			cgroupController{name: "foo", subsys: 1, hierarchy: 5, known: true}},
-		{"pure v2", "#h\ncpuset\t0\t1\t1\nmemory\t0\t1\t1\n", cgroupController{subsys: -1, known: true}},
+			cgroupController{name: "foo", subsys: 1, hierarchy: 5}},
+		{"pure v2", "#h\ncpuset\t0\t1\t1\nmemory\t0\t1\t1\n", cgroupController{subsys: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, parseProcCgroups(tt.text))
 		})
 	}
-	assert.Equal(t, cgroupController{subsys: -1}, cgroupV1Controller(t.TempDir()), "unreadable: v2, root not known to be the host")
+	assert.Equal(t, cgroupController{subsys: -1}, cgroupV1Controller(t.TempDir()), "unreadable: v2")
 }

@@ -15,7 +15,7 @@ import (
 func testDecoder(t *testing.T) *decoder {
 	t.Helper()
 	procRoot := t.TempDir() // an empty /proc: nothing known about any process
-	return newDecoder(domain.BaseEvents(), 1_700_000_000_000_000_000, newProcTree(procRoot), newContainerResolver(procRoot, false))
+	return newDecoder(domain.BaseEvents(), 1_700_000_000_000_000_000, newProcTree(procRoot), newContainerResolver(procRoot))
 }
 
 // TestDecoder_cgroup_record_names_the_container_of_later_events: the kernel's cgroup record is no
@@ -219,7 +219,7 @@ func TestDecoder_process_tree_names_executables(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(old, "stat"), []byte("10 (ss hd)) S 1 10 10 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 250 0 0"), 0o644))
 	procs := newProcTree(procRoot)
 	procs.bootstrap()
-	d := newDecoder(domain.BaseEvents(), 0, procs, newContainerResolver(procRoot, false))
+	d := newDecoder(domain.BaseEvents(), 0, procs, newContainerResolver(procRoot))
 
 	ev, err := d.decode(newRecord(62, 62, 10).bytes())
 	require.NoError(t, err)
@@ -250,7 +250,7 @@ func FuzzDecoder_decode(f *testing.F) {
 	f.Add(newRecord(domain.EventSecurityInodeRename, 82, 1).str("a").path(0, "b").str("c").path(0).bytes())
 	f.Add(newRecord(62, 62, 1).u64(1).u64(2).bytes())
 	f.Add(newRecord(domain.EventSocketDup, 33, 1).u64(1).u64(2).blob(tagBytes, make([]byte, 28)).bytes())
-	d := newDecoder(domain.BaseEvents(), 0, newProcTree(f.TempDir()), newContainerResolver(f.TempDir(), false))
+	d := newDecoder(domain.BaseEvents(), 0, newProcTree(f.TempDir()), newContainerResolver(f.TempDir()))
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		ev, err := d.decode(rec)
 		if err == nil && ev == nil {
@@ -260,7 +260,7 @@ func FuzzDecoder_decode(f *testing.F) {
 }
 
 func BenchmarkDecoder_decode(b *testing.B) {
-	d := newDecoder(domain.BaseEvents(), 0, newProcTree(b.TempDir()), newContainerResolver(b.TempDir(), false))
+	d := newDecoder(domain.BaseEvents(), 0, newProcTree(b.TempDir()), newContainerResolver(b.TempDir()))
 	recs := map[string][]byte{
 		"kill":               newRecord(62, 62, 42).u64(42).u64(0).bytes(),
 		"security_file_open": newRecord(domain.EventSecurityFileOpen, 257, 42).path(0, "passwd", "etc").u64(0).u64(7).u64(8).u64(9).str("/etc/passwd").bytes(),

@@ -78,7 +78,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	loaded := time.Since(start)
 	procs := newProcTree(s.cfg.ProcRoot)
 	procs.bootstrap()
-	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot, k.cgroups.known))
+	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
 	dec.scoped = s.cfg.Scope != nil && s.cfg.Scope.AllPolicies != 0
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
@@ -153,7 +153,6 @@ type kernelObjects struct {
 	progs    []*ebpf.Program
 	links    []link.Link
 	attached []string
-	cgroups  cgroupController // the hierarchy the kernel reads cgroup IDs from
 }
 
 // close detaches every link, then frees programs and maps. Links are detached concurrently: a
@@ -210,7 +209,7 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	if err != nil {
 		return nil, fmt.Errorf("ebpf: create maps: %w", err)
 	}
-	k := &kernelObjects{maps: coll.Maps, cgroups: cg}
+	k := &kernelObjects{maps: coll.Maps}
 	cache := btf.NewCache() // decode the kernel's BTF once for every program
 
 	progs := map[string]*ebpf.Program{}
