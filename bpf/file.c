@@ -6,7 +6,37 @@
 #include "path.h"
 
 #define NR_OPEN 2
+#define NR_OPENAT 257
+#define NR_OPENAT2 437
 #define NR_CREAT 85
+#define NR_TRUNCATE 76
+
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+/* Open-time flags do_dentry_open clears from f_flags after the LSM hook saw them. */
+#define O_OPEN_TIME (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)
+
+/* open_flags are the flags the syscall asked for: what the LSM hook security_file_open sees
+ * besides f_flags. */
+static __always_inline __u64 open_flags(__s32 nr, struct stash *s)
+{
+	__u64 flags = 0;
+	switch (nr) {
+	case NR_OPEN:
+		return s->args[1];
+	case NR_OPENAT:
+		return s->args[2];
+	case NR_OPENAT2:
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)s->args[2] + __builtin_offsetof(struct open_how, flags));
+		return flags;
+	case NR_CREAT:
+		return O_CREAT | O_WRONLY | O_TRUNC;
+	}
+	return 0;
+}
 #define NR_RENAME 82
 #define NR_RENAMEAT 264
 #define NR_RENAMEAT2 316
@@ -26,12 +56,43 @@ int sys_exit_file_open(void *ctx)
 		return 0;
 	struct file *f = fd_file(bpf_get_current_task_btf(), ret);
 	struct inode *ino = put_file_path(e, f);          /* pathname */
-	put_u64(e, BPF_CORE_READ(f, f_flags));            /* flags */
+	put_u64(e, BPF_CORE_READ(f, f_flags) | (open_flags(nr, &s) & O_OPEN_TIME)); /* flags */
 	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));      /* dev */
 	put_u64(e, BPF_CORE_READ(ino, i_ino));            /* inode */
 	put_u64(e, inode_ctime(ino));                     /* ctime */
 	const char *name = (nr == NR_OPEN || nr == NR_CREAT) ? (void *)s.args[0] : (void *)s.args[1];
 	put_str(e, name, true);                           /* syscall_pathname */
+	submit(e);
+	return 0;
+}
+
+/* do_truncate from truncate/ftruncate exits (Tracee's kprobe on do_truncate is refused here):
+ * wire: the user path (empty for ftruncate), the file's path (ftruncate) or the directory the
+ * user path is relative to (truncate), inode, dev, length. */
+SEC("tracepoint/syscalls/sys_exit_truncate")
+int sys_exit_truncate(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(ctx, &s))
+		return 0;
+	if (exit_ret(ctx) != 0)
+		return 0;
+	__s32 nr = syscall_nr(ctx);
+	struct ebuf *e = start_event(EVENT_DO_TRUNCATE, nr, 0);
+	if (!e)
+		return 0;
+	if (nr == NR_TRUNCATE) {
+		put_str(e, (void *)s.args[0], true);
+		put_base_dir(e, (void *)s.args[0], AT_FDCWD);
+		put_u64(e, 0);
+		put_u64(e, 0);
+	} else {
+		put_empty(e, TAG_STR);
+		struct inode *ino = put_file_path(e, fd_file(bpf_get_current_task_btf(), (int)s.args[0]));
+		put_u64(e, BPF_CORE_READ(ino, i_ino));
+		put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));
+	}
+	put_u64(e, s.args[1]); /* length */
 	submit(e);
 	return 0;
 }

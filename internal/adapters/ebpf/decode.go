@@ -267,6 +267,18 @@ func buildArgs(def domain.EventDefinition, w []wireArg) []trace.Argument {
 		set(0, joinPath(w, 1, 0))
 		set(1, wireStr(w, 2))
 		return out
+	case domain.EventDoTruncate:
+		// wire: user path (truncate) or "" (ftruncate), its base directory or the file's path,
+		// inode, dev, length
+		if wireStr(w, 0) != "" {
+			set(0, joinPath(w, 1, 0))
+		} else {
+			set(0, wirePath(w, 1))
+		}
+		set(1, raw(2, "uint64"))
+		set(2, raw(3, "uint32"))
+		set(3, raw(4, "uint64"))
+		return out
 	case domain.EventSecuritySbMount:
 		set(0, wireStr(w, 0))
 		set(1, joinPath(w, 2, 1))

@@ -104,6 +104,18 @@ func TestDecoder_decode(t *testing.T) {
 			args: map[string]interface{}{"old_path": "/tmp/a", "new_path": "/etc/b"},
 		},
 		{
+			name:  "do_truncate from ftruncate: the file's path",
+			event: "do_truncate", syscall: "ftruncate",
+			rec:  newRecord(domain.EventDoTruncate, 77, 42).str("").path(0, "syslog", "log", "var").u64(8).u64(7).u64(0).bytes(),
+			args: map[string]interface{}{"pathname": "/var/log/syslog", "inode": uint64(8), "dev": uint32(7), "length": uint64(0)},
+		},
+		{
+			name:  "do_truncate from truncate: the user path made absolute",
+			event: "do_truncate", syscall: "truncate",
+			rec:  newRecord(domain.EventDoTruncate, 76, 42).str("syslog").path(0, "log", "var").u64(0).u64(0).u64(10).bytes(),
+			args: map[string]interface{}{"pathname": "/var/log/syslog", "length": uint64(10)},
+		},
+		{
 			name:  "mount",
 			event: "security_sb_mount", syscall: "mount", ret: -1,
 			rec:  newRecord(domain.EventSecuritySbMount, 165, 42).retval(-1).str("/dev/sda1").str("../mnt").path(0, "root").str("ext4").u64(1).bytes(),

@@ -42,6 +42,8 @@ func hooksFor(def domain.EventDefinition) []hook {
 		return []hook{{prog: traceeProgSchedProcessExit}}
 	case domain.EventSecurityFileOpen:
 		return syscallPair(traceeProgSysExitFileOpen, "open", "openat", "openat2", "creat")
+	case domain.EventDoTruncate:
+		return syscallPair(traceeProgSysExitTruncate, "truncate", "ftruncate")
 	case domain.EventSecurityInodeRename:
 		return syscallPair(traceeProgSysExitRename, "rename", "renameat", "renameat2")
 	case domain.EventSecuritySbMount:

@@ -77,6 +77,7 @@ const (
 	traceeEventIdEVENT_SECURITY_INODE_SYMLINK  traceeEventId = 746
 	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 749
 	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 768
+	traceeEventIdEVENT_DO_TRUNCATE             traceeEventId = 775
 	traceeEventIdEVENT_CGROUP_INFO             traceeEventId = 2000
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
@@ -176,6 +177,7 @@ const (
 	traceeProgSysExitRename       = "sys_exit_rename"
 	traceeProgSysExitSocketLsm    = "sys_exit_socket_lsm"
 	traceeProgSysExitSymlink      = "sys_exit_symlink"
+	traceeProgSysExitTruncate     = "sys_exit_truncate"
 	traceeVarCgroupV1Hierarchy    = "cgroup_v1_hierarchy"
 	traceeVarCgroupV1Subsys       = "cgroup_v1_subsys"
 	traceeVarSelfTgid             = "self_tgid"
@@ -253,6 +255,7 @@ type traceeProgramSpecs struct {
 	SysExitRename       *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
 	SysExitSocketLsm    *ebpf.ProgramSpec `ebpf:"sys_exit_socket_lsm"`
 	SysExitSymlink      *ebpf.ProgramSpec `ebpf:"sys_exit_symlink"`
+	SysExitTruncate     *ebpf.ProgramSpec `ebpf:"sys_exit_truncate"`
 }
 
 // traceeMapSpecs contains maps before they are loaded into the kernel.
@@ -397,6 +400,7 @@ type traceePrograms struct {
 	SysExitRename       *ebpf.Program `ebpf:"sys_exit_rename"`
 	SysExitSocketLsm    *ebpf.Program `ebpf:"sys_exit_socket_lsm"`
 	SysExitSymlink      *ebpf.Program `ebpf:"sys_exit_symlink"`
+	SysExitTruncate     *ebpf.Program `ebpf:"sys_exit_truncate"`
 }
 
 func (p *traceePrograms) Close() error {
@@ -422,6 +426,7 @@ func (p *traceePrograms) Close() error {
 		p.SysExitRename,
 		p.SysExitSocketLsm,
 		p.SysExitSymlink,
+		p.SysExitTruncate,
 	)
 }
 
