@@ -40,14 +40,13 @@ static long kn_step(__u64 i, void *data)
 	return 0;
 }
 
-/* send_cgroup writes an EVENT_CGROUP_INFO record (header.cgroup_id, one TAG_PATH argument: the
- * cgroup's path in its hierarchy) unless this cgroup was sent already. */
-static __always_inline void send_cgroup(struct cgroup *cg)
+/* send_cgroup writes an EVENT_CGROUP_INFO record (header.cgroup_id = id as events carry it, one
+ * TAG_PATH argument: the cgroup's path in its hierarchy) unless this cgroup was sent already. */
+static __always_inline void send_cgroup(struct cgroup *cg, __u64 id)
 {
 	if (!cg)
 		return;
 	struct kernfs_node *kn = cg->kn;
-	__u64 id = kn->id;
 	if (bpf_map_lookup_elem(&cgroups_sent, &id))
 		return;
 	__u8 one = 1;
@@ -75,4 +74,12 @@ static __always_inline void send_cgroup(struct cgroup *cg)
 	e->off = pos;
 	e->argc = 1;
 	submit(e);
+}
+
+/* send_task_cgroup sends the cgroup task_cgroup picks for t. */
+static __always_inline void send_task_cgroup(struct task_struct *t)
+{
+	__u64 id = 0;
+	struct cgroup *cg = task_cgroup(t, &id);
+	send_cgroup(cg, id);
 }

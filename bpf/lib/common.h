@@ -105,22 +105,29 @@ static __always_inline bool is_enabled(__u32 id)
 	return on && *on;
 }
 
-/* task_cgroup is the task's cgroup that names its container: in the chosen v1 hierarchy, or v2's. */
-static __always_inline struct cgroup *task_cgroup(struct task_struct *t)
-{
-	if (cgroup_v1_subsys < 0)
-		return t->cgroups->dfl_cgrp;
-	__u32 i = cgroup_v1_subsys;
-	if (i >= sizeof(t->cgroups->subsys) / sizeof(t->cgroups->subsys[0]))
-		return t->cgroups->dfl_cgrp;
-	return t->cgroups->subsys[i]->cgroup;
-}
+/* A v2 cgroup's ID on a hybrid host, where it shares the field with v1 IDs (kernfs IDs of two
+ * hierarchies may be equal). Userspace strips it from the event's cgroupId. */
+#define CGROUP_V2_TAG (1ULL << 63)
 
-/* task_cgroup_id is Tracee's cgroup_id: the kernfs ID of task_cgroup (on a v2 host what
- * bpf_get_current_cgroup_id gives). Userspace keys its container cache by it. */
-static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+/* task_cgroup is the task's cgroup that names its container, with its ID: in the chosen v1
+ * hierarchy (Tracee's cgroup_id there), or v2's on a pure v2 host. On a hybrid host a task in the
+ * v1 hierarchy's root may still sit in a v2 cgroup (a container placed in v2 only): then v2's. */
+static __always_inline struct cgroup *task_cgroup(struct task_struct *t, __u64 *id)
 {
-	return task_cgroup(t)->kn->id;
+	struct cgroup *dfl = t->cgroups->dfl_cgrp;
+	__u32 i = cgroup_v1_subsys;
+	if (cgroup_v1_subsys < 0 || i >= sizeof(t->cgroups->subsys) / sizeof(t->cgroups->subsys[0])) {
+		*id = dfl->kn->id;
+		return dfl;
+	}
+	struct cgroup *cg = t->cgroups->subsys[i]->cgroup;
+	struct kernfs_node *kn = cg->kn;
+	if (kn->__parent || !dfl->kn->__parent) { /* below the v1 root, or in v2's root too */
+		*id = kn->id;
+		return cg;
+	}
+	*id = dfl->kn->id | CGROUP_V2_TAG;
+	return dfl;
 }
 
 /* The header is filled in two steps: first what the policy scope looks at (ids, namespaces,
@@ -159,7 +166,7 @@ static __always_inline void fill_header_rest(struct event_header *h, struct task
 	h->ts = bpf_ktime_get_boot_ns();
 	h->start_time = t->start_boottime;
 	h->leader_start_time = t->group_leader->start_boottime;
-	h->cgroup_id = task_cgroup_id(t);
+	task_cgroup(t, &h->cgroup_id);
 	h->retval = ret;
 	h->event_id = id;
 	h->syscall = nr;

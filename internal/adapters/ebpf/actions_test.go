@@ -55,6 +55,11 @@ func helperAction(action, arg string) error {
 	case "open":
 		_, err := os.ReadFile(arg)
 		return err
+	case "wait-exec-true": // exec once told to: the parent moves it into a cgroup first
+		if _, err := io.ReadAll(os.Stdin); err != nil {
+			return err
+		}
+		return syscall.Exec("/bin/true", []string{"true"}, os.Environ())
 	case "open-trunc": // : > FILE
 		return closeFd(unix.Open(arg, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o600))
 	case "openat2-trunc":

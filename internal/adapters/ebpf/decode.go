@@ -32,6 +32,10 @@ func newDecoder(defs []domain.EventDefinition, bootOffset int64, procs *procTree
 	return d
 }
 
+// cgroupV2Tag marks a v2 cgroup's ID on a hybrid host (CGROUP_V2_TAG in bpf/lib/common.h): the
+// container cache keeps it apart from v1 IDs, the event's cgroupId does not show it.
+const cgroupV2Tag = 1 << 63
+
 // eventCgroupInfo is the internal record of a cgroup's ID and path (bpf/lib/cgroup.h): it feeds
 // the container cache and is no event.
 const eventCgroupInfo = 2000
@@ -64,7 +68,7 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ThreadStartTime:     int(int64(h.startTime) + d.bootOffset),
 		ProcessorID:         int(h.cpu),
 		ProcessID:           int(h.pid),
-		CgroupID:            uint(h.cgroupID),
+		CgroupID:            uint(h.cgroupID &^ cgroupV2Tag),
 		ThreadID:            int(h.tid),
 		ParentProcessID:     int(h.ppid),
 		HostProcessID:       int(h.hostPid),
