@@ -79,8 +79,8 @@ func NewShellConfigModification() detect.Signature {
 const oCreat = 0o100
 
 // openSyscallArgs reads pathname and flags of an open, openat or creat syscall event, whose flags
-// keep O_CREAT and O_TRUNC (security_file_open's are the file's f_flags, where the kernel has
-// dropped them). The path is as the program passed it.
+// keep O_CREAT and O_TRUNC (as the live security_file_open's now do too). The path is as the
+// program passed it.
 func openSyscallArgs(ev *trace.Event) (path string, flags int, ok bool) {
 	switch ev.EventName {
 	case "open", "openat":
