@@ -6,6 +6,7 @@
 #include "path.h"
 #include "open_filter.h"
 
+#define NR_TRUNCATE 76
 #define NR_RENAME 82
 #define NR_RENAMEAT 264
 #define NR_RENAMEAT2 316
@@ -22,19 +23,49 @@ int sys_exit_file_open(void *ctx)
 	__s32 nr = syscall_nr(ctx);
 	struct file *f = fd_file(bpf_get_current_task_btf(), ret);
 	const char *name = (nr == NR_OPEN || nr == NR_CREAT) ? (void *)s.args[0] : (void *)s.args[1];
-	__u64 sysflags = open_syscall_flags(nr, &s);
+	__u64 sysflags = open_flags(nr, &s);
 	if (open_dropped(f, sysflags, name))
 		return 0;
 	struct ebuf *e = start_event(EVENT_SECURITY_FILE_OPEN, nr, 0);
 	if (!e)
 		return 0;
 	struct inode *ino = put_file_path(e, f);          /* pathname */
-	/* flags as the LSM hook sees them: f_flags plus the open-time bits the kernel clears after it */
-	put_u64(e, BPF_CORE_READ(f, f_flags) | (sysflags & (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)));
+	put_u64(e, BPF_CORE_READ(f, f_flags) | (sysflags & O_OPEN_TIME)); /* flags, as the LSM hook sees them */
 	put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));      /* dev */
 	put_u64(e, BPF_CORE_READ(ino, i_ino));            /* inode */
 	put_u64(e, inode_ctime(ino));                     /* ctime */
 	put_str(e, name, true);                           /* syscall_pathname */
+	submit(e);
+	return 0;
+}
+
+/* do_truncate from truncate/ftruncate exits (Tracee's kprobe on do_truncate is refused here):
+ * wire: the user path (empty for ftruncate), the file's path (ftruncate) or the directory the
+ * user path is relative to (truncate), inode, dev, length. */
+SEC("tracepoint/syscalls/sys_exit_truncate")
+int sys_exit_truncate(void *ctx)
+{
+	struct stash s;
+	if (is_self() || !take_stash(ctx, &s))
+		return 0;
+	if (exit_ret(ctx) != 0)
+		return 0;
+	__s32 nr = syscall_nr(ctx);
+	struct ebuf *e = start_event(EVENT_DO_TRUNCATE, nr, 0);
+	if (!e)
+		return 0;
+	if (nr == NR_TRUNCATE) {
+		put_str(e, (void *)s.args[0], true);
+		put_base_dir(e, (void *)s.args[0], AT_FDCWD);
+		put_u64(e, 0);
+		put_u64(e, 0);
+	} else {
+		put_empty(e, TAG_STR);
+		struct inode *ino = put_file_path(e, fd_file(bpf_get_current_task_btf(), (int)s.args[0]));
+		put_u64(e, BPF_CORE_READ(ino, i_ino));
+		put_u64(e, BPF_CORE_READ(ino, i_sb, s_dev));
+	}
+	put_u64(e, s.args[1]); /* length */
 	submit(e);
 	return 0;
 }

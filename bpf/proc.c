@@ -3,6 +3,7 @@
 /* Process life cycle: sched_process_exec / fork / exit on tp_btf (no tracefs, no syscall slow path). */
 #include "common.h"
 #include "path.h"
+#include "cgroup.h"
 
 /* task_syscall is the syscall a task is in (tp_btf hooks do not get it as an argument). */
 static __always_inline __s32 task_syscall(struct task_struct *t)
@@ -73,6 +74,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 {
 	if (is_self())
 		return 0;
+	send_task_cgroup(p); /* before the event: userspace learns the cgroup first */
 	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_EXEC, task_syscall(p), 0);
 	if (!e)
 		return 0;
@@ -130,6 +132,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 {
 	if (is_self())
 		return 0;
+	send_task_cgroup(child);
 	struct ebuf *e = start_event(EVENT_SCHED_PROCESS_FORK, task_syscall(parent), 0);
 	if (!e)
 		return 0;
@@ -156,5 +159,20 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 	put_u64(e, BPF_CORE_READ(p, exit_code));
 	put_u64(e, group_dead);
 	submit(e);
+	return 0;
+}
+
+/* A task moved into a cgroup (a runtime placing a container's first process, before its exec):
+ * send the cgroup before the task's first event in it. On a hybrid host a v2 cgroup goes too,
+ * tagged: task_cgroup takes it for tasks in the v1 root. */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task, bool threadgroup)
+{
+	int h = dst->root->hierarchy_id;
+	__u64 id = dst->kn->id;
+	if (h == cgroup_v1_hierarchy)
+		send_cgroup(dst, id);
+	else if (h == 0) /* v2, on a hybrid host */
+		send_cgroup(dst, id | CGROUP_V2_TAG);
 	return 0;
 }

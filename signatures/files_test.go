@@ -254,6 +254,11 @@ func TestLogTampering(t *testing.T) {
 		{name: "append is normal logging", events: evs(openEvent("/var/log/syslog", int32(0o2101)&^0o1000))},
 		{name: "logrotate", events: evs(withProc(openEvent("/var/log/syslog", wrTrnc), "logrotate", 3))},
 		{name: "outside /var/log", events: evs(openEvent("/tmp/x.log", wrTrnc))},
+		{name: "truncate -s0 (ftruncate)", events: evs(withProc(event("do_truncate", arg("pathname", "/var/log/syslog"), arg("inode", uint64(5)),
+			arg("dev", uint32(7)), arg("length", uint64(0))), "truncate", 3)), findings: 1,
+			data: map[string]interface{}{"pathname": "/var/log/syslog", "action": "truncated"}},
+		{name: "truncate outside /var/log", events: evs(event("do_truncate", arg("pathname", "/tmp/x.log"), arg("length", uint64(0))))},
+		{name: "logrotate copytruncate", events: evs(withProc(event("do_truncate", arg("pathname", "/var/log/syslog"), arg("length", uint64(0))), "logrotate", 3))},
 	})
 }
 

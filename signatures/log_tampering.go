@@ -7,8 +7,9 @@ import (
 
 const varLog = "/var/log/"
 
-// LogTampering (EXT-009) reports log files under /var/log truncated on open or deleted, by
-// anything but the log daemons and logrotate.
+// LogTampering (EXT-009) reports log files under /var/log truncated (opened with O_TRUNC, or
+// truncate/ftruncate: `: > FILE`, `truncate -s0 FILE`) or deleted, by anything but the log
+// daemons and logrotate.
 type LogTampering struct{ base }
 
 // NewLogTampering returns the EXT-009 signature.
@@ -16,7 +17,7 @@ func NewLogTampering() *LogTampering {
 	return &LogTampering{newBase("EXT-009", "log_tampering", "Log file truncated or deleted",
 		"A file under /var/log was truncated or deleted by a process that does not manage logs; intruders wipe logs to erase their traces.",
 		mitre{2, "defense-evasion", "Indicator Removal: Clear Linux or Mac System Logs", "T1070.002"},
-		"security_file_open", "unlink", "unlinkat").opens(opensWritten)}
+		"security_file_open", "do_truncate", "unlink", "unlinkat").opens(opensWritten)}
 }
 
 func (s *LogTampering) OnEvent(event protocol.Event) error {
@@ -32,6 +33,9 @@ func (s *LogTampering) OnEvent(event protocol.Event) error {
 			return nil
 		}
 		p, action = path, "truncated"
+	case "do_truncate":
+		p, _ = ev.GetStringArgumentByName("pathname")
+		action = "truncated"
 	case "unlink", "unlinkat":
 		if ev.ReturnValue < 0 {
 			return nil

@@ -26,6 +26,10 @@
 /* Set by userspace before load. */
 const volatile __u32 self_tgid = 0;
 const volatile __u64 wakeup_bytes = 1 << 20;
+/* The cgroup v1 controller whose hierarchy names containers on a v1 or hybrid host (its index in
+ * css_set.subsys, the line of /proc/cgroups) and that hierarchy's ID; -1 and 0 on a pure v2 host. */
+const volatile __s32 cgroup_v1_subsys = -1;
+const volatile __s32 cgroup_v1_hierarchy = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -101,6 +105,31 @@ static __always_inline bool is_enabled(__u32 id)
 	return on && *on;
 }
 
+/* A v2 cgroup's ID on a hybrid host, where it shares the field with v1 IDs (kernfs IDs of two
+ * hierarchies may be equal). Userspace strips it from the event's cgroupId. */
+#define CGROUP_V2_TAG (1ULL << 63)
+
+/* task_cgroup is the task's cgroup that names its container, with its ID: in the chosen v1
+ * hierarchy (Tracee's cgroup_id there), or v2's on a pure v2 host. On a hybrid host a task in the
+ * v1 hierarchy's root may still sit in a v2 cgroup (a container placed in v2 only): then v2's. */
+static __always_inline struct cgroup *task_cgroup(struct task_struct *t, __u64 *id)
+{
+	struct cgroup *dfl = t->cgroups->dfl_cgrp;
+	__u32 i = cgroup_v1_subsys;
+	if (cgroup_v1_subsys < 0 || i >= sizeof(t->cgroups->subsys) / sizeof(t->cgroups->subsys[0])) {
+		*id = dfl->kn->id;
+		return dfl;
+	}
+	struct cgroup *cg = t->cgroups->subsys[i]->cgroup;
+	struct kernfs_node *kn = cg->kn;
+	if (kn->__parent || !dfl->kn->__parent) { /* below the v1 root, or in v2's root too */
+		*id = kn->id;
+		return cg;
+	}
+	*id = dfl->kn->id | CGROUP_V2_TAG;
+	return dfl;
+}
+
 /* The header is filled in two steps: first what the policy scope looks at (ids, namespaces,
  * uid, comm), then, only for an event the scope keeps, the rest. Both read through BTF pointers
  * (plain loads the verifier turns into guarded ones): far cheaper than a bpf_probe_read_kernel
@@ -137,7 +166,7 @@ static __always_inline void fill_header_rest(struct event_header *h, struct task
 	h->ts = bpf_ktime_get_boot_ns();
 	h->start_time = t->start_boottime;
 	h->leader_start_time = t->group_leader->start_boottime;
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	task_cgroup(t, &h->cgroup_id);
 	h->retval = ret;
 	h->event_id = id;
 	h->syscall = nr;

@@ -19,6 +19,8 @@ enum event_id {
 	EVENT_SECURITY_INODE_SYMLINK = 746,
 	EVENT_SOCKET_DUP = 749,
 	EVENT_SECURITY_INODE_RENAME = 768,
+	EVENT_DO_TRUNCATE = 775,
+	EVENT_CGROUP_INFO = 2000, /* internal, not Tracee's: a cgroup's ID and path, for the container cache */
 	EVENT_ID_MAX = 2048, /* size of the enable map; syscall events use their syscall number */
 };
 

@@ -8,20 +8,43 @@
 
 #include "common.h"
 
-#define O_ACCMODE 00000003
-#define O_WRONLY 00000001
-#define O_CREAT 00000100
-#define O_TRUNC 00001000
-#define O_EXCL 00000200
-#define O_NOCTTY 00000400
+#define NR_OPEN 2
+#define NR_OPENAT 257
+#define NR_OPENAT2 437
+#define NR_CREAT 85
+
+#define O_ACCMODE 03
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+/* Open-time flags do_dentry_open clears from f_flags after the LSM hook saw them. */
+#define O_OPEN_TIME (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)
+
+/* open_flags are the flags the syscall asked for: what the LSM hook security_file_open sees
+ * besides f_flags. */
+static __always_inline __u64 open_flags(__s32 nr, struct stash *s)
+{
+	__u64 flags = 0;
+	switch (nr) {
+	case NR_OPEN:
+		return s->args[1];
+	case NR_OPENAT:
+		return s->args[2];
+	case NR_OPENAT2:
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)s->args[2] + __builtin_offsetof(struct open_how, flags));
+		return flags;
+	case NR_CREAT:
+		return O_CREAT | O_WRONLY | O_TRUNC;
+	}
+	return 0;
+}
+
 #define OPEN_NAME_LEN 32 /* domain.OpenNameMax + 1: longer names are compared by their first 31 bytes */
 #define OPEN_PREFIX_LENS 4
 #define NSFS_MAGIC 0x6e736673
 #define OPEN_RAW_SCAN 128 /* bytes of the passed path searched for "../" */
-
-#define NR_OPEN 2
-#define NR_CREAT 85
-#define NR_OPENAT2 437
 
 enum open_name_kind {
 	OPEN_NAME = 1,   /* the file's base name */
@@ -61,24 +84,6 @@ struct {
 /* A read-only view of a kernel pointer for plain (fault-safe) loads: no helper call per field.
  * The verifier turns the call into nothing. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-/* open_syscall_flags returns the flags the program asked for, before the kernel dropped O_CREAT,
- * O_EXCL, O_NOCTTY and O_TRUNC from the file's f_flags. */
-static __always_inline __u64 open_syscall_flags(__s32 nr, const struct stash *s)
-{
-	__u64 flags = 0;
-	switch (nr) {
-	case NR_OPEN:
-		return s->args[1];
-	case NR_CREAT:
-		return O_CREAT | O_WRONLY | O_TRUNC;
-	case NR_OPENAT2: /* struct open_how { __u64 flags; ... } */
-		bpf_probe_read_user(&flags, sizeof(flags), (void *)s->args[2]);
-		return flags;
-	default: /* openat */
-		return s->args[2];
-	}
-}
 
 /* prefix_of sets p to the first len bytes of k, the rest zero (little-endian words). */
 static __always_inline void prefix_of(struct open_name *p, const struct open_name *k, __u32 len)

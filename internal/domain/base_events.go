@@ -25,6 +25,7 @@ const (
 	EventSecurityInodeSymlink  = 746
 	EventSocketDup             = 749
 	EventSecurityInodeRename   = 768
+	EventDoTruncate            = 775
 )
 
 // LastTraceeSyscall is the highest x86-64 syscall number Tracee v0.24.1 defines; its syscall IDs

@@ -211,9 +211,16 @@ func liveCases() []liveCase {
 			f := mkfile(t, e.dir, "sgid-data")
 			return sh(t, "chmod g+s "+f)
 		}, want: map[string]interface{}{"bits": "setgid"}},
-		{event: "log_tampering", act: func(t *testing.T, e *liveEnv) int {
-			return privateSh(t, "mount -t tmpfs e2e /var/log && echo line >> /var/log/auth.log && : > /var/log/auth.log && rm /var/log/auth.log")
-		}, want: map[string]interface{}{"pathname": "/var/log/auth.log"}},
+		// /var/log is a tmpfs in a private mount namespace: the host's logs are untouched.
+		{event: "log_tampering", how: ": > FILE", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /var/log && echo line >> /var/log/auth.log && : > /var/log/auth.log")
+		}, want: map[string]interface{}{"pathname": "/var/log/auth.log", "action": "truncated"}},
+		{event: "log_tampering", how: "truncate -s0 FILE", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /var/log && echo line >> /var/log/syslog && truncate -s0 /var/log/syslog")
+		}, want: map[string]interface{}{"pathname": "/var/log/syslog", "action": "truncated"}},
+		{event: "log_tampering", how: "rm FILE", act: func(t *testing.T, e *liveEnv) int {
+			return privateSh(t, "mount -t tmpfs e2e /var/log && echo line >> /var/log/auth.log && rm /var/log/auth.log")
+		}, want: map[string]interface{}{"pathname": "/var/log/auth.log", "action": "deleted"}},
 	}
 }
 

@@ -22,6 +22,13 @@ import (
 // testEnvVar is put in the environment of the helpers' execs; the exec events must carry it.
 const testEnvVar = "TRACEE_EBPF_TEST_ENV=marker-7f3a"
 
+func closeFd(fd int, err error) error {
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
+}
+
 // helperAction does one real action that should produce an event; it runs in a child process.
 func helperAction(action, arg string) error {
 	switch action {
@@ -48,6 +55,37 @@ func helperAction(action, arg string) error {
 	case "open":
 		_, err := os.ReadFile(arg)
 		return err
+	case "wait-exec-true": // exec once told to: the parent moves it into a cgroup first
+		if _, err := io.ReadAll(os.Stdin); err != nil {
+			return err
+		}
+		return syscall.Exec("/bin/true", []string{"true"}, os.Environ())
+	case "open-trunc": // : > FILE
+		return closeFd(unix.Open(arg, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o600))
+	case "openat2-trunc":
+		return closeFd(unix.Openat2(unix.AT_FDCWD, arg, &unix.OpenHow{Flags: unix.O_WRONLY | unix.O_TRUNC | unix.O_CLOEXEC}))
+	case "creat": // the creat syscall itself (unix.Creat is an openat)
+		p, err := unix.BytePtrFromString(arg)
+		if err != nil {
+			return err
+		}
+		fd, _, errno := unix.Syscall(unix.SYS_CREAT, uintptr(unsafe.Pointer(p)), 0o600, 0)
+		if errno != 0 {
+			return errno
+		}
+		return unix.Close(int(fd))
+	case "ftruncate": // truncate -s0 FILE: open without O_TRUNC, then ftruncate
+		fd, err := unix.Open(arg, unix.O_WRONLY|unix.O_CREAT|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		return unix.Ftruncate(fd, 0)
+	case "truncate-relative":
+		if err := os.Chdir(filepath.Dir(arg)); err != nil {
+			return err
+		}
+		return unix.Truncate(filepath.Base(arg), 1)
 	case "ptrace-traceme":
 		// The helper runs with async preemption off: no signal may stop it once traced.
 		_, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0)

@@ -24,6 +24,8 @@ func TestContainerIDFromCgroup(t *testing.T) {
 		{"cri-o", "/kubepods.slice/kubepods-pod2.slice/crio-" + cid + ".scope", cid},
 		{"podman", "/machine.slice/libpod-" + cid + ".scope/container", cid},
 		{"kubepods cgroupfs", "/kubepods/burstable/pod3/" + cid, cid},
+		{"containerd ctr run", "/default/" + cid, cid},
+		{"containerd ctr run, a name not an ID", "/default/web", ""},
 		{"not hex", "/docker/" + strings.Repeat("z", 64), ""},
 		{"too short", "/docker/0123", ""},
 	}
@@ -65,4 +67,43 @@ func TestContainerResolver_root_cgroup_is_not_a_shared_key(t *testing.T) {
 	r.forget(1, 10)
 	require.NoError(t, os.WriteFile(filepath.Join(proc, "10", "cgroup"), []byte("0::/\n"), 0o644))
 	assert.Equal(t, "", r.lookup(1, 10), "a reused pid is looked up again")
+}
+
+func TestContainerResolver_learned_cgroup_needs_no_proc(t *testing.T) {
+	r := newContainerResolver(t.TempDir())
+	r.learn(42, "/default/"+cid)
+	r.learn(43, "/user.slice")
+	assert.Equal(t, cid, r.lookup(42, 7), "a process gone from /proc keeps its container")
+	assert.Equal(t, "", r.lookup(43, 8))
+	r.byCgroup[44] = cgroupEntry{retryAt: time.Now().Add(time.Hour)}
+	r.learn(44, "/docker/"+cid)
+	assert.Equal(t, cid, r.lookup(44, 10), "the kernel's path replaces a failed /proc read")
+}
+
+func TestParseProcCgroups(t *testing.T) {
+	const hybrid = `#subsys_name	hierarchy	num_cgroups	enabled
+cpuset	3	4	1
+cpu	1	4	1
+cpuacct	2	4	1
+blkio	7	4	1
+memory	4	54	1
+pids	8	4	1
+`
+	tests := []struct {
+		name, text string
+		want       cgroupController
+	}{
+		{"hybrid: cpuset, Tracee's choice", hybrid, cgroupController{name: "cpuset", subsys: 0, hierarchy: 3}},
+		{"cpuset on v2: memory", "#h\ncpuset\t0\t1\t1\ncpu\t1\t4\t1\nmemory\t4\t5\t1\n",
+			cgroupController{name: "memory", subsys: 2, hierarchy: 4}},
+		{"a disabled controller is skipped", "#h\ncpuset\t3\t1\t0\nfoo\t5\t1\t1\n",
+			cgroupController{name: "foo", subsys: 1, hierarchy: 5}},
+		{"pure v2", "#h\ncpuset\t0\t1\t1\nmemory\t0\t1\t1\n", cgroupController{subsys: -1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, parseProcCgroups(tt.text))
+		})
+	}
+	assert.Equal(t, cgroupController{subsys: -1}, cgroupV1Controller(t.TempDir()), "unreadable: v2")
 }

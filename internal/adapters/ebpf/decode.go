@@ -67,11 +67,23 @@ func (d *decoder) event(id uint32) *wireEvent {
 	return nil
 }
 
-// decode builds the event of one record; it never panics on malformed input.
+// cgroupV2Tag marks a v2 cgroup's ID on a hybrid host (CGROUP_V2_TAG in bpf/lib/common.h): the
+// container cache keeps it apart from v1 IDs, the event's cgroupId does not show it.
+const cgroupV2Tag = 1 << 63
+
+// eventCgroupInfo is the internal record of a cgroup's ID and path (bpf/lib/cgroup.h): it feeds
+// the container cache and is no event.
+const eventCgroupInfo = 2000
+
+// decode builds the event of one record, or nil for an internal record; it never panics on
+// malformed input.
 func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	var h header
 	if err := parseHeader(rec, &h); err != nil {
 		return nil, err
+	}
+	if h.eventID == eventCgroupInfo {
+		return nil, d.learnCgroup(&h, rec[headerSize:])
 	}
 	we := d.event(h.eventID)
 	if we == nil {
@@ -92,7 +104,7 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		ThreadStartTime:     int(int64(h.startTime) + d.bootOffset),
 		ProcessorID:         int(h.cpu),
 		ProcessID:           int(h.pid),
-		CgroupID:            uint(h.cgroupID),
+		CgroupID:            uint(h.cgroupID &^ cgroupV2Tag),
 		ThreadID:            int(h.tid),
 		ParentProcessID:     int(h.ppid),
 		HostProcessID:       int(h.hostPid),
@@ -149,6 +161,24 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		}
 	}
 	return ev, nil
+}
+
+// learnCgroup caches the container ID of the cgroup an internal record names.
+func (d *decoder) learnCgroup(h *header, body []byte) error {
+	if int(h.argsLen) < len(body) {
+		body = body[:h.argsLen]
+	}
+	wire, err := parseArgs(body, int(h.argc), d.scratch[:0])
+	d.scratch = wire
+	if err != nil {
+		return fmt.Errorf("cgroup record: %w", err)
+	}
+	p := wirePath(wire, 0)
+	if p == "" {
+		p = "/" // the hierarchy's root
+	}
+	d.containers.learn(h.cgroupID, p)
+	return nil
 }
 
 // timeParams lists, per event, the arguments Tracee declares time.Time (boot ns in the kernel).
@@ -278,6 +308,18 @@ func buildArgs(we *wireEvent, w []wireArg) []trace.Argument {
 	case domain.EventSecurityInodeSymlink:
 		set(0, joinPath(w, 1, 0))
 		set(1, wireStr(w, 2))
+		return out
+	case domain.EventDoTruncate:
+		// wire: user path (truncate) or "" (ftruncate), its base directory or the file's path,
+		// inode, dev, length
+		if wireStr(w, 0) != "" {
+			set(0, joinPath(w, 1, 0))
+		} else {
+			set(0, wirePath(w, 1))
+		}
+		set(1, raw(2, "uint64"))
+		set(2, raw(3, "uint32"))
+		set(3, raw(4, "uint64"))
 		return out
 	case domain.EventSecuritySbMount:
 		set(0, wireStr(w, 0))

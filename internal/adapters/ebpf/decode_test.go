@@ -3,6 +3,7 @@ package ebpf
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +17,29 @@ func testDecoder(t *testing.T) *decoder {
 	t.Helper()
 	procRoot := t.TempDir() // an empty /proc: nothing known about any process
 	return newDecoder(domain.BaseEvents(), 1_700_000_000_000_000_000, newProcTree(procRoot), newContainerResolver(procRoot))
+}
+
+// TestDecoder_cgroup_record_names_the_container_of_later_events: the kernel's cgroup record is no
+// event; it attributes the events of its cgroup (77 in newRecord) though /proc knows no process.
+func TestDecoder_cgroup_record_names_the_container_of_later_events(t *testing.T) {
+	cid2 := strings.Repeat("cd", 32)
+	d := testDecoder(t)
+	ev, err := d.decode(newRecord(eventCgroupInfo, -1, 0).path(0, cid, "default").bytes())
+	require.NoError(t, err)
+	assert.Nil(t, ev)
+	ev, err = d.decode(newRecord(domain.EventSecurityFileOpen, 257, 42).path(0, "shadow", "etc").u64(0).u64(7).u64(8).u64(9).str("/etc/shadow").bytes())
+	require.NoError(t, err)
+	assert.Equal(t, cid, ev.ContainerID)
+	assert.Equal(t, cid, ev.Container.ID)
+	assert.Equal(t, uint(77), ev.CgroupID)
+
+	// a v2-only container on a hybrid host: the tagged ID keys the cache, cgroupId is v2's
+	_, err = d.decode(newRecord(eventCgroupInfo, -1, 0).cgroup(77|cgroupV2Tag).path(0, "docker-"+cid2+".scope").bytes())
+	require.NoError(t, err)
+	ev, err = d.decode(newRecord(domain.EventSchedProcessExit, 60, 43).cgroup(77 | cgroupV2Tag).u64(0).u64(1).bytes())
+	require.NoError(t, err)
+	assert.Equal(t, cid2, ev.ContainerID)
+	assert.Equal(t, uint(77), ev.CgroupID)
 }
 
 func inet(port uint16, a, b, c, d byte) []byte {
@@ -88,6 +112,18 @@ func TestDecoder_decode(t *testing.T) {
 			event: "security_inode_rename", syscall: "renameat2",
 			rec:  newRecord(domain.EventSecurityInodeRename, 316, 42).str("a").path(0, "tmp").str("/etc/b").path(0).bytes(),
 			args: map[string]interface{}{"old_path": "/tmp/a", "new_path": "/etc/b"},
+		},
+		{
+			name:  "do_truncate from ftruncate: the file's path",
+			event: "do_truncate", syscall: "ftruncate",
+			rec:  newRecord(domain.EventDoTruncate, 77, 42).str("").path(0, "syslog", "log", "var").u64(8).u64(7).u64(0).bytes(),
+			args: map[string]interface{}{"pathname": "/var/log/syslog", "inode": uint64(8), "dev": uint32(7), "length": uint64(0)},
+		},
+		{
+			name:  "do_truncate from truncate: the user path made absolute",
+			event: "do_truncate", syscall: "truncate",
+			rec:  newRecord(domain.EventDoTruncate, 76, 42).str("syslog").path(0, "log", "var").u64(0).u64(0).u64(10).bytes(),
+			args: map[string]interface{}{"pathname": "/var/log/syslog", "length": uint64(10)},
 		},
 		{
 			name:  "mount",
@@ -250,6 +286,11 @@ func BenchmarkDecoder_decode(b *testing.B) {
 	recs := map[string][]byte{
 		"kill":               newRecord(62, 62, 42).u64(42).u64(0).bytes(),
 		"security_file_open": newRecord(domain.EventSecurityFileOpen, 257, 42).path(0, "passwd", "etc").u64(0).u64(7).u64(8).u64(9).str("/etc/passwd").bytes(),
+		// a container the kernel named: its ID comes from the cache, no /proc read
+		"security_file_open in a container": newRecord(domain.EventSecurityFileOpen, 257, 42).cgroup(99).path(0, "passwd", "etc").u64(0).u64(7).u64(8).u64(9).str("/etc/passwd").bytes(),
+	}
+	if _, err := d.decode(newRecord(eventCgroupInfo, -1, 0).cgroup(99).path(0, cid, "default").bytes()); err != nil {
+		b.Fatal(err)
 	}
 	for name, rec := range recs {
 		b.Run(name, func(b *testing.B) {

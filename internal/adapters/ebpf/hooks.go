@@ -35,11 +35,15 @@ func hooksFor(def domain.EventDefinition) []hook {
 		// sched_prepare_exec (6.11+) saves the comm before the exec: prev_comm.
 		return []hook{{prog: traceeProgSchedProcessExec}, {prog: traceeProgSchedPrepareExec, optional: true}}
 	case domain.EventSchedProcessFork:
-		return []hook{{prog: traceeProgSchedProcessFork}}
+		// cgroup_attach_task sends the cgroup a container's first process is moved into before it
+		// execs (exec and fork send theirs too): the container cache needs it, not the event.
+		return []hook{{prog: traceeProgSchedProcessFork}, {prog: traceeProgCgroupAttachTask, optional: true}}
 	case domain.EventSchedProcessExit:
 		return []hook{{prog: traceeProgSchedProcessExit}}
 	case domain.EventSecurityFileOpen:
 		return syscallPair(traceeProgSysExitFileOpen, "open", "openat", "openat2", "creat")
+	case domain.EventDoTruncate:
+		return syscallPair(traceeProgSysExitTruncate, "truncate", "ftruncate")
 	case domain.EventSecurityInodeRename:
 		return syscallPair(traceeProgSysExitRename, "rename", "renameat", "renameat2")
 	case domain.EventSecuritySbMount:

@@ -39,6 +39,11 @@ func (r *record) retval(v int64) *record {
 	return r
 }
 
+func (r *record) cgroup(id uint64) *record {
+	binary.LittleEndian.PutUint64(r.hdr[24:], id)
+	return r
+}
+
 func (r *record) u64(v uint64) *record {
 	r.args = append(r.args, tagU64)
 	r.args = binary.LittleEndian.AppendUint64(r.args, v)

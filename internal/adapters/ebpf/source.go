@@ -140,6 +140,9 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 			}
 			continue
 		}
+		if ev == nil {
+			continue // an internal record (a cgroup's path)
+		}
 		if ev.EventID < 0 || ev.EventID >= len(need) || !need[ev.EventID] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
 			continue // an event kept for the process tree only
 		}
@@ -212,6 +215,14 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	if err := spec.Variables["wakeup_bytes"].Set(uint64(s.cfg.WakeupBytes)); err != nil {
 		return nil, fmt.Errorf("ebpf: set wakeup_bytes: %w", err)
 	}
+	cg := cgroupV1Controller(s.cfg.ProcRoot)
+	if err := spec.Variables["cgroup_v1_subsys"].Set(cg.subsys); err != nil {
+		return nil, fmt.Errorf("ebpf: set cgroup_v1_subsys: %w", err)
+	}
+	if err := spec.Variables["cgroup_v1_hierarchy"].Set(cg.hierarchy); err != nil {
+		return nil, fmt.Errorf("ebpf: set cgroup_v1_hierarchy: %w", err)
+	}
+	s.log.Debug("cgroup hierarchy for containers", "controller", cg.name, "hierarchy", cg.hierarchy)
 	mapsOnly := spec.Copy()
 	mapsOnly.Programs = map[string]*ebpf.ProgramSpec{}
 	coll, err := ebpf.NewCollection(mapsOnly)

@@ -77,6 +77,8 @@ const (
 	traceeEventIdEVENT_SECURITY_INODE_SYMLINK  traceeEventId = 746
 	traceeEventIdEVENT_SOCKET_DUP              traceeEventId = 749
 	traceeEventIdEVENT_SECURITY_INODE_RENAME   traceeEventId = 768
+	traceeEventIdEVENT_DO_TRUNCATE             traceeEventId = 775
+	traceeEventIdEVENT_CGROUP_INFO             traceeEventId = 2000
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 
@@ -156,6 +158,7 @@ type traceeSyscallConf struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	traceeMapBufs                 = "bufs"
+	traceeMapCgroupsSent          = "cgroups_sent"
 	traceeMapDrops                = "drops"
 	traceeMapEnabled              = "enabled"
 	traceeMapEvents               = "events"
@@ -172,6 +175,7 @@ const (
 	traceeMapScopeUid             = "scope_uid"
 	traceeMapStashes              = "stashes"
 	traceeMapSyscallConfs         = "syscall_confs"
+	traceeProgCgroupAttachTask    = "cgroup_attach_task"
 	traceeProgSchedPrepareExec    = "sched_prepare_exec"
 	traceeProgSchedProcessExec    = "sched_process_exec"
 	traceeProgSchedProcessExit    = "sched_process_exit"
@@ -192,6 +196,9 @@ const (
 	traceeProgSysExitRename       = "sys_exit_rename"
 	traceeProgSysExitSocketLsm    = "sys_exit_socket_lsm"
 	traceeProgSysExitSymlink      = "sys_exit_symlink"
+	traceeProgSysExitTruncate     = "sys_exit_truncate"
+	traceeVarCgroupV1Hierarchy    = "cgroup_v1_hierarchy"
+	traceeVarCgroupV1Subsys       = "cgroup_v1_subsys"
 	traceeVarSelfTgid             = "self_tgid"
 	traceeVarUnusedCommKey        = "unused_comm_key"
 	traceeVarUnusedEventHeader    = "unused_event_header"
@@ -246,6 +253,7 @@ type traceeSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeProgramSpecs struct {
+	CgroupAttachTask    *ebpf.ProgramSpec `ebpf:"cgroup_attach_task"`
 	SchedPrepareExec    *ebpf.ProgramSpec `ebpf:"sched_prepare_exec"`
 	SchedProcessExec    *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit    *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
@@ -266,6 +274,7 @@ type traceeProgramSpecs struct {
 	SysExitRename       *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
 	SysExitSocketLsm    *ebpf.ProgramSpec `ebpf:"sys_exit_socket_lsm"`
 	SysExitSymlink      *ebpf.ProgramSpec `ebpf:"sys_exit_symlink"`
+	SysExitTruncate     *ebpf.ProgramSpec `ebpf:"sys_exit_truncate"`
 }
 
 // traceeMapSpecs contains maps before they are loaded into the kernel.
@@ -273,6 +282,7 @@ type traceeProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeMapSpecs struct {
 	Bufs         *ebpf.MapSpec `ebpf:"bufs"`
+	CgroupsSent  *ebpf.MapSpec `ebpf:"cgroups_sent"`
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
@@ -295,6 +305,8 @@ type traceeMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeVariableSpecs struct {
+	CgroupV1Hierarchy *ebpf.VariableSpec `ebpf:"cgroup_v1_hierarchy"`
+	CgroupV1Subsys    *ebpf.VariableSpec `ebpf:"cgroup_v1_subsys"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.VariableSpec `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.VariableSpec `ebpf:"unused_event_header"`
@@ -328,6 +340,7 @@ func (o *traceeObjects) Close() error {
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceeMaps struct {
 	Bufs         *ebpf.Map `ebpf:"bufs"`
+	CgroupsSent  *ebpf.Map `ebpf:"cgroups_sent"`
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
@@ -349,6 +362,7 @@ type traceeMaps struct {
 func (m *traceeMaps) Close() error {
 	return _TraceeClose(
 		m.Bufs,
+		m.CgroupsSent,
 		m.Drops,
 		m.Enabled,
 		m.Events,
@@ -372,6 +386,8 @@ func (m *traceeMaps) Close() error {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceeVariables struct {
+	CgroupV1Hierarchy *ebpf.Variable `ebpf:"cgroup_v1_hierarchy"`
+	CgroupV1Subsys    *ebpf.Variable `ebpf:"cgroup_v1_subsys"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.Variable `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.Variable `ebpf:"unused_event_header"`
@@ -388,6 +404,7 @@ type traceeVariables struct {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceePrograms struct {
+	CgroupAttachTask    *ebpf.Program `ebpf:"cgroup_attach_task"`
 	SchedPrepareExec    *ebpf.Program `ebpf:"sched_prepare_exec"`
 	SchedProcessExec    *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit    *ebpf.Program `ebpf:"sched_process_exit"`
@@ -408,10 +425,12 @@ type traceePrograms struct {
 	SysExitRename       *ebpf.Program `ebpf:"sys_exit_rename"`
 	SysExitSocketLsm    *ebpf.Program `ebpf:"sys_exit_socket_lsm"`
 	SysExitSymlink      *ebpf.Program `ebpf:"sys_exit_symlink"`
+	SysExitTruncate     *ebpf.Program `ebpf:"sys_exit_truncate"`
 }
 
 func (p *traceePrograms) Close() error {
 	return _TraceeClose(
+		p.CgroupAttachTask,
 		p.SchedPrepareExec,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
@@ -432,6 +451,7 @@ func (p *traceePrograms) Close() error {
 		p.SysExitRename,
 		p.SysExitSocketLsm,
 		p.SysExitSymlink,
+		p.SysExitTruncate,
 	)
 }
 

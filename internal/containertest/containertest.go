@@ -1,0 +1,68 @@
+// Package containertest runs short processes in real containers for live tests: the busybox
+// image (scripts/busybox-image.sh) under the private containerd scripts/test.d/50-image.sh starts.
+package containertest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+)
+
+// Runtime is the test containerd with the busybox image imported.
+type Runtime struct {
+	addr, image string
+}
+
+var (
+	importOnce sync.Once
+	importErr  error
+)
+
+// Require returns the runtime, or skips t saying what is missing.
+func Require(t testing.TB) *Runtime {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (containers)")
+	}
+	archive, image, addr := os.Getenv("TRACEE_BUSYBOX_ARCHIVE"), os.Getenv("TRACEE_BUSYBOX_IMAGE"), os.Getenv("CONTAINERD_ADDRESS")
+	if archive == "" || image == "" || addr == "" {
+		t.Skip("TRACEE_BUSYBOX_ARCHIVE, TRACEE_BUSYBOX_IMAGE or CONTAINERD_ADDRESS not set (scripts/test.d/50-image.sh)")
+	}
+	if _, err := exec.LookPath("ctr"); err != nil {
+		t.Skip("needs ctr (apt-get install -y containerd)")
+	}
+	importOnce.Do(func() {
+		out, err := exec.Command("ctr", "--address", addr, "image", "import", archive).CombinedOutput()
+		if err != nil {
+			importErr = fmt.Errorf("ctr image import %s: %v: %s", archive, err, out)
+		}
+	})
+	if importErr != nil {
+		t.Fatal(importErr)
+	}
+	return &Runtime{addr: addr, image: image}
+}
+
+// NewID returns a random 64-hex-digit container ID, the form docker and Kubernetes give.
+func NewID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Run runs argv in a new container named id (cgroup /default/ID in each v1 controller) and
+// waits until it has exited and is removed.
+func (r *Runtime) Run(id string, argv ...string) (string, error) {
+	args := append([]string{"--address", r.addr, "run", "--rm", r.image, id}, argv...)
+	out, err := exec.Command("ctr", args...).CombinedOutput()
+	if err != nil {
+		_ = exec.Command("ctr", "--address", r.addr, "task", "delete", "--force", id).Run()
+		_ = exec.Command("ctr", "--address", r.addr, "container", "rm", id).Run()
+		return string(out), fmt.Errorf("ctr run %s: %v: %s", id, err, out)
+	}
+	return string(out), nil
+}
