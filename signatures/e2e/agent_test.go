@@ -55,7 +55,14 @@ func startAgent(t *testing.T) *agent {
 		t.Fatalf("engine: %v", problems)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	src, err := ebpf.New(ebpf.Config{}, log)
+	// As the app wires it: the kernel drops the opens no signature declares an interest in.
+	var cfg ebpf.Config
+	if oi, ok := domain.OpenInterestOf(loaded, sel); ok {
+		cfg.OpenInterest = &oi
+	} else {
+		t.Fatal("the built-in signatures do not all declare their open interest")
+	}
+	src, err := ebpf.New(cfg, log)
 	if err != nil {
 		t.Fatalf("ebpf source: %v", err)
 	}
