@@ -4,9 +4,6 @@
 package elasticsearch
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -77,7 +74,6 @@ type Document struct {
 	Message      string        `json:"message,omitempty"`
 	ECS          DocECS        `json:"ecs"`
 	Agent        *DocAgent     `json:"agent,omitempty"`
-	Observer     *DocObserver  `json:"observer,omitempty"`
 	Event        DocEvent      `json:"event"`
 	Rule         *DocRule      `json:"rule,omitempty"`
 	Threat       *DocThreat    `json:"threat,omitempty"`
@@ -160,15 +156,6 @@ type DocAgent struct {
 	Version string `json:"version,omitempty"`
 }
 
-// DocObserver is observer.*: the agent seen as the detector (an IDS on the host).
-type DocObserver struct {
-	Hostname string `json:"hostname,omitempty"`
-	Product  string `json:"product"`
-	Vendor   string `json:"vendor"`
-	Type     string `json:"type"`
-	Version  string `json:"version,omitempty"`
-}
-
 // DocProcess is process.*; PIDs are the host's (the container's view is under tracee.event).
 type DocProcess struct {
 	PID        int       `json:"pid"`
@@ -248,10 +235,12 @@ type DocEndpoint struct {
 
 // DocTracee is our own namespace.
 type DocTracee struct {
-	// Event is the complete event as the agent emitted it; stored, not indexed.
+	// Event is the complete event as the agent emitted it; stored, not indexed. It is the only
+	// copy of the event in the document: the other fields are search keys taken from it.
 	Event *trace.Event `json:"event"`
-	// Args are the event's arguments by name (for an alert: the finding data and detectedFrom),
-	// indexed as one flattened field, so every value is searchable as a keyword.
+	// Args are the arguments by name, indexed as one flattened field so that every value is
+	// searchable as a keyword: the event's own (for an alert: the finding data) and, for an
+	// alert, its trigger's (tracee.args.pathname). See searchArgs.
 	Args map[string]interface{} `json:"args,omitempty"`
 	// HostName is the task's UTS nodename as Tracee reports it (hostName); see FieldTraceeHostName.
 	HostName string `json:"host_name,omitempty"`
@@ -301,28 +290,25 @@ func (id Identity) Document(ev *trace.Event, now time.Time) Document {
 	if id.HostName != "" {
 		d.Host = DocHost{Name: id.HostName, Hostname: id.HostName}
 	}
-	d.Agent, d.Observer = id.agent()
+	d.Agent = id.agent()
 	d.Container = container(ev)
 	if k := ev.Kubernetes; k.PodName != "" || k.PodNamespace != "" || k.PodUID != "" {
 		d.Orchestrator = &DocOrch{Type: "kubernetes", Namespace: k.PodNamespace,
 			Resource: DocResource{Type: "pod", Name: k.PodName, ID: k.PodUID}}
 	}
-	if len(ev.Args) > 0 {
-		d.Tracee.Args = make(map[string]interface{}, len(ev.Args))
-		for _, a := range ev.Args {
-			d.Tracee.Args[a.Name] = a.Value
-		}
-	}
 	// Arguments of the event itself first, then those of the triggering event.
 	args := [][]trace.Argument{ev.Args}
+	var trigArgs []trace.Argument
 	if domain.IsSignatureEvent(ev) {
-		trigName, trigArgs := detectedFrom(ev)
+		var trigName string
+		trigName, trigArgs = detectedFrom(ev)
 		d.Tracee.TriggerEvent = trigName
 		args = append(args, trigArgs)
 		d.alert(ev, trigName)
 	} else {
 		d.Event.Category, d.Event.Type = categorize(ev.EventName)
 	}
+	d.Tracee.Args = searchArgs(ev.Args, trigArgs)
 	d.File, d.Destination, d.Process.Args = extract(args)
 	return d
 }
@@ -357,7 +343,7 @@ func (d *Document) alert(ev *trace.Event, trigger string) {
 
 // detectedFrom reads the name and arguments of the triggering event from the detectedFrom argument.
 func detectedFrom(ev *trace.Event) (string, []trace.Argument) {
-	a := domain.Arg(ev, "detectedFrom")
+	a := domain.Arg(ev, argDetectedFrom)
 	if a == nil {
 		return "", nil
 	}
@@ -372,10 +358,7 @@ func detectedFrom(ev *trace.Event) (string, []trace.Argument) {
 
 func container(ev *trace.Event) *DocContainer {
 	c := ev.Container
-	id := c.ID
-	if id == "" {
-		id = ev.ContainerID
-	}
+	id := containerID(ev)
 	if id == "" {
 		return nil
 	}
@@ -492,19 +475,13 @@ func stringSlice(v interface{}) []string {
 // retried or re-spooled alert overwrites itself instead of appearing twice. It hashes what makes an
 // event unique: when, where (host, thread, process entity), what (event, signature) and the args.
 func DocumentID(ev *trace.Event) string {
-	h := sha256.New()
-	sig := ""
-	if ev.Metadata != nil {
-		sig = domain.PropertyString(ev.Metadata.Properties, "signatureID")
+	b := appendIDPrefix(nil, ev)
+	n := len(b)
+	b, err := appendArgs(b, ev.Args) // the bytes of json.Marshal(ev.Args): map keys sorted, stable
+	if err != nil {
+		b = fmt.Appendf(b[:n], "%v", ev.Args)
 	}
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d\x00%s\x00%d\x00%s\x00", ev.Timestamp, ev.HostName,
-		ev.HostProcessID, ev.HostThreadID, ev.ProcessEntityId, ev.CgroupID, ev.EventName, ev.EventID, sig)
-	if b, err := json.Marshal(ev.Args); err == nil { // encoding/json sorts map keys: stable
-		h.Write(b)
-	} else {
-		fmt.Fprintf(h, "%v", ev.Args)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return idOf(b)
 }
 
 // IndexName is the daily index of a document: PREFIX-YYYY.MM.DD (UTC).

@@ -36,12 +36,12 @@ func DetectIdentity() Identity {
 	return Identity{HostName: host, AgentID: agentID(), AgentVersion: agentVersion()}
 }
 
-func (id Identity) agent() (*DocAgent, *DocObserver) {
+// agent is agent.*, nil without an identity. (observer.* would repeat agent.* and host.name.)
+func (id Identity) agent() *DocAgent {
 	if id == (Identity{}) {
-		return nil, nil
+		return nil
 	}
-	return &DocAgent{ID: id.AgentID, Name: "tracee", Type: "tracee", Version: id.AgentVersion},
-		&DocObserver{Hostname: id.HostName, Product: "tracee", Vendor: "tracee", Type: "ids", Version: id.AgentVersion}
+	return &DocAgent{ID: id.AgentID, Name: "tracee", Type: "tracee", Version: id.AgentVersion}
 }
 
 // initUTS names the initial UTS namespace: its inode number is fixed by the kernel
