@@ -94,6 +94,9 @@ func (b *bulkShipper) add(it *spoolItem) {
 	if b.cur == nil {
 		b.cur = <-b.free
 		b.cur.first = time.Now()
+		if b.cur.buf == nil { // once per buffer: room for a full request and the item that ends it
+			b.cur.buf = make([]byte, 0, b.flushBytes+64<<10)
+		}
 	}
 	c := b.cur
 	var start int

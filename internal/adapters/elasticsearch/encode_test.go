@@ -1,6 +1,7 @@
 package elasticsearch
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -180,4 +181,36 @@ func legacyDocSize(tb testing.TB, ev *trace.Event, now time.Time) int {
 	out, err := json.Marshal(legacy)
 	require.NoError(tb, err)
 	return len(out)
+}
+
+// BenchmarkSink_alert_path is what the sink does for one alert, without a server: encode
+// (Write), append to the spool (one write(2)), copy into a bulk request (the shipping loop),
+// release the document buffer, and mark it done as a confirmed item is. allocs/op is per alert.
+func BenchmarkSink_alert_path(b *testing.B) {
+	for _, sync := range []SpoolSync{SpoolSyncBatch, SpoolSyncNone} {
+		b.Run("spool-sync="+string(sync), func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.SpoolDir, cfg.SpoolSync = b.TempDir(), sync
+			cfg.Identity = Identity{HostName: "node-1", AgentID: "a1", AgentVersion: "v1"}
+			s, err := New(cfg, quietLog())
+			require.NoError(b, err)
+			b.Cleanup(func() { require.NoError(b, s.Close(context.Background())) })
+			ev := testAlert(1_764_000_000_123_456_789, "10.96.0.1")
+			batch := &bulkBatch{buf: make([]byte, 0, cfg.FlushBytes+64<<10)}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				it := s.item(&ev)
+				if err := s.spool.AppendLive(it); err != nil {
+					b.Fatal(err)
+				}
+				if len(batch.buf) >= cfg.FlushBytes {
+					batch.buf = batch.buf[:0]
+				}
+				batch.buf, _ = appendBulkItem(batch.buf, it.Index, it.ID, it.Body)
+				releaseBody(it)
+				s.spool.Done(it)
+			}
+		})
+	}
 }

@@ -1,7 +1,6 @@
 package elasticsearch
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -67,7 +66,6 @@ const (
 type segWriter struct {
 	open *spoolSegment
 	f    *os.File
-	w    *bufio.Writer
 }
 
 type spoolSegment struct {
@@ -237,18 +235,13 @@ func (s *spool) appendLocked(sw *segWriter, items []*spoolItem) error {
 				return err
 			}
 		}
-		if _, err := sw.w.Write(b); err != nil {
+		if _, err := sw.f.Write(b); err != nil { // one write(2) per line: in the kernel before Write returns
 			return fmt.Errorf("spool: write: %w", err)
 		}
 		sw.open.size += int64(len(b))
 		sw.open.items++
 		s.total += int64(len(b))
 		s.unsynced++
-	}
-	if sw.w != nil {
-		if err := sw.w.Flush(); err != nil {
-			return fmt.Errorf("spool: write: %w", err)
-		}
 	}
 	if s.unsynced >= syncEvery && !s.noSync {
 		select {
@@ -273,7 +266,7 @@ func (s *spool) rotateLocked(sw *segWriter) error {
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	sw.f, sw.w, sw.open = f, bufio.NewWriterSize(f, 64<<10), seg
+	sw.f, sw.open = f, seg
 	s.segments = append(s.segments, seg)
 	return nil
 }
@@ -282,16 +275,14 @@ func (s *spool) closeOpenLocked(sw *segWriter) error {
 	if sw.open == nil {
 		return nil
 	}
-	err := sw.w.Flush()
+	var err error
 	if !s.noSync {
-		if err2 := sw.f.Sync(); err == nil {
-			err = err2
-		}
+		err = sw.f.Sync()
 	}
 	if err2 := sw.f.Close(); err == nil {
 		err = err2
 	}
-	sw.open, sw.f, sw.w = nil, nil, nil
+	sw.open, sw.f = nil, nil
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
