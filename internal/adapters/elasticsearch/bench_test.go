@@ -56,14 +56,20 @@ func BenchmarkIntegration_ship(b *testing.B) {
 	b.ReportAllocs()
 	for pair := range shipPairs {
 		runs := []func(){
-			func() { rawTime += shipRaw(b, raw, cfg, evs) },
+			func() {
+				d := shipRaw(b, raw, cfg, evs)
+				rawTime += d
+				b.Logf("round %d: raw _bulk %v", pair, d)
+			},
 			func() {
 				d, a := shipSink(b, raw, cfg, SpoolSyncBatch, evs)
 				batchTime, batchAllocs = batchTime+d, batchAllocs+a
+				b.Logf("round %d: sink, spool-sync=batch %v", pair, d)
 			},
 			func() {
 				d, a := shipSink(b, raw, cfg, SpoolSyncNone, evs)
 				noneTime, noneAllocs = noneTime+d, noneAllocs+a
+				b.Logf("round %d: sink, spool-sync=none %v", pair, d)
 			},
 		}
 		if pair%2 == 1 { // no path always goes first (after the previous round's indices were dropped)
