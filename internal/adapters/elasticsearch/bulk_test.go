@@ -29,7 +29,9 @@ func TestBulkShipper_reports_each_item(t *testing.T) {
 		wantErr  bool
 	}{
 		{name: "all indexed", status: 200,
-			answer:   func([]string) string { return `{"errors":false,"items":[{"index":{"status":201}},{"index":{"status":201}},{"index":{"status":200}}]}` },
+			answer: func([]string) string {
+				return `{"errors":false,"items":[{"index":{"status":201}},{"index":{"status":201}},{"index":{"status":200}}]}`
+			},
 			wantDone: []string{"id-0", "id-1", "id-2"}, wantFail: map[string]int{}},
 		{name: "one rejected, one throttled", status: 200,
 			answer: func([]string) string {
