@@ -1,6 +1,6 @@
 // Package elasticsearch ships events to Elasticsearch as Elastic Common Schema (ECS) alert
 // documents: one daily index per day, an index template with explicit mappings, a deterministic
-// document ID per alert, and a bulk indexer backed by a memory queue and an on-disk spool.
+// document ID per alert, and bulk requests fed from a memory queue and an on-disk spool.
 package elasticsearch
 
 import (
