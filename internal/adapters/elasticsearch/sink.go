@@ -480,7 +480,7 @@ func (s *Sink) failed(it *spoolItem, resp bulkResult, err error) {
 		s.log.Warn("Elasticsearch unavailable; spooling alerts and retrying with backoff", "error", reason)
 	}
 	cp := *it
-	cp.seg = nil
+	cp.seg, cp.pooled = nil, nil // the copy is only spooled; the buffer stays the item's
 	s.keep(&cp)
 	s.spool.Done(it)
 }
