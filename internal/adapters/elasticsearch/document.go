@@ -5,6 +5,7 @@ package elasticsearch
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -306,7 +307,8 @@ func (id Identity) Document(ev *trace.Event, now time.Time) Document {
 		args = append(args, trigArgs)
 		d.alert(ev, trigName)
 	} else {
-		d.Event.Category, d.Event.Type = categorize(ev.EventName)
+		cat, typ := categorize(ev.EventName)
+		d.Event.Category, d.Event.Type = slices.Clone(cat), slices.Clone(typ)
 	}
 	d.Tracee.Args = searchArgs(ev.Args, trigArgs)
 	d.File, d.Destination, d.Process.Args = extract(args)
@@ -379,27 +381,36 @@ func entityID(id uint32) string {
 	return strconv.FormatUint(uint64(id), 10)
 }
 
-// categorize maps a Tracee event name to ECS event.category / event.type.
+// ECS event.category / event.type pairs; shared, never modified.
+var (
+	catProcess, catFile, catNetwork = []string{"process"}, []string{"file"}, []string{"network"}
+	catConfiguration, catDriver     = []string{"configuration"}, []string{"driver"}
+	typStart, typEnd, typAccess     = []string{"start"}, []string{"end"}, []string{"access"}
+	typChange, typConnection        = []string{"change"}, []string{"connection"}
+)
+
+// categorize maps a Tracee event name to ECS event.category / event.type. The slices are
+// shared: callers copy before changing them.
 func categorize(name string) ([]string, []string) {
 	switch name {
 	case "sched_process_exec", "execve", "execveat":
-		return []string{"process"}, []string{"start"}
+		return catProcess, typStart
 	case "sched_process_exit":
-		return []string{"process"}, []string{"end"}
+		return catProcess, typEnd
 	case "sched_process_fork", "clone", "fork", "vfork":
-		return []string{"process"}, []string{"start"}
+		return catProcess, typStart
 	case "ptrace", "process_vm_writev", "mem_prot_alert":
-		return []string{"process"}, []string{"access"}
+		return catProcess, typAccess
 	case "security_file_open", "openat", "open", "magic_write":
-		return []string{"file"}, []string{"access"}
+		return catFile, typAccess
 	case "security_inode_rename", "rename", "renameat", "renameat2":
-		return []string{"file"}, []string{"change"}
+		return catFile, typChange
 	case "security_socket_connect", "connect", "socket_dup":
-		return []string{"network"}, []string{"connection"}
+		return catNetwork, typConnection
 	case "security_sb_mount", "mount":
-		return []string{"configuration"}, []string{"change"}
+		return catConfiguration, typChange
 	case "module_load", "init_module", "finit_module":
-		return []string{"driver"}, []string{"start"}
+		return catDriver, typStart
 	}
 	return nil, nil
 }
