@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,96 +34,185 @@ func benchURL(b *testing.B) string {
 	return u
 }
 
-// BenchmarkIntegration_ship sends the same alerts through the sink (bulk indexer) and one
-// document per request, in the same run, and reports alerts/s for each.
+// shipPairs is how many times each path runs in one BenchmarkIntegration_ship, alternating.
+const shipPairs = 3
+
+// BenchmarkIntegration_ship compares, in one run, the sink with the node's ceiling: b.N alerts
+// per round through the sink (Write each, then wait until Elasticsearch confirmed all) with the
+// spool fsynced as by default (spool-sync=batch) and without fsync (spool-sync=none), and raw
+// _bulk requests of the same documents, encoded beforehand, cut at the same size (FlushBytes)
+// and posted over the same number of connections (Workers). The three run in turn, shipPairs
+// times, each round into fresh indices. Reported: alerts/s of each, the sinks' ratios to raw,
+// the sink's allocations per alert (the whole process while it runs, HTTP client included) and
+// the document size.
 func BenchmarkIntegration_ship(b *testing.B) {
 	url := benchURL(b)
 	raw := rawClient(b, url)
-
-	b.Run("bulk_indexer", func(b *testing.B) {
-		prefix := uniquePrefix("bench-bulk")
-		b.Cleanup(func() { dropIndices(raw, prefix) })
-		cfg := DefaultConfig()
-		cfg.Addresses, cfg.IndexPrefix, cfg.Replicas = []string{url}, prefix, 0
-		cfg.SpoolDir, cfg.QueueSize = b.TempDir(), b.N+1
-		s, err := New(cfg, quietLog())
-		require.NoError(b, err)
-		require.NoError(b, s.Start(context.Background()))
-		evs := benchEvents(b.N)
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := range evs {
-			_ = s.Write(context.Background(), &evs[i])
+	cfg := DefaultConfig()
+	cfg.Addresses, cfg.Replicas = []string{url}, 0
+	evs := benchEvents(b.N)
+	var rawTime, batchTime, noneTime time.Duration
+	var batchAllocs, noneAllocs uint64
+	b.ReportAllocs()
+	for pair := range shipPairs {
+		runs := []func(){
+			func() {
+				d := shipRaw(b, raw, cfg, evs)
+				rawTime += d
+				b.Logf("round %d: raw _bulk %v", pair, d)
+			},
+			func() {
+				d, a := shipSink(b, raw, cfg, SpoolSyncBatch, evs)
+				batchTime, batchAllocs = batchTime+d, batchAllocs+a
+				b.Logf("round %d: sink, spool-sync=batch %v", pair, d)
+			},
+			func() {
+				d, a := shipSink(b, raw, cfg, SpoolSyncNone, evs)
+				noneTime, noneAllocs = noneTime+d, noneAllocs+a
+				b.Logf("round %d: sink, spool-sync=none %v", pair, d)
+			},
 		}
-		require.NoError(b, s.Flush(context.Background()))
-		for s.Stats().Indexed < uint64(b.N) {
-			time.Sleep(time.Millisecond)
+		if pair%2 == 1 { // no path always goes first (after the previous round's indices were dropped)
+			slices.Reverse(runs)
 		}
-		b.StopTimer()
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
-		require.NoError(b, s.Close(context.Background()))
-	})
+		for _, run := range runs {
+			run()
+		}
+	}
+	n := float64(shipPairs * b.N)
+	b.ReportMetric(n/rawTime.Seconds(), "raw_alerts/s")
+	b.ReportMetric(n/batchTime.Seconds(), "sink_fsync_alerts/s")
+	b.ReportMetric(n/noneTime.Seconds(), "sink_nofsync_alerts/s")
+	b.ReportMetric(rawTime.Seconds()/batchTime.Seconds(), "ratio_fsync")
+	b.ReportMetric(rawTime.Seconds()/noneTime.Seconds(), "ratio_nofsync")
+	b.ReportMetric(float64(batchAllocs)/n, "sink_allocs/alert")
+	b.ReportMetric(float64(noneAllocs)/n, "sink_nofsync_allocs/alert")
+	enc := newDocEncoder(Identity{HostName: "node-1", AgentID: "a1", AgentVersion: "v1"}, DefaultIndexPrefix)
+	doc, _, _, err := enc.encode(nil, &evs[0], time.Now())
+	require.NoError(b, err)
+	b.ReportMetric(float64(len(doc)), "bytes/doc")
+	b.ReportMetric(float64(legacyDocSize(b, &evs[0], time.Now())), "legacy_bytes/doc")
+}
 
-	// the ceiling: prebuilt 5,000-document _bulk bodies posted one after another, no sink
-	b.Run("raw_bulk_5000", func(b *testing.B) {
-		prefix := uniquePrefix("bench-raw")
-		b.Cleanup(func() { dropIndices(raw, prefix) })
-		res, err := raw.Indices.PutIndexTemplate(TemplateName(prefix), bytes.NewReader(IndexTemplate(prefix, 0)))
+// shipSink sends evs through a new sink and returns the time until all were confirmed and the
+// allocations of the process meanwhile.
+func shipSink(b *testing.B, raw *elasticsearch.Client, cfg Config, sync SpoolSync, evs []trace.Event) (time.Duration, uint64) {
+	b.StopTimer()
+	prefix := uniquePrefix("bench-sink")
+	defer dropIndices(raw, prefix)
+	cfg.IndexPrefix, cfg.SpoolSync = prefix, sync
+	cfg.SpoolDir, cfg.QueueSize = b.TempDir(), len(evs)+1
+	s, err := New(cfg, quietLog())
+	require.NoError(b, err)
+	require.NoError(b, s.Start(context.Background()))
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.StartTimer()
+	start := time.Now()
+	for i := range evs {
+		_ = s.Write(context.Background(), &evs[i])
+	}
+	require.NoError(b, s.Flush(context.Background()))
+	for s.Stats().Indexed < uint64(len(evs)) {
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	require.NoError(b, s.Close(context.Background()))
+	if r := s.Stats().Retried; r > 0 {
+		b.Logf("%d items were retried (Elasticsearch answered 429 or 5xx): this round measured retries too", r)
+	}
+	b.StartTimer()
+	return elapsed, after.Mallocs - before.Mallocs
+}
+
+// shipRaw posts evs' documents as prebuilt _bulk bodies, cut at cfg.FlushBytes like the sink's,
+// over cfg.Workers concurrent requests, and returns the time they took.
+func shipRaw(b *testing.B, raw *elasticsearch.Client, cfg Config, evs []trace.Event) time.Duration {
+	b.StopTimer()
+	prefix := uniquePrefix("bench-raw")
+	defer dropIndices(raw, prefix)
+	res, err := raw.Indices.PutIndexTemplate(TemplateName(prefix), bytes.NewReader(IndexTemplate(prefix, 0)))
+	require.NoError(b, err)
+	res.Body.Close()
+	enc := newDocEncoder(DetectIdentity(), prefix)
+	var bodies [][]byte
+	var buf, doc []byte
+	for i := range evs {
+		var index, id string
+		doc, index, id, err = enc.encode(doc[:0], &evs[i], time.Now())
 		require.NoError(b, err)
-		res.Body.Close()
-		evs := benchEvents(b.N)
-		var bodies [][]byte
-		var buf bytes.Buffer
-		for i := range evs {
-			doc, _ := json.Marshal(NewDocument(&evs[i], time.Now()))
-			meta, _ := json.Marshal(map[string]interface{}{"index": map[string]string{
-				"_index": IndexName(prefix, time.Unix(0, int64(evs[i].Timestamp))), "_id": DocumentID(&evs[i])}})
-			buf.Write(meta)
-			buf.WriteByte('\n')
-			buf.Write(doc)
-			buf.WriteByte('\n')
-			if (i+1)%5000 == 0 || i == len(evs)-1 {
-				bodies = append(bodies, append([]byte(nil), buf.Bytes()...))
-				buf.Reset()
+		buf, _ = appendBulkItem(buf, index, id, doc)
+		if len(buf) >= cfg.FlushBytes || i == len(evs)-1 {
+			bodies = append(bodies, buf)
+			buf = nil
+		}
+	}
+	cfg.IndexPrefix = prefix
+	client, err := newClient(cfg) // the sink's transport: same connection pool
+	require.NoError(b, err)
+	work := make(chan []byte)
+	var wg sync.WaitGroup
+	b.StartTimer()
+	start := time.Now()
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for body := range work {
+				res, err := client.Bulk(bytes.NewReader(body), client.Bulk.WithFilterPath(bulkFilterPath...))
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				out, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.IsError() || !bytes.HasPrefix(out, []byte(`{"errors":false`)) {
+					b.Errorf("bulk: %s %.300s", res.Status(), out)
+				}
 			}
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for _, body := range bodies {
-			res, err := raw.Bulk(bytes.NewReader(body))
-			require.NoError(b, err)
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			require.False(b, res.IsError(), res.String())
-		}
-		b.StopTimer()
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
-	})
+		}()
+	}
+	for _, body := range bodies {
+		work <- body
+	}
+	close(work)
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.StartTimer()
+	return elapsed
+}
 
-	b.Run("one_per_request", func(b *testing.B) {
-		prefix := uniquePrefix("bench-single")
-		b.Cleanup(func() { dropIndices(raw, prefix) })
-		res, err := raw.Indices.PutIndexTemplate(TemplateName(prefix), bytes.NewReader(IndexTemplate(prefix, 0)))
+// BenchmarkIntegration_one_per_request is the other end: one index request per alert over a
+// kept-alive connection (what falcosidekick does by default).
+func BenchmarkIntegration_one_per_request(b *testing.B) {
+	url := benchURL(b)
+	raw := rawClient(b, url)
+	prefix := uniquePrefix("bench-single")
+	b.Cleanup(func() { dropIndices(raw, prefix) })
+	res, err := raw.Indices.PutIndexTemplate(TemplateName(prefix), bytes.NewReader(IndexTemplate(prefix, 0)))
+	require.NoError(b, err)
+	res.Body.Close()
+	evs := benchEvents(b.N)
+	bodies := make([][]byte, len(evs))
+	for i := range evs {
+		bodies[i], _ = json.Marshal(NewDocument(&evs[i], time.Now()))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range evs {
+		res, err := raw.Index(IndexName(prefix, time.Unix(0, int64(evs[i].Timestamp))), bytes.NewReader(bodies[i]),
+			raw.Index.WithDocumentID(DocumentID(&evs[i])))
 		require.NoError(b, err)
+		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
-		evs := benchEvents(b.N)
-		bodies := make([][]byte, len(evs))
-		for i := range evs {
-			bodies[i], _ = json.Marshal(NewDocument(&evs[i], time.Now()))
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := range evs {
-			res, err := raw.Index(IndexName(prefix, time.Unix(0, int64(evs[i].Timestamp))), bytes.NewReader(bodies[i]),
-				raw.Index.WithDocumentID(DocumentID(&evs[i])))
-			require.NoError(b, err)
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			require.False(b, res.IsError(), res.String())
-		}
-		b.StopTimer()
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
-	})
+		require.False(b, res.IsError(), res.String())
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
 }
 
 // TestIntegration_outage_memory writes 1,000 alerts/s while Elasticsearch is unreachable (a

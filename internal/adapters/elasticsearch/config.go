@@ -31,6 +31,7 @@ type Config struct {
 
 	SpoolDir      string        // default DefaultSpoolDir
 	SpoolMaxBytes int64         // disk budget of the spool; past it the oldest alerts go; default 1 GiB
+	SpoolSync     SpoolSync     // when the spool is fsynced; default SpoolSyncBatch
 	QueueSize     int           // alerts held in memory before spilling to disk; default 10000
 	RetentionDays int           // delete daily indices older than this; 0 keeps everything
 	Replicas      int           // index.number_of_replicas of new indices; -1 keeps the cluster default
@@ -49,11 +50,23 @@ type Config struct {
 	Identity Identity
 }
 
+// SpoolSync says when the spool is fsynced. Either way every alert is written to the spool
+// (write(2)) before Write returns, so a killed agent loses nothing; fsync is about power loss.
+type SpoolSync string
+
+const (
+	// SpoolSyncBatch fsyncs as a group, at most every 100 ms or 1,000 alerts (the default).
+	SpoolSyncBatch SpoolSync = "batch"
+	// SpoolSyncNone never fsyncs: a power loss or kernel crash can lose the last alerts the
+	// page cache held; for hosts where that is acceptable, or for measuring what fsync costs.
+	SpoolSyncNone SpoolSync = "none"
+)
+
 // DefaultConfig returns a Config for a local cluster with every default filled in.
 func DefaultConfig() Config {
 	return Config{
 		Addresses: []string{"http://127.0.0.1:9200"}, IndexPrefix: DefaultIndexPrefix,
-		SpoolDir: DefaultSpoolDir, SpoolMaxBytes: 1 << 30, QueueSize: 10000, Replicas: -1,
+		SpoolDir: DefaultSpoolDir, SpoolMaxBytes: 1 << 30, SpoolSync: SpoolSyncBatch, QueueSize: 10000, Replicas: -1,
 		FlushInterval: time.Second, FlushBytes: 5 << 20, Workers: 2, Timeout: 30 * time.Second,
 		MaxBackoff: 30 * time.Second,
 	}
@@ -73,6 +86,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SpoolMaxBytes <= 0 {
 		c.SpoolMaxBytes = d.SpoolMaxBytes
+	}
+	if c.SpoolSync == "" {
+		c.SpoolSync = d.SpoolSync
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = d.QueueSize
@@ -123,7 +139,7 @@ const OutputScheme = "elasticsearch"
 // for example elasticsearch:https://es:9200?index=tracee-alerts&user=tracee&password-file=/run/secrets/es.
 // Options: index, user, password-file, password-env, api-key-file, api-key-env, bearer-file,
 // bearer-env, ca, cert, key, insecure-skip-verify, spool-dir, spool-max (bytes, or 512MiB, 2GiB),
-// queue, retention-days, replicas, events (alerts|all), flush-interval, flush-bytes, workers,
+// spool-sync (batch|none), queue, retention-days, replicas, events (alerts|all), flush-interval, flush-bytes, workers,
 // timeout. A literal password, API key or token in the spec is refused: it would be visible in ps.
 func ParseOutputSpec(spec string) (Config, error) {
 	rest, ok := strings.CutPrefix(spec, OutputScheme+":")
@@ -228,6 +244,13 @@ func (c *Config) setOption(key, v string) error {
 		c.SpoolDir = v
 	case "spool-max":
 		c.SpoolMaxBytes, err = parseBytes(v)
+	case "spool-sync":
+		switch SpoolSync(v) {
+		case SpoolSyncBatch, SpoolSyncNone:
+			c.SpoolSync = SpoolSync(v)
+		default:
+			err = fmt.Errorf("%q: want batch (fsync every 100 ms or 1,000 alerts) or none (never fsync)", v)
+		}
 	case "queue":
 		c.QueueSize, err = positiveInt(v)
 	case "retention-days":
@@ -261,7 +284,7 @@ func (c *Config) setOption(key, v string) error {
 	default:
 		return errors.New("unknown option; known: index, user, password-file, password-env, api-key-file, " +
 			"api-key-env, bearer-file, bearer-env, ca, cert, key, insecure-skip-verify, spool-dir, spool-max, " +
-			"queue, retention-days, replicas, events, flush-interval, flush-bytes, workers, timeout, max-backoff")
+			"spool-sync, queue, retention-days, replicas, events, flush-interval, flush-bytes, workers, timeout, max-backoff")
 	}
 	return err
 }

@@ -29,8 +29,13 @@ func TestParseOutputSpec(t *testing.T) {
 			assert.Equal(t, []string{"http://127.0.0.1:9200"}, c.Addresses)
 			assert.Equal(t, DefaultIndexPrefix, c.IndexPrefix)
 			assert.Equal(t, DefaultSpoolDir, c.SpoolDir)
+			assert.Equal(t, SpoolSyncBatch, c.SpoolSync, "durable by default")
 			assert.False(t, c.InsecureSkipVerify)
 		}},
+		{name: "spool without fsync", spec: "elasticsearch:http://x:9200?spool-sync=none", check: func(t *testing.T, c Config) {
+			assert.Equal(t, SpoolSyncNone, c.SpoolSync)
+		}},
+		{name: "bad spool-sync", spec: "elasticsearch:http://x:9200?spool-sync=always", wantErr: "want batch"},
 		{name: "basic auth from file and options",
 			spec: "elasticsearch:https://es1:9200,https://es2:9200?index=alerts&user=tracee&password-file=" + pw +
 				"&spool-dir=/tmp/x&spool-max=2GiB&retention-days=30&queue=500&events=all&flush-interval=2s",

@@ -1,13 +1,11 @@
 // Package elasticsearch ships events to Elasticsearch as Elastic Common Schema (ECS) alert
 // documents: one daily index per day, an index template with explicit mappings, a deterministic
-// document ID per alert, and a bulk indexer backed by a memory queue and an on-disk spool.
+// document ID per alert, and bulk requests fed from a memory queue and an on-disk spool.
 package elasticsearch
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +75,6 @@ type Document struct {
 	Message      string        `json:"message,omitempty"`
 	ECS          DocECS        `json:"ecs"`
 	Agent        *DocAgent     `json:"agent,omitempty"`
-	Observer     *DocObserver  `json:"observer,omitempty"`
 	Event        DocEvent      `json:"event"`
 	Rule         *DocRule      `json:"rule,omitempty"`
 	Threat       *DocThreat    `json:"threat,omitempty"`
@@ -160,15 +157,6 @@ type DocAgent struct {
 	Version string `json:"version,omitempty"`
 }
 
-// DocObserver is observer.*: the agent seen as the detector (an IDS on the host).
-type DocObserver struct {
-	Hostname string `json:"hostname,omitempty"`
-	Product  string `json:"product"`
-	Vendor   string `json:"vendor"`
-	Type     string `json:"type"`
-	Version  string `json:"version,omitempty"`
-}
-
 // DocProcess is process.*; PIDs are the host's (the container's view is under tracee.event).
 type DocProcess struct {
 	PID        int       `json:"pid"`
@@ -248,10 +236,12 @@ type DocEndpoint struct {
 
 // DocTracee is our own namespace.
 type DocTracee struct {
-	// Event is the complete event as the agent emitted it; stored, not indexed.
+	// Event is the complete event as the agent emitted it; stored, not indexed. It is the only
+	// copy of the event in the document: the other fields are search keys taken from it.
 	Event *trace.Event `json:"event"`
-	// Args are the event's arguments by name (for an alert: the finding data and detectedFrom),
-	// indexed as one flattened field, so every value is searchable as a keyword.
+	// Args are the arguments by name, indexed as one flattened field so that every value is
+	// searchable as a keyword: the event's own (for an alert: the finding data) and, for an
+	// alert, its trigger's (tracee.args.pathname). See searchArgs.
 	Args map[string]interface{} `json:"args,omitempty"`
 	// HostName is the task's UTS nodename as Tracee reports it (hostName); see FieldTraceeHostName.
 	HostName string `json:"host_name,omitempty"`
@@ -301,28 +291,26 @@ func (id Identity) Document(ev *trace.Event, now time.Time) Document {
 	if id.HostName != "" {
 		d.Host = DocHost{Name: id.HostName, Hostname: id.HostName}
 	}
-	d.Agent, d.Observer = id.agent()
+	d.Agent = id.agent()
 	d.Container = container(ev)
 	if k := ev.Kubernetes; k.PodName != "" || k.PodNamespace != "" || k.PodUID != "" {
 		d.Orchestrator = &DocOrch{Type: "kubernetes", Namespace: k.PodNamespace,
 			Resource: DocResource{Type: "pod", Name: k.PodName, ID: k.PodUID}}
 	}
-	if len(ev.Args) > 0 {
-		d.Tracee.Args = make(map[string]interface{}, len(ev.Args))
-		for _, a := range ev.Args {
-			d.Tracee.Args[a.Name] = a.Value
-		}
-	}
 	// Arguments of the event itself first, then those of the triggering event.
 	args := [][]trace.Argument{ev.Args}
+	var trigArgs []trace.Argument
 	if domain.IsSignatureEvent(ev) {
-		trigName, trigArgs := detectedFrom(ev)
+		var trigName string
+		trigName, trigArgs = detectedFrom(ev)
 		d.Tracee.TriggerEvent = trigName
 		args = append(args, trigArgs)
 		d.alert(ev, trigName)
 	} else {
-		d.Event.Category, d.Event.Type = categorize(ev.EventName)
+		cat, typ := categorize(ev.EventName)
+		d.Event.Category, d.Event.Type = slices.Clone(cat), slices.Clone(typ)
 	}
+	d.Tracee.Args = searchArgs(ev.Args, trigArgs)
 	d.File, d.Destination, d.Process.Args = extract(args)
 	return d
 }
@@ -357,7 +345,7 @@ func (d *Document) alert(ev *trace.Event, trigger string) {
 
 // detectedFrom reads the name and arguments of the triggering event from the detectedFrom argument.
 func detectedFrom(ev *trace.Event) (string, []trace.Argument) {
-	a := domain.Arg(ev, "detectedFrom")
+	a := domain.Arg(ev, argDetectedFrom)
 	if a == nil {
 		return "", nil
 	}
@@ -372,10 +360,7 @@ func detectedFrom(ev *trace.Event) (string, []trace.Argument) {
 
 func container(ev *trace.Event) *DocContainer {
 	c := ev.Container
-	id := c.ID
-	if id == "" {
-		id = ev.ContainerID
-	}
+	id := containerID(ev)
 	if id == "" {
 		return nil
 	}
@@ -396,27 +381,36 @@ func entityID(id uint32) string {
 	return strconv.FormatUint(uint64(id), 10)
 }
 
-// categorize maps a Tracee event name to ECS event.category / event.type.
+// ECS event.category / event.type pairs; shared, never modified.
+var (
+	catProcess, catFile, catNetwork = []string{"process"}, []string{"file"}, []string{"network"}
+	catConfiguration, catDriver     = []string{"configuration"}, []string{"driver"}
+	typStart, typEnd, typAccess     = []string{"start"}, []string{"end"}, []string{"access"}
+	typChange, typConnection        = []string{"change"}, []string{"connection"}
+)
+
+// categorize maps a Tracee event name to ECS event.category / event.type. The slices are
+// shared: callers copy before changing them.
 func categorize(name string) ([]string, []string) {
 	switch name {
 	case "sched_process_exec", "execve", "execveat":
-		return []string{"process"}, []string{"start"}
+		return catProcess, typStart
 	case "sched_process_exit":
-		return []string{"process"}, []string{"end"}
+		return catProcess, typEnd
 	case "sched_process_fork", "clone", "fork", "vfork":
-		return []string{"process"}, []string{"start"}
+		return catProcess, typStart
 	case "ptrace", "process_vm_writev", "mem_prot_alert":
-		return []string{"process"}, []string{"access"}
+		return catProcess, typAccess
 	case "security_file_open", "openat", "open", "magic_write":
-		return []string{"file"}, []string{"access"}
+		return catFile, typAccess
 	case "security_inode_rename", "rename", "renameat", "renameat2":
-		return []string{"file"}, []string{"change"}
+		return catFile, typChange
 	case "security_socket_connect", "connect", "socket_dup":
-		return []string{"network"}, []string{"connection"}
+		return catNetwork, typConnection
 	case "security_sb_mount", "mount":
-		return []string{"configuration"}, []string{"change"}
+		return catConfiguration, typChange
 	case "module_load", "init_module", "finit_module":
-		return []string{"driver"}, []string{"start"}
+		return catDriver, typStart
 	}
 	return nil, nil
 }
@@ -492,19 +486,13 @@ func stringSlice(v interface{}) []string {
 // retried or re-spooled alert overwrites itself instead of appearing twice. It hashes what makes an
 // event unique: when, where (host, thread, process entity), what (event, signature) and the args.
 func DocumentID(ev *trace.Event) string {
-	h := sha256.New()
-	sig := ""
-	if ev.Metadata != nil {
-		sig = domain.PropertyString(ev.Metadata.Properties, "signatureID")
+	b := appendIDPrefix(nil, ev)
+	n := len(b)
+	b, err := appendArgs(b, ev.Args) // the bytes of json.Marshal(ev.Args): map keys sorted, stable
+	if err != nil {
+		b = fmt.Appendf(b[:n], "%v", ev.Args)
 	}
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d\x00%s\x00%d\x00%s\x00", ev.Timestamp, ev.HostName,
-		ev.HostProcessID, ev.HostThreadID, ev.ProcessEntityId, ev.CgroupID, ev.EventName, ev.EventID, sig)
-	if b, err := json.Marshal(ev.Args); err == nil { // encoding/json sorts map keys: stable
-		h.Write(b)
-	} else {
-		fmt.Fprintf(h, "%v", ev.Args)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return idOf(b)
 }
 
 // IndexName is the daily index of a document: PREFIX-YYYY.MM.DD (UTC).

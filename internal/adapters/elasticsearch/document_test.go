@@ -91,9 +91,14 @@ func TestNewDocument_json_has_ECS_names(t *testing.T) {
 	for _, f := range []string{FieldTimestamp, FieldEventKind, FieldEventSeverity, FieldRuleID, FieldRuleName,
 		FieldThreatTechniqueID, FieldThreatTactic, FieldProcessPID, FieldProcessEntityID, FieldUserID,
 		FieldHostName, FieldContainerID, FieldContainerImage, FieldDestinationIP, FieldTraceeEvent,
-		"tracee.event.eventName", "tracee.args.detectedFrom", "orchestrator.resource.name"} {
+		"tracee.event.eventName", "tracee.args.ip", "tracee.args.sockfd", "orchestrator.resource.name"} {
 		_, ok := lookup(m, f)
 		assert.True(t, ok, "field %s missing from %s", f, b)
+	}
+	// the event is stored once: its trigger is in tracee.event only, its arguments are searched by name
+	for _, f := range []string{"tracee.args.detectedFrom", "observer"} {
+		_, ok := lookup(m, f)
+		assert.False(t, ok, "field %s duplicates what the document already has", f)
 	}
 }
 

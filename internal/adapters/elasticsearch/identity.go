@@ -16,9 +16,9 @@ import (
 // an event: any process can set its own nodename in a new UTS namespace (unshare --uts), and a
 // container's nodename is the pod's name. The task's nodename is kept in tracee.host_name.
 type Identity struct {
-	HostName     string // host.name, host.hostname, observer.hostname
+	HostName     string // host.name, host.hostname
 	AgentID      string // agent.id: stable per host (derived from the machine ID, not equal to it)
-	AgentVersion string // agent.version, observer.version
+	AgentVersion string // agent.version
 }
 
 // EnvHostName names the host when set: the Kubernetes DaemonSet sets it to the node's name
@@ -36,12 +36,12 @@ func DetectIdentity() Identity {
 	return Identity{HostName: host, AgentID: agentID(), AgentVersion: agentVersion()}
 }
 
-func (id Identity) agent() (*DocAgent, *DocObserver) {
+// agent is agent.*, nil without an identity. (observer.* would repeat agent.* and host.name.)
+func (id Identity) agent() *DocAgent {
 	if id == (Identity{}) {
-		return nil, nil
+		return nil
 	}
-	return &DocAgent{ID: id.AgentID, Name: "tracee", Type: "tracee", Version: id.AgentVersion},
-		&DocObserver{Hostname: id.HostName, Product: "tracee", Vendor: "tracee", Type: "ids", Version: id.AgentVersion}
+	return &DocAgent{ID: id.AgentID, Name: "tracee", Type: "tracee", Version: id.AgentVersion}
 }
 
 // initUTS names the initial UTS namespace: its inode number is fixed by the kernel

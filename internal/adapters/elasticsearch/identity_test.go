@@ -24,9 +24,6 @@ func TestIdentity_Document_host_is_the_real_host_not_the_task_nodename(t *testin
 	assert.Equal(t, "evil", d.Tracee.HostName)
 	assert.Equal(t, "evil", d.Tracee.Event.HostName, "Tracee's JSON keeps the task's nodename")
 	assert.Equal(t, &DocAgent{ID: "a1", Name: "tracee", Type: "tracee", Version: "v1"}, d.Agent)
-	require.NotNil(t, d.Observer)
-	assert.Equal(t, "real-host", d.Observer.Hostname)
-	assert.Equal(t, "ids", d.Observer.Type)
 }
 
 func TestDetectIdentity_in_the_hosts_namespace_is_os_Hostname(t *testing.T) {

@@ -121,7 +121,7 @@ func TestIntegration_ECS_fields_round_trip_with_their_types(t *testing.T) {
 		FieldDestinationIP: "ip", "destination.port": "long", FieldTraceeArgs: "flattened",
 		"tracee.trigger_event": "keyword", FieldTags: "keyword", FieldMessage: "text",
 		FieldThreatSubID: "keyword", FieldThreatSub: "keyword", FieldThreatTacticID: "keyword",
-		"agent.id": "keyword", "agent.version": "keyword", "observer.hostname": "keyword",
+		"agent.id": "keyword", "agent.version": "keyword",
 		FieldTraceeHostName: "keyword", FieldTraceeAttackID: "keyword", "container.image.hash.all": "keyword",
 	}
 	for field, typ := range wantTypes {

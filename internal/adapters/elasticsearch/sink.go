@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
-	"github.com/elastic/go-elasticsearch/v8/esutil"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/lograte"
@@ -41,13 +40,14 @@ type Stats struct {
 	Down         bool   // Elasticsearch is unavailable and alerts are being spooled
 }
 
-// Sink writes events to Elasticsearch through a bulk indexer. Write only enqueues: a
-// background loop feeds the bulk indexer, and everything it cannot deliver goes to the spool.
+// Sink writes events to Elasticsearch in bulk requests. Write only encodes, spools and enqueues:
+// a background loop feeds the bulk shipper, and everything it cannot deliver goes to the spool.
 type Sink struct {
 	cfg    Config
 	log    *slog.Logger
 	client *elasticsearch.Client
-	bi     esutil.BulkIndexer
+	enc    *docEncoder
+	ship   *bulkShipper
 	queue  chan *spoolItem
 	spool  *spool
 
@@ -55,7 +55,7 @@ type Sink struct {
 	failures      atomic.Int64 // consecutive retriable failures, drives the backoff
 	templateReady atomic.Bool
 	authFailed    atomic.Bool
-	added         atomic.Uint64 // items handed to the bulk indexer since the last Flush
+	added         atomic.Uint64 // items handed to the bulk shipper since the last Flush
 
 	written, indexed, spooled, retried, repaired, dead atomic.Uint64
 
@@ -95,7 +95,8 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, log: log, client: client, spool: sp,
+	sp.noSync = cfg.SpoolSync == SpoolSyncNone
+	s := &Sink{cfg: cfg, log: log, client: client, spool: sp, enc: newDocEncoder(cfg.Identity, cfg.IndexPrefix),
 		queue: make(chan *spoolItem, cfg.QueueSize), closing: make(chan struct{}), done: make(chan struct{}),
 		flushReq: make(chan struct{}, 1)}
 	lost := lograte.New(log, slog.LevelError, 0) // a full spool evicts on every write: one line per interval
@@ -103,16 +104,7 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 		lost.Log(context.Background(), "ALERTS LOST: the Elasticsearch spool is over its disk budget; the oldest alerts were deleted",
 			"deleted", n, "deleted_total", total, "budget_bytes", cfg.SpoolMaxBytes, "spool", cfg.SpoolDir)
 	}
-	s.bi, err = esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
-		Client: client, NumWorkers: cfg.Workers, FlushBytes: cfg.FlushBytes,
-		FlushInterval: cfg.FlushInterval, FlushJitter: cfg.FlushInterval / 10, Timeout: cfg.Timeout,
-		// errors reach every item's OnFailure, which decides; nothing to do here
-		OnError: func(context.Context, error) {},
-	})
-	if err != nil {
-		_ = sp.Close()
-		return nil, fmt.Errorf("elasticsearch bulk indexer: %w", err)
-	}
+	s.ship = newBulkShipper(client, cfg.Workers, cfg.FlushBytes, cfg.Timeout, s.succeeded, s.failed, releaseBody)
 	if n := sp.Bytes(); n > 0 {
 		log.Info("alerts from a previous run wait in the spool", "bytes", n, "spool", cfg.SpoolDir)
 	}
@@ -129,9 +121,10 @@ func (s *Sink) syncLoop() {
 		case <-s.closing:
 			return
 		case <-tick.C:
-			if err := s.spool.Sync(); err != nil {
-				s.log.Error("spool fsync", "error", err)
-			}
+		case <-s.spool.syncReq:
+		}
+		if err := s.spool.Sync(); err != nil {
+			s.log.Error("spool fsync", "error", err)
 		}
 	}
 }
@@ -183,21 +176,41 @@ func (s *Sink) Write(_ context.Context, ev *trace.Event) error {
 	}
 	s.spooled.Add(1)
 	s.spool.Orphan(it) // the memory queue is full: it goes from the spool
+	releaseBody(it)
 	return nil
 }
 
 // item builds the indexable form of ev. An event whose values do not encode as JSON is still
 // indexed: its ECS fields plus its text form under tracee.rejected.
 func (s *Sink) item(ev *trace.Event) *spoolItem {
-	doc := s.cfg.Identity.Document(ev, time.Now())
-	body, err := json.Marshal(doc)
-	if err != nil {
-		doc.Tracee.Event, doc.Tracee.Args = nil, nil
-		doc.Tracee.Rejected = []Rejected{{Field: FieldTraceeEvent, Value: truncate(fmt.Sprintf("%+v", *ev)),
-			Reason: "not encodable as JSON: " + err.Error()}}
-		body, _ = json.Marshal(doc)
+	bp := bodyPool.Get().(*[]byte)
+	body, index, id, err := s.enc.encode((*bp)[:0], ev, time.Now())
+	if err == nil {
+		*bp = body
+		return &spoolItem{Index: index, ID: id, Body: body, pooled: bp}
 	}
-	return &spoolItem{Index: IndexName(s.cfg.IndexPrefix, doc.Timestamp), ID: doc.Event.ID, Body: body}
+	bodyPool.Put(bp)
+	doc := s.cfg.Identity.Document(ev, time.Now())
+	doc.Tracee.Event, doc.Tracee.Args = nil, nil
+	doc.Tracee.Rejected = []Rejected{{Field: FieldTraceeEvent, Value: truncate(fmt.Sprintf("%+v", *ev)),
+		Reason: "not encodable as JSON: " + err.Error()}}
+	b, _ := json.Marshal(doc)
+	return &spoolItem{Index: IndexName(s.cfg.IndexPrefix, doc.Timestamp), ID: doc.Event.ID, Body: b}
+}
+
+// bodyPool holds document buffers: a document is copied into the spool and into its bulk request,
+// so its own buffer is reused as soon as both have it.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// releaseBody returns an item's pooled document buffer; the item keeps no body (the spool and
+// the bulk request have it).
+func releaseBody(it *spoolItem) {
+	if it.pooled == nil {
+		return
+	}
+	*it.pooled = it.Body[:0]
+	bodyPool.Put(it.pooled)
+	it.pooled, it.Body = nil, nil
 }
 
 // Flush asks the shipping loop to send what is queued now instead of waiting for a full bulk
@@ -214,7 +227,7 @@ func (s *Sink) Flush(context.Context) error {
 	return nil
 }
 
-// flushNow runs in the shipping loop: it moves what is queued to the bulk indexer and flushes it.
+// flushNow runs in the shipping loop: it moves what is queued to the bulk shipper and flushes it.
 func (s *Sink) flushNow() {
 	for n := len(s.queue); n > 0 && !s.down.Load(); n-- {
 		s.add(<-s.queue)
@@ -224,8 +237,8 @@ func (s *Sink) flushNow() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 	defer cancel()
-	if err := s.bi.Flush(ctx); err != nil && !errors.Is(err, esutil.ErrIndexerClosed) {
-		s.log.Debug("flush", "error", err) // the items' callbacks have kept them
+	if err := s.ship.flush(ctx); err != nil {
+		s.log.Debug("flush", "error", err) // the items stay in the spool until confirmed
 	}
 }
 
@@ -256,12 +269,12 @@ func (s *Sink) Stats() Stats {
 	}
 }
 
-// run feeds the bulk indexer from the memory queue and the spool, and waits out outages.
+// run feeds the bulk shipper from the memory queue and the spool, and waits out outages.
 func (s *Sink) run() {
 	defer close(s.done)
 	var replay []*spoolItem
 	fromSpool := false
-	tick := time.NewTicker(500 * time.Millisecond)
+	tick := time.NewTicker(min(max(s.cfg.FlushInterval/2, 10*time.Millisecond), 500*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
@@ -300,6 +313,10 @@ func (s *Sink) run() {
 		case <-s.flushReq:
 			s.flushNow()
 		case <-tick.C:
+			// a partly filled request waits at most the flush interval
+			if n, age := s.ship.pending(); n > 0 && age >= s.cfg.FlushInterval {
+				s.ship.send()
+			}
 		case <-s.closing:
 			s.shutdown(replay)
 			return
@@ -321,6 +338,7 @@ func (s *Sink) waitForCluster() bool {
 		case it := <-s.queue:
 			s.spooled.Add(1)
 			s.spool.Orphan(it) // on disk already: shipped from the spool once the cluster is back
+			releaseBody(it)
 			continue
 		case <-s.closing:
 			return false
@@ -365,13 +383,14 @@ func (s *Sink) shutdown(replay []*spoolItem) {
 		case it := <-s.queue:
 			s.spooled.Add(1)
 			s.spool.Orphan(it)
+			releaseBody(it)
 			continue
 		default:
 		}
 		break
 	}
-	if err := s.bi.Close(ctx); err != nil {
-		s.log.Warn("bulk indexer did not finish before the deadline; unfinished alerts stay in the spool", "error", err)
+	if err := s.ship.close(ctx); err != nil {
+		s.log.Warn("bulk requests did not finish before the deadline; unfinished alerts stay in the spool", "error", err)
 	}
 	// a partly replayed segment stays on disk for the next run (its IDs make a resend harmless)
 	released := map[*spoolSegment]bool{}
@@ -399,7 +418,7 @@ func (s *Sink) drainSpool(ctx context.Context) []*spoolItem {
 		}
 		if !s.spool.HasUnreadOfThisRun() {
 			// the last bulk may repair or retry items into the spool: flush, then look again
-			if err := s.bi.Flush(ctx); err != nil || !s.spool.HasUnreadOfThisRun() {
+			if err := s.ship.flush(ctx); err != nil || !s.spool.HasUnreadOfThisRun() {
 				return nil
 			}
 		}
@@ -413,28 +432,22 @@ func (s *Sink) drainSpool(ctx context.Context) []*spoolItem {
 	return replay
 }
 
-// add hands one item to the bulk indexer; the callbacks decide what happens to it.
+// add hands one item to the bulk shipper; succeeded and failed decide what happens to it.
 func (s *Sink) add(it *spoolItem) {
 	s.added.Add(1)
-	err := s.bi.Add(context.Background(), esutil.BulkIndexerItem{
-		Index: it.Index, Action: "index", DocumentID: it.ID, Body: bytes.NewReader(it.Body),
-		OnSuccess: func(context.Context, esutil.BulkIndexerItem, esutil.BulkIndexerResponseItem) {
-			s.indexed.Add(1)
-			s.failures.Store(0)
-			s.spool.Done(it)
-		},
-		OnFailure: func(_ context.Context, _ esutil.BulkIndexerItem, resp esutil.BulkIndexerResponseItem, err error) {
-			s.failed(it, resp, err)
-		},
-	})
-	if err != nil { // the indexer is closed: keep the alert
-		s.failed(it, esutil.BulkIndexerResponseItem{}, err)
-	}
+	s.ship.add(it)
+}
+
+// succeeded is called for each item Elasticsearch confirmed.
+func (s *Sink) succeeded(it *spoolItem) {
+	s.indexed.Add(1)
+	s.failures.Store(0)
+	s.spool.Done(it)
 }
 
 // failed decides about an item Elasticsearch did not take: a rejected mapping is repaired and
 // re-sent, anything else (429, 5xx, connection, auth) is kept in the spool for a retry.
-func (s *Sink) failed(it *spoolItem, resp esutil.BulkIndexerResponseItem, err error) {
+func (s *Sink) failed(it *spoolItem, resp bulkResult, err error) {
 	if err == nil && resp.Status == http.StatusBadRequest {
 		fixed, ok := repair(it, resp.Error.Type, resp.Error.Reason)
 		if ok {
@@ -448,13 +461,16 @@ func (s *Sink) failed(it *spoolItem, resp esutil.BulkIndexerResponseItem, err er
 	}
 	reason := ""
 	switch {
-	case err != nil:
-		reason = err.Error()
 	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
 		reason = fmt.Sprintf("HTTP %d %s: %s", resp.Status, resp.Error.Type, resp.Error.Reason)
+		if err != nil {
+			reason = err.Error()
+		}
 		if !s.authFailed.Swap(true) {
 			s.log.Error("Elasticsearch refuses the sink's credentials; alerts are spooled", "status", resp.Status)
 		}
+	case err != nil:
+		reason = err.Error()
 	default:
 		reason = fmt.Sprintf("HTTP %d %s: %s", resp.Status, resp.Error.Type, resp.Error.Reason)
 	}
@@ -464,7 +480,7 @@ func (s *Sink) failed(it *spoolItem, resp esutil.BulkIndexerResponseItem, err er
 		s.log.Warn("Elasticsearch unavailable; spooling alerts and retrying with backoff", "error", reason)
 	}
 	cp := *it
-	cp.seg = nil
+	cp.seg, cp.pooled = nil, nil // the copy is only spooled; the buffer stays the item's
 	s.keep(&cp)
 	s.spool.Done(it)
 }

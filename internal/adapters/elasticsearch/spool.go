@@ -1,7 +1,6 @@
 package elasticsearch
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -23,8 +22,9 @@ type spoolItem struct {
 	Fixes int             `json:"f,omitempty"` // how often a mapping rejection was repaired
 	Body  json.RawMessage `json:"b"`
 
-	seg *spoolSegment // the segment holding this item, nil when it is in none
-	gen uint64        // seg.gen when the item was read or written: a Done from an older gen is stale
+	seg    *spoolSegment // the segment holding this item, nil when it is in none
+	gen    uint64        // seg.gen when the item was read or written: a Done from an older gen is stale
+	pooled *[]byte       // Body's buffer when it comes from bodyPool (see releaseBody)
 }
 
 // spool is an append-only on-disk queue of alerts in segment files (one JSON item per line),
@@ -49,6 +49,11 @@ type spool struct {
 	onEvicted func(segItems int, total uint64)
 	lock      *os.File // flock'ed while the spool is open
 	unsynced  int      // items written since the last fsync
+	line      []byte   // the line being written, reused
+	// noSync turns fsync off (spool-sync=none): appends still reach the kernel before Write
+	// returns, so a killed agent loses nothing, but a power loss or kernel crash can.
+	noSync  bool
+	syncReq chan struct{} // asks the sink's sync loop for an fsync once syncEvery items wait
 }
 
 // Group fsync bounds: at most this many items, or this long (the sink's ticker), between fsyncs.
@@ -61,7 +66,6 @@ const (
 type segWriter struct {
 	open *spoolSegment
 	f    *os.File
-	w    *bufio.Writer
 }
 
 type spoolSegment struct {
@@ -106,7 +110,7 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 		_ = lock.Close()
 		return nil, fmt.Errorf("spool %s is in use by another Elasticsearch output (this or another tracee); give each output its own spool-dir=", dir)
 	}
-	s := &spool{dir: dir, maxBytes: maxBytes, segBytes: seg, lock: lock}
+	s := &spool{dir: dir, maxBytes: maxBytes, segBytes: seg, lock: lock, syncReq: make(chan struct{}, 1)}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		_ = lock.Close()
@@ -173,41 +177,65 @@ func (s *spool) Orphan(it *spoolItem) {
 	seg.needsReplay = true
 }
 
-// Sync fsyncs what was written since the last fsync.
+// Sync fsyncs what was written since the last fsync. The fsync runs outside the lock, so that
+// appends (Write) never wait for the disk; a segment closed meanwhile was fsynced by its close.
 func (s *spool) Sync() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.syncLocked()
-}
-
-func (s *spool) syncLocked() error {
-	if s.unsynced == 0 {
+	if s.unsynced == 0 || s.noSync {
+		s.unsynced = 0
+		s.mu.Unlock()
 		return nil
 	}
 	s.unsynced = 0
-	for _, sw := range []*segWriter{&s.live, &s.kept} {
-		if sw.f != nil {
-			if err := sw.f.Sync(); err != nil {
-				return fmt.Errorf("spool: fsync: %w", err)
-			}
+	files := [2]*os.File{s.live.f, s.kept.f}
+	s.mu.Unlock()
+	for _, f := range files {
+		if f == nil {
+			continue
+		}
+		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return fmt.Errorf("spool: fsync: %w", err)
 		}
 	}
 	return nil
 }
 
+// appendLine appends the spool line of it: {"i":INDEX,"d":ID,"f":FIXES,"b":DOCUMENT} and a newline.
+func appendLine(dst []byte, it *spoolItem) ([]byte, error) {
+	dst = appendJSONString(append(dst, `{"i":`...), it.Index)
+	dst = appendJSONString(append(dst, `,"d":`...), it.ID)
+	if it.Fixes != 0 {
+		dst = strconv.AppendInt(append(dst, `,"f":`...), int64(it.Fixes), 10)
+	}
+	dst = append(dst, `,"b":`...)
+	body := it.Body
+	if len(body) == 0 {
+		body = []byte("null")
+	}
+	if bytes.IndexByte(body, '\n') >= 0 { // not compact (never from the encoder): one line it must be
+		var c bytes.Buffer
+		if err := json.Compact(&c, body); err != nil {
+			return dst, fmt.Errorf("spool: encode: %w", err)
+		}
+		body = c.Bytes()
+	}
+	dst = append(dst, body...)
+	return append(dst, '}', '\n'), nil
+}
+
 func (s *spool) appendLocked(sw *segWriter, items []*spoolItem) error {
 	for _, it := range items {
-		b, err := json.Marshal(it)
+		b, err := appendLine(s.line[:0], it)
 		if err != nil {
-			return fmt.Errorf("spool: encode: %w", err)
+			return err
 		}
-		b = append(b, '\n')
+		s.line = b
 		if sw.open == nil || sw.open.size+int64(len(b)) > s.segBytes && sw.open.size > 0 {
 			if err := s.rotateLocked(sw); err != nil {
 				return err
 			}
 		}
-		if _, err := sw.w.Write(b); err != nil {
+		if _, err := sw.f.Write(b); err != nil { // one write(2) per line: in the kernel before Write returns
 			return fmt.Errorf("spool: write: %w", err)
 		}
 		sw.open.size += int64(len(b))
@@ -215,14 +243,10 @@ func (s *spool) appendLocked(sw *segWriter, items []*spoolItem) error {
 		s.total += int64(len(b))
 		s.unsynced++
 	}
-	if sw.w != nil {
-		if err := sw.w.Flush(); err != nil {
-			return fmt.Errorf("spool: write: %w", err)
-		}
-	}
-	if s.unsynced >= syncEvery {
-		if err := s.syncLocked(); err != nil {
-			return err
+	if s.unsynced >= syncEvery && !s.noSync {
+		select {
+		case s.syncReq <- struct{}{}:
+		default: // one is pending
 		}
 	}
 	s.evictLocked()
@@ -242,7 +266,7 @@ func (s *spool) rotateLocked(sw *segWriter) error {
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	sw.f, sw.w, sw.open = f, bufio.NewWriterSize(f, 64<<10), seg
+	sw.f, sw.open = f, seg
 	s.segments = append(s.segments, seg)
 	return nil
 }
@@ -251,14 +275,14 @@ func (s *spool) closeOpenLocked(sw *segWriter) error {
 	if sw.open == nil {
 		return nil
 	}
-	err := sw.w.Flush()
-	if err2 := sw.f.Sync(); err == nil {
-		err = err2
+	var err error
+	if !s.noSync {
+		err = sw.f.Sync()
 	}
 	if err2 := sw.f.Close(); err == nil {
 		err = err2
 	}
-	sw.open, sw.f, sw.w = nil, nil, nil
+	sw.open, sw.f = nil, nil
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}

@@ -65,9 +65,6 @@ func templateProperties() map[string]interface{} {
 		"tags":       mKeyword,
 		"ecs":        obj(map[string]interface{}{"version": mKeyword}),
 		"agent":      obj(map[string]interface{}{"id": mKeyword, "name": mKeyword, "type": mKeyword, "version": mKeyword}),
-		"observer": obj(map[string]interface{}{
-			"hostname": mKeyword, "product": mKeyword, "vendor": mKeyword, "type": mKeyword, "version": mKeyword,
-		}),
 		"event": obj(map[string]interface{}{
 			"id": mKeyword, "kind": mKeyword, "category": mKeyword, "type": mKeyword,
 			"action": mKeyword, "code": mKeyword, "severity": mLong, "module": mKeyword,
