@@ -41,6 +41,8 @@ tags := x if x := data.` + FindingPackage + `.tags
 default fields := {}
 
 fields := x if x := data.` + FindingPackage + `.fields
+
+decision := {"suppress": suppress, "severity": severity, "tags": tags, "fields": fields}
 `
 )
 
@@ -142,8 +144,7 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	d := "data." + decisionPackage
-	pq, err := prepare(ctx, comp, "suppress := "+d+".suppress; severity := "+d+".severity; tags := "+d+".tags; fields := "+d+".fields")
+	pq, err := prepare(ctx, comp, "data."+decisionPackage+".decision")
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
@@ -162,18 +163,19 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	}
 	input := p.shape.value(ev)
 	input.Insert(ast.InternedTerm("signature"), signatureTerm(ev))
-	rs, err := p.query.eval(ctx, input)
+	v, err := p.query.eval(ctx, input)
 	if err != nil {
 		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 	}
-	if len(rs) == 0 {
+	if v == nil {
 		return domain.Verdict{}, nil
 	}
-	decision := make(map[string]interface{}, len(rs[0].Bindings))
-	for k, v := range rs[0].Bindings {
-		decision[k] = normalizeNumbers(v)
+	decision, err := goValue(v.Value)
+	if err != nil {
+		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 	}
-	return apply(decision, ev)
+	d, _ := decision.(map[string]interface{})
+	return apply(d, ev)
 }
 
 // signatureTerm summarises the signature of a finding: id, name, severity, tags, properties.

@@ -136,32 +136,35 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	return nil
 }
 
-// eval runs the prepared match query on ev.
+// eval runs the prepared match query on input.
 func (c *compiledSignature) eval(ctx context.Context, input ast.Object) (map[string]interface{}, bool, error) {
-	rs, err := c.match.eval(ctx, input)
+	v, err := c.match.eval(ctx, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	if v == nil {
 		return nil, false, nil
 	}
-	data, matched := interpret(rs[0].Expressions[0].Value)
-	return data, matched, nil
+	return interpret(v.Value)
 }
 
 // interpret reads a tracee_match value: true (a finding without data), an object (its data),
-// false or undefined (nil: no finding); any other value becomes {"value": v}.
-func interpret(v interface{}) (map[string]interface{}, bool) {
+// false or null (no finding); any other value becomes {"value": v}.
+func interpret(v ast.Value) (map[string]interface{}, bool, error) {
 	switch x := v.(type) {
-	case bool:
-		return nil, x
-	case map[string]interface{}:
-		return normalizeNumbers(x).(map[string]interface{}), true
-	case nil:
-		return nil, false
-	default:
-		return map[string]interface{}{"value": normalizeNumbers(x)}, true
+	case ast.Boolean:
+		return nil, bool(x), nil
+	case ast.Null:
+		return nil, false, nil
 	}
+	x, err := goValue(v)
+	if err != nil {
+		return nil, false, err
+	}
+	if m, ok := x.(map[string]interface{}); ok {
+		return m, true, nil
+	}
+	return map[string]interface{}{"value": x}, true, nil
 }
 
 // compileSignature builds a signature from its module and the library modules it may import.
