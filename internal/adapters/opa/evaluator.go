@@ -153,7 +153,7 @@ func (c *evalCaches) reset() { c.rules.reset() }
 // noBaseCache caches no base document: the store is empty, so every read is a cheap miss.
 type noBaseCache struct{}
 
-func (noBaseCache) Get(ast.Ref) ast.Value { return nil }
+func (noBaseCache) Get(ast.Ref) ast.Value  { return nil }
 func (noBaseCache) Put(ast.Ref, ast.Value) {}
 
 // ruleCache is topdown's virtual document cache (rule values already computed, per `with` frame)
