@@ -75,8 +75,10 @@ type FindingEvaluator struct {
 }
 
 type findingProgram struct {
-	query      *evaluator
-	shape      inputShape
+	query         *evaluator
+	shape         inputShape
+	signature     bool            // the policies read input.signature
+	signatureKeys map[string]bool // the keys of it they read; nil: all
 	files      []string
 	generation uint64
 }
@@ -148,7 +150,11 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	p.query, p.shape = pq, shapeFor(inputKeys(mods...)) // signature is added to every input
+	keys := inputKeys(mods...)
+	p.query, p.shape = pq, shapeFor(keys)
+	if sub, ok := keys["signature"]; ok || keys == nil {
+		p.signature, p.signatureKeys = true, sub
+	}
 
 	return p, nil
 }
@@ -162,7 +168,9 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 		return domain.Verdict{}, nil
 	}
 	input := p.shape.value(ev)
-	input.Insert(ast.InternedTerm("signature"), signatureTerm(ev))
+	if p.signature {
+		input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
+	}
 	v, err := p.query.eval(ctx, input)
 	if err != nil {
 		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
@@ -178,21 +186,33 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	return apply(d, ev)
 }
 
-// signatureTerm summarises the signature of a finding: id, name, severity, tags, properties.
-func signatureTerm(ev *trace.Event) *ast.Term {
+// signatureTerm summarises the signature of a finding: id, name, eventName, severity, tags,
+// properties; only the keys in sub (nil: all).
+func signatureTerm(ev *trace.Event, sub map[string]bool) *ast.Term {
 	md := ev.Metadata
 	if md == nil {
-		return ast.NullTerm()
+		return ast.InternedNullTerm
 	}
-	props := md.Properties
-	return obj(
-		kv("id", strTerm(domain.PropertyString(props, "signatureID"))),
-		kv("name", strTerm(domain.PropertyString(props, "signatureName"))),
-		kv("eventName", strTerm(ev.EventName)),
-		kv("severity", intTerm(domain.PropertyInt(props, "Severity"))),
-		kv("tags", valueTerm(md.Tags)),
-		kv("properties", valueTerm(props)),
-	)
+	props, o := md.Properties, newObject(sub, 6)
+	if o.wants("id") {
+		o.put("id", strTerm(domain.PropertyString(props, "signatureID")))
+	}
+	if o.wants("name") {
+		o.put("name", strTerm(domain.PropertyString(props, "signatureName")))
+	}
+	o.put("eventName", nameTerm(ev.EventName))
+	o.put("severity", intTerm(domain.PropertyInt(props, "Severity")))
+	if o.wants("tags") {
+		o.put("tags", valueTerm(md.Tags))
+	}
+	if o.wants("properties") {
+		p := ast.NewObjectWithCapacity(len(props))
+		for k, v := range props {
+			p.Insert(nameTerm(k), valueTerm(v)) // property names: the signatures' bounded set
+		}
+		o.put("properties", ast.NewTerm(p))
+	}
+	return o.term()
 }
 
 func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {

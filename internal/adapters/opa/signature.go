@@ -30,7 +30,7 @@ type compiledSignature struct {
 	selectors []detect.SignatureEventSelector
 	match     *evaluator
 	shape     inputShape
-	keys      map[string]bool // input fields read; nil: all
+	keys      fieldSet // input fields read; nil: all
 	pre       *prefilter      // nil: every event is evaluated
 	source    string          // the file's content, to skip recompiling unchanged files on reload
 }
@@ -49,30 +49,21 @@ type regoSignature struct {
 // payload is kept referenced, so that address cannot be reused by another event while cached.
 type inputCache struct {
 	mu      sync.Mutex
-	keys    map[string]bool // union of the fields the signatures read; nil: all
+	keys    fieldSet // union of the fields the signatures read; nil: all
 	shape   inputShape
 	payload interface{}
 	addr    unsafe.Pointer
 	value   ast.Object
 }
 
-func newInputCache() *inputCache { return &inputCache{keys: map[string]bool{}} }
+func newInputCache() *inputCache { return &inputCache{keys: fieldSet{}} }
 
 // extend makes the cache build every field keys names too (nil: every field). The set only
 // grows, so that a version being replaced by a reload is still given what it reads.
-func (c *inputCache) extend(keys map[string]bool) {
+func (c *inputCache) extend(keys fieldSet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.keys == nil {
-		return
-	}
-	if keys == nil {
-		c.keys = nil
-	} else {
-		for k := range keys {
-			c.keys[k] = true
-		}
-	}
+	c.keys = c.keys.union(keys)
 	c.shape, c.payload, c.addr, c.value = shapeFor(c.keys), nil, nil, nil
 }
 
