@@ -19,39 +19,20 @@ import (
 // contribute to it; see docs/policies.md for the rules and the input document.
 const FindingPackage = "tracee.findings"
 
-// The decision rules are read through a generated package, so that one evaluation computes
-// only them (not every helper rule of the policies) and returns only them.
-const (
-	decisionPackage = "tracee_findings_decision"
-	decisionFile    = "tracee/findings_decision.rego"
-	decisionSource  = "package " + decisionPackage + `
+// The decisions a finding policy may write, each read by its own prepared query: one
+// evaluation per decision computes only the rules it reaches (not every helper rule of the
+// policies); an undefined decision is its default (no suppression, no severity, no tags, no
+// fields), and a suppressed finding skips the others.
+var decisionNames = [...]string{"suppress", "severity", "tags", "fields"}
 
-default suppress := false
-
-suppress := x if x := data.` + FindingPackage + `.suppress
-
-default severity := null
-
-severity := x if x := data.` + FindingPackage + `.severity
-
-default tags := []
-
-tags := x if x := data.` + FindingPackage + `.tags
-
-default fields := {}
-
-fields := x if x := data.` + FindingPackage + `.fields
-
-decision := {"suppress": suppress, "severity": severity, "tags": tags, "fields": fields}
-`
-)
-
-func decisionModule() *ast.Module {
-	m, err := ast.ParseModuleWithOpts(decisionFile, decisionSource, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		panic("generated decision module does not parse: " + err.Error()) // a build-time mistake
+func suppressed(v interface{}) bool {
+	switch s := v.(type) {
+	case bool:
+		return s
+	case []interface{}:
+		return len(s) > 0
 	}
-	return m
+	return false
 }
 
 // FindingConfig names the finding policies: .rego files, or directories whose .rego files
@@ -75,7 +56,7 @@ type FindingEvaluator struct {
 }
 
 type findingProgram struct {
-	query         *evaluator
+	queries       []*evaluator // one per decisionNames
 	shape         inputShape
 	signature     bool            // the policies read input.signature
 	signatureKeys map[string]bool // the keys of it they read; nil: all
@@ -141,17 +122,19 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 		mods = append(mods, f.mod)
 		p.files = append(p.files, f.path)
 	}
-	modules[decisionFile] = decisionModule()
 	comp, err := compile(modules)
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	pq, err := prepare(ctx, comp, "data."+decisionPackage+".decision")
-	if err != nil {
-		return nil, fmt.Errorf("finding policy: %w", err)
+	for _, name := range decisionNames {
+		pq, err := prepare(ctx, comp, "data."+FindingPackage+"."+name)
+		if err != nil {
+			return nil, fmt.Errorf("finding policy: %w", err)
+		}
+		p.queries = append(p.queries, pq)
 	}
 	keys := inputKeys(mods...)
-	p.query, p.shape = pq, shapeFor(keys)
+	p.shape = shapeFor(keys)
 	if sub, ok := keys["signature"]; ok || keys == nil {
 		p.signature, p.signatureKeys = true, sub
 	}
@@ -171,19 +154,23 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	if p.signature {
 		input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
 	}
-	v, err := p.query.eval(ctx, input)
-	if err != nil {
-		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
+	var d [len(decisionNames)]interface{}
+	for i, q := range p.queries {
+		v, err := q.eval(ctx, input)
+		if err != nil {
+			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
+		}
+		if v == nil {
+			continue
+		}
+		if d[i], err = goValue(v.Value); err != nil {
+			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
+		}
+		if i == 0 && suppressed(d[i]) {
+			break // the other decisions do not matter
+		}
 	}
-	if v == nil {
-		return domain.Verdict{}, nil
-	}
-	decision, err := goValue(v.Value)
-	if err != nil {
-		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
-	}
-	d, _ := decision.(map[string]interface{})
-	return apply(d, ev)
+	return apply(map[string]interface{}{"suppress": d[0], "severity": d[1], "tags": d[2], "fields": d[3]}, ev)
 }
 
 // signatureTerm summarises the signature of a finding: id, name, eventName, severity, tags,
