@@ -60,8 +60,8 @@ type findingProgram struct {
 	shape         inputShape
 	signature     bool            // the policies read input.signature
 	signatureKeys map[string]bool // the keys of it they read; nil: all
-	files      []string
-	generation uint64
+	files         []string
+	generation    uint64
 }
 
 // NewFindingEvaluator compiles the finding policies; a policy that does not parse or compile is

@@ -30,9 +30,9 @@ type compiledSignature struct {
 	selectors []detect.SignatureEventSelector
 	match     *evaluator
 	shape     inputShape
-	keys      fieldSet // input fields read; nil: all
-	pre       *prefilter      // nil: every event is evaluated
-	source    string          // the file's content, to skip recompiling unchanged files on reload
+	keys      fieldSet   // input fields read; nil: all
+	pre       *prefilter // nil: every event is evaluated
+	source    string     // the file's content, to skip recompiling unchanged files on reload
 }
 
 // regoSignature is a detect.Signature backed by a Rego module. OnEvent reads the current version
