@@ -307,7 +307,7 @@ func stringAt(ref ast.Ref, i int) (string, bool) {
 func valueTerm(v interface{}) *ast.Term {
 	switch x := v.(type) {
 	case nil:
-		return ast.NullTerm()
+		return ast.InternedNullTerm
 	case string:
 		return strTerm(x)
 	case bool:
