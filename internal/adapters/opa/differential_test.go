@@ -182,6 +182,10 @@ var differentialRules = []string{
 	`tracee_match := {"c": input.container, "k": input.kubernetes, "f": input.contextFlags, "p": input.matchedPolicies} if input.processName == "gdb"`,
 	`tracee_match := {"m": input.metadata, "x": input.executable} if not input.container.id`,
 	`tracee_match := sprintf("%v", [input.args]) if input.returnValue == 0`,
+	"f(x) := input.container[x]\ntracee_match := f(\"image\") if input.eventName == \"ptrace\"",
+	"is_gdb if input.processName == \"gdb\"\ntracee_match := {\"renamed\": true} if { is_gdb with input.processName as input.executable.path }",
+	"tracee_match := {\"k\": k, \"v\": v} if { some k, v in input.data; k == \"pid\" }",
+	"tracee_match := json.marshal(input.executable) if input.userId == 1000",
 }
 
 func TestRegoSignature_matches_the_plain_JSON_evaluation(t *testing.T) {

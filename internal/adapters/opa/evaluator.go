@@ -40,6 +40,7 @@ type evaluator struct {
 	cancel   topdown.Cancel
 	caches   sync.Pool // *evalCaches
 	partial  bool      // the query is partially evaluated
+	reads    fieldSet  // the input fields an evaluation may read; nil: all
 }
 
 var noMetrics = metrics.NoOp()
@@ -59,7 +60,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 	e.caches.New = func() any { return &evalCaches{} }
 	queryText := string(resultVar) + " = " + ref
 	if c, q, ok := partiallyEvaluate(ctx, comp, store, queryText); ok {
-		e.compiler, e.query, e.partial = c, q, true
+		e.compiler, e.query, e.partial, e.reads = c, q, true, reads(c, q)
 		return e, nil
 	}
 	body, err := ast.ParseBody(queryText)
@@ -70,12 +71,37 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 	if err != nil {
 		return nil, regoError(err)
 	}
-	e.compiler, e.query = comp, q
+	e.compiler, e.query, e.reads = comp, q, reads(comp, q)
 	return e, nil
 }
 
-// partiallyEvaluate runs OPA's partial evaluation of query with the input unknown; ok is false
-// when it fails or gives other than one query, so that the caller evaluates query as written.
+// reads finds the input fields query may read in c: in the query and the rules it reaches.
+func reads(c *ast.Compiler, query ast.Body) fieldSet {
+	nodes := []interface{}{query}
+	seen := map[*ast.Rule]bool{}
+	var visit func(x interface{})
+	visit = func(x interface{}) {
+		ast.WalkRefs(x, func(r ast.Ref) bool {
+			if !r[0].Equal(ast.DefaultRootDocument) {
+				return false
+			}
+			for _, rule := range c.GetRules(r) { // the rules at r, below it and above it
+				if !seen[rule] {
+					seen[rule] = true
+					nodes = append(nodes, rule)
+					visit(rule)
+				}
+			}
+			return false
+		})
+	}
+	visit(query)
+	return inputKeys(nodes...)
+}
+
+// partiallyEvaluate runs OPA's partial evaluation of query with the input unknown: the compiler
+// with the support rules it wrote and the residual query. ok is false when it fails or gives
+// other than one query, so that the caller evaluates query as written.
 func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.Store, query string) (*ast.Compiler, ast.Body, bool) {
 	caps, _ := capabilities()
 	pq, err := rego.New(rego.Compiler(comp), rego.Capabilities(caps), rego.Store(store), rego.Query(query),

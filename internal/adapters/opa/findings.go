@@ -126,14 +126,15 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
+	keys := fieldSet{}
 	for _, name := range decisionNames {
 		pq, err := prepare(ctx, comp, "data."+FindingPackage+"."+name)
 		if err != nil {
 			return nil, fmt.Errorf("finding policy: %w", err)
 		}
 		p.queries = append(p.queries, pq)
+		keys = keys.union(pq.reads)
 	}
-	keys := inputKeys(mods...)
 	p.shape = shapeFor(keys)
 	if sub, ok := keys["signature"]; ok || keys == nil {
 		p.signature, p.signatureKeys = true, sub

@@ -247,9 +247,9 @@ func (s inputShape) value(ev *trace.Event) ast.Object {
 	return o
 }
 
-// inputKeys finds the input fields the modules read, two levels deep (input.container.id); nil
-// means "all of them".
-func inputKeys(modules ...*ast.Module) fieldSet {
+// inputKeys finds the input fields nodes (rules, queries) read, two levels deep
+// (input.container.id); nil means "all of them".
+func inputKeys(nodes ...interface{}) fieldSet {
 	keys := fieldSet{}
 	whole := map[string]bool{} // read as a whole, or with a key known only at run time
 	all := false
@@ -280,10 +280,8 @@ func inputKeys(modules ...*ast.Module) fieldSet {
 		}
 		return false
 	})
-	for _, m := range modules {
-		for _, r := range m.Rules {
-			vis.Walk(r)
-		}
+	for _, n := range nodes {
+		vis.Walk(n)
 	}
 	if all {
 		return nil

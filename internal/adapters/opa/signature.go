@@ -182,11 +182,7 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 	if err != nil {
 		return nil, err
 	}
-	var compiled []*ast.Module
-	for _, m := range comp.Modules {
-		compiled = append(compiled, m)
-	}
-	keys := inputKeys(compiled...)
+	keys := pq.reads
 	var pre *prefilter
 	if fresh, err := parseModule(file, source); err == nil { // the compiler rewrote mod in place
 		pre = buildPrefilter(fresh, !hasHelpersPackage(libs))
