@@ -290,7 +290,36 @@ func TestFindingEvaluator_matches_the_plain_JSON_evaluation(t *testing.T) {
 		ev.Container = trace.Container{ID: "c1", ImageName: "nginx"}
 		triggers = append(triggers, ev)
 	}
-	for _, dir := range []string{"../../../policies/findings", "testdata/findings"} {
+	other := t.TempDir()
+	writeFiles(t, other, map[string]string{
+		"a.rego": `package tracee.findings
+
+suppress if input.processName == "bash"
+
+severity contains 1 if input.container.id != ""
+
+severity contains 2 if input.userId == 1000
+
+fields[k] := v if {
+	some k in ["comm", "exe"]
+	v := {"comm": input.processName, "exe": input.executable.path}[k]
+}
+
+fields.nested.image := input.container.image
+`,
+		"b.rego": `package tracee.findings
+
+tags contains t if some t in input.signature.tags
+
+tags contains sprintf("uid-%d", [input.userId])
+`,
+	})
+	objectFields := t.TempDir()
+	writeFiles(t, objectFields, map[string]string{"c.rego": `package tracee.findings
+
+fields := {"image": input.container.image, "sev": input.signature.severity} if input.container.id != ""
+`})
+	for _, dir := range []string{"../../../policies/findings", "testdata/findings", other, objectFields} {
 		t.Run(dir, func(t *testing.T) {
 			e, err := NewFindingEvaluator(FindingConfig{Paths: []string{dir}}, nil)
 			if err != nil {

@@ -22,17 +22,104 @@ const FindingPackage = "tracee.findings"
 // The decisions a finding policy may write, each read by its own prepared query: one
 // evaluation per decision computes only the rules it reaches (not every helper rule of the
 // policies); an undefined decision is its default (no suppression, no severity, no tags, no
-// fields), and a suppressed finding skips the others.
+// fields).
 var decisionNames = [...]string{"suppress", "severity", "tags", "fields"}
 
-func suppressed(v interface{}) bool {
-	switch s := v.(type) {
-	case bool:
-		return s
-	case []interface{}:
-		return len(s) > 0
+// decision reads one decision rule, with one query; or, for an object the policies write key
+// by key with constant keys (fields.team := ...), with one query per key, which partial
+// evaluation reduces to the rule bodies (reading the whole object walks OPA's rule tree).
+// No query at all when no policy writes it.
+type decision struct {
+	whole *evaluator
+	keys  []string
+	byKey []*evaluator
+}
+
+// maxKeyQueries bounds the per-key queries: each has a fixed cost, a quarter of the whole object's.
+const maxKeyQueries = 4
+
+func prepareDecision(ctx context.Context, comp *ast.Compiler, name string) (decision, error) {
+	ref := "data." + FindingPackage + "." + name
+	rules := comp.GetRules(ast.MustParseRef(ref))
+	if len(rules) == 0 {
+		return decision{}, nil
 	}
-	return false
+	if keys, ok := constantKeys(rules, name); ok && len(keys) <= maxKeyQueries {
+		d := decision{keys: keys}
+		for _, k := range keys {
+			e, err := prepare(ctx, comp, ref+"["+ast.StringTerm(k).String()+"]")
+			if err != nil {
+				return decision{}, err
+			}
+			d.byKey = append(d.byKey, e)
+		}
+		return d, nil
+	}
+	e, err := prepare(ctx, comp, ref)
+	return decision{whole: e}, err
+}
+
+// constantKeys returns the keys of rules that all write name.KEY (a string constant).
+func constantKeys(rules []*ast.Rule, name string) ([]string, bool) {
+	var keys []string
+	seen := map[string]bool{}
+	for _, r := range rules {
+		head := r.Head.Ref()
+		if len(head) != 2 || len(r.Head.Args) > 0 || !head[0].Equal(ast.VarTerm(name)) {
+			return nil, false
+		}
+		k, ok := head[1].Value.(ast.String)
+		if !ok {
+			return nil, false
+		}
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			keys = append(keys, string(k))
+		}
+	}
+	return keys, true
+}
+
+func (d decision) reads() fieldSet {
+	if d.whole != nil {
+		return d.whole.reads
+	}
+	fs := fieldSet{}
+	for _, e := range d.byKey {
+		fs = fs.union(e.reads)
+	}
+	return fs
+}
+
+// eval is the decision's value as Go values; nil when undefined.
+func (d decision) eval(ctx context.Context, input ast.Object) (interface{}, error) {
+	if d.whole != nil {
+		v, err := d.whole.eval(ctx, input)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return goValue(v.Value)
+	}
+	var out map[string]interface{}
+	for i, e := range d.byKey {
+		v, err := e.eval(ctx, input)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]interface{}, len(d.byKey))
+		}
+		if out[d.keys[i]], err = goValue(v.Value); err != nil {
+			return nil, err
+		}
+	}
+	if out == nil {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // FindingConfig names the finding policies: .rego files, or directories whose .rego files
@@ -56,7 +143,7 @@ type FindingEvaluator struct {
 }
 
 type findingProgram struct {
-	queries       []*evaluator // one per decisionNames
+	decisions     [len(decisionNames)]decision
 	shape         inputShape
 	signature     bool            // the policies read input.signature
 	signatureKeys map[string]bool // the keys of it they read; nil: all
@@ -127,13 +214,13 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
 	keys := fieldSet{}
-	for _, name := range decisionNames {
-		pq, err := prepare(ctx, comp, "data."+FindingPackage+"."+name)
+	for i, name := range decisionNames {
+		d, err := prepareDecision(ctx, comp, name)
 		if err != nil {
 			return nil, fmt.Errorf("finding policy: %w", err)
 		}
-		p.queries = append(p.queries, pq)
-		keys = keys.union(pq.reads)
+		p.decisions[i] = d
+		keys = keys.union(d.reads())
 	}
 	p.shape = shapeFor(keys)
 	if sub, ok := keys["signature"]; ok || keys == nil {
@@ -156,19 +243,10 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 		input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
 	}
 	var d [len(decisionNames)]interface{}
-	for i, q := range p.queries {
-		v, err := q.eval(ctx, input)
-		if err != nil {
+	for i, dec := range p.decisions {
+		var err error
+		if d[i], err = dec.eval(ctx, input); err != nil {
 			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
-		}
-		if v == nil {
-			continue
-		}
-		if d[i], err = goValue(v.Value); err != nil {
-			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
-		}
-		if i == 0 && suppressed(d[i]) {
-			break // the other decisions do not matter
 		}
 	}
 	return apply(map[string]interface{}{"suppress": d[0], "severity": d[1], "tags": d[2], "fields": d[3]}, ev)
