@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/signatures"
 	"github.com/seed-428f5ad7/tracee/types/detect"
@@ -69,7 +71,7 @@ func BenchmarkRegoEval_only(b *testing.B) {
 	sig := byID(b, res, "REGO-102").Signature.(*regoSignature)
 	c := sig.cur.Load()
 	ev := ptraceEvent("PTRACE_ATTACH")
-	in := c.shape.value(&ev)
+	in := ast.NewTerm(c.shape.value(&ev))
 	b.ReportAllocs()
 	cpu := startCPU()
 	for b.Loop() {

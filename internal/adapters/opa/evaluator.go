@@ -57,7 +57,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 		return nil, err
 	}
 	e := &evaluator{store: store, txn: txn, cancel: topdown.NewCancel()}
-	e.caches.New = func() any { return &evalCaches{} }
+	e.caches.New = func() any { return newEvalCaches() }
 	queryText := string(resultVar) + " = " + ref
 	if c, q, ok := partiallyEvaluate(ctx, comp, store, queryText); ok {
 		e.compiler, e.query, e.partial, e.reads = c, q, true, reads(c, q)
@@ -132,7 +132,7 @@ func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.St
 
 // eval evaluates the document on input: its value, or nil when undefined. Safe for concurrent
 // use. Several solutions with different values are a conflict, as OPA reports for a complete rule.
-func (e *evaluator) eval(ctx context.Context, input ast.Value) (*ast.Term, error) {
+func (e *evaluator) eval(ctx context.Context, input *ast.Term) (*ast.Term, error) {
 	c := e.caches.Get().(*evalCaches)
 	defer e.caches.Put(c)
 	c.reset()
@@ -142,25 +142,15 @@ func (e *evaluator) eval(ctx context.Context, input ast.Value) (*ast.Term, error
 		WithTransaction(e.txn).
 		WithCancel(e.cancel).
 		WithMetrics(noMetrics).
-		WithInput(ast.NewTerm(input)).
+		WithInput(input).
 		WithVirtualCache(&c.rules).
 		WithBaseCache(noBaseCache{}).
 		WithRequestMetadata(emptyMetadata).
 		WithIndexing(true).
 		WithEarlyExit(true)
-	var out *ast.Term
-	err := q.Iter(ctx, func(qr topdown.QueryResult) error {
-		v := qr[resultVar]
-		switch {
-		case v == nil:
-			return nil
-		case out == nil:
-			out = v
-		case !out.Equal(v):
-			return errConflict
-		}
-		return nil
-	})
+	err := q.Iter(ctx, c.collect)
+	out := c.out
+	c.out = nil
 	if err != nil {
 		return nil, err
 	}
@@ -169,12 +159,33 @@ func (e *evaluator) eval(ctx context.Context, input ast.Value) (*ast.Term, error
 
 var errConflict = errors.New("eval_conflict_error: complete rules must not produce multiple outputs")
 
-// evalCaches are the per-evaluation caches, reused across evaluations.
+// evalCaches are the per-evaluation caches and result, reused across evaluations.
 type evalCaches struct {
-	rules ruleCache
+	rules   ruleCache
+	out     *ast.Term
+	collect func(topdown.QueryResult) error // c.result, bound once
 }
 
-func (c *evalCaches) reset() { c.rules.reset() }
+func newEvalCaches() *evalCaches {
+	c := &evalCaches{}
+	c.collect = c.result
+	return c
+}
+
+func (c *evalCaches) reset() { c.rules.reset(); c.out = nil }
+
+// result keeps the value a solution binds; solutions that disagree are a conflict.
+func (c *evalCaches) result(qr topdown.QueryResult) error {
+	v := qr[resultVar]
+	switch {
+	case v == nil:
+	case c.out == nil:
+		c.out = v
+	case !c.out.Equal(v):
+		return errConflict
+	}
+	return nil
+}
 
 // noBaseCache caches no base document: the store is empty, so every read is a cheap miss.
 type noBaseCache struct{}

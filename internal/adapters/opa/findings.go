@@ -92,7 +92,7 @@ func (d decision) reads() fieldSet {
 }
 
 // eval is the decision's value as Go values; nil when undefined.
-func (d decision) eval(ctx context.Context, input ast.Object) (interface{}, error) {
+func (d decision) eval(ctx context.Context, input *ast.Term) (interface{}, error) {
 	if d.whole != nil {
 		v, err := d.whole.eval(ctx, input)
 		if err != nil || v == nil {
@@ -242,10 +242,11 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	if p.signature {
 		input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
 	}
+	term := ast.NewTerm(input) // built once, read by every decision
 	var d [len(decisionNames)]interface{}
 	for i, dec := range p.decisions {
 		var err error
-		if d[i], err = dec.eval(ctx, input); err != nil {
+		if d[i], err = dec.eval(ctx, term); err != nil {
 			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 		}
 	}

@@ -53,7 +53,7 @@ type inputCache struct {
 	shape   inputShape
 	payload interface{}
 	addr    unsafe.Pointer
-	value   ast.Object
+	value   *ast.Term
 }
 
 func newInputCache() *inputCache { return &inputCache{keys: fieldSet{}} }
@@ -68,17 +68,17 @@ func (c *inputCache) extend(keys fieldSet) {
 }
 
 // get returns the input for pe, building it for the first signature that asks.
-func (c *inputCache) get(pe protocol.Event, ev *trace.Event) ast.Object {
+func (c *inputCache) get(pe protocol.Event, ev *trace.Event) *ast.Term {
 	addr, boxed := payloadAddr(pe)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !boxed {
-		return c.shape.value(ev) // a *trace.Event payload may change between calls: no caching
+		return ast.NewTerm(c.shape.value(ev)) // a *trace.Event payload may change between calls: no caching
 	}
 	if c.addr == addr && c.value != nil {
 		return c.value
 	}
-	c.payload, c.addr, c.value = pe.Payload, addr, c.shape.value(ev)
+	c.payload, c.addr, c.value = pe.Payload, addr, ast.NewTerm(c.shape.value(ev))
 	return c.value
 }
 
@@ -128,7 +128,7 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 }
 
 // eval runs the prepared match query on input.
-func (c *compiledSignature) eval(ctx context.Context, input ast.Object) (map[string]interface{}, bool, error) {
+func (c *compiledSignature) eval(ctx context.Context, input *ast.Term) (map[string]interface{}, bool, error) {
 	v, err := c.match.eval(ctx, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
