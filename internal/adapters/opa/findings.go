@@ -203,10 +203,8 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 		return p, nil
 	}
 	modules := map[string]*ast.Module{}
-	var mods []*ast.Module
 	for _, f := range files {
 		modules[f.path] = f.mod
-		mods = append(mods, f.mod)
 		p.files = append(p.files, f.path)
 	}
 	comp, err := compile(modules)
