@@ -77,6 +77,7 @@ func constantKeys(rules []*ast.Rule, name string) ([]string, bool) {
 			keys = append(keys, string(k))
 		}
 	}
+	sort.Strings(keys) // GetRules gives no order
 	return keys, true
 }
 
