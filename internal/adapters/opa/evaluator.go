@@ -41,6 +41,7 @@ type evaluator struct {
 	caches   sync.Pool // *evalCaches
 	partial  bool      // the query is partially evaluated
 	reads    fieldSet  // the input fields an evaluation may read; nil: all
+	filter   *inputFilter
 }
 
 var noMetrics = metrics.NoOp()
@@ -60,7 +61,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 	e.caches.New = func() any { return newEvalCaches() }
 	queryText := string(resultVar) + " = " + ref
 	if c, q, ok := partiallyEvaluate(ctx, comp, store, queryText); ok {
-		e.compiler, e.query, e.partial, e.reads = c, q, true, reads(c, q)
+		e.compiler, e.query, e.partial, e.reads, e.filter = c, q, true, reads(c, q), newInputFilter(c, q)
 		return e, nil
 	}
 	body, err := ast.ParseBody(queryText)
@@ -71,7 +72,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 	if err != nil {
 		return nil, regoError(err)
 	}
-	e.compiler, e.query, e.reads = comp, q, reads(comp, q)
+	e.compiler, e.query, e.reads, e.filter = comp, q, reads(comp, q), newInputFilter(comp, q)
 	return e, nil
 }
 
@@ -133,6 +134,9 @@ func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.St
 // eval evaluates the document on input: its value, or nil when undefined. Safe for concurrent
 // use. Several solutions with different values are a conflict, as OPA reports for a complete rule.
 func (e *evaluator) eval(ctx context.Context, input *ast.Term) (*ast.Term, error) {
+	if e.filter != nil && !e.filter.pass(input.Value) {
+		return e.filter.rejected, nil
+	}
 	c := e.caches.Get().(*evalCaches)
 	defer e.caches.Put(c)
 	c.reset()

@@ -138,3 +138,62 @@ func TestRuleCache_frames(t *testing.T) {
 		t.Fatalf("a after reset = %v", v)
 	}
 }
+
+func TestInputFilter_reads_conditions(t *testing.T) {
+	tests := []struct {
+		name     string
+		src      string
+		filtered bool
+		pass     []string // inputs that must pass
+		reject   []string // inputs the filter rejects
+	}{
+		{"equal", `m if input.data.request == "X"`, true, []string{`{"data": {"request": "X"}}`}, []string{`{"data": {"request": "Y"}}`, `{"data": {}}`, `{}`}},
+		{"numbers", `m if input.data.request == 0`, true, []string{`{"data": {"request": 0}}`, `{"data": {"request": 0.0}}`}, []string{`{"data": {"request": "0"}}`}},
+		{"in set", `m if input.signature.id in {"A", "B"}`, true, []string{`{"signature": {"id": "B"}}`}, []string{`{"signature": {"id": "C"}}`}},
+		{"in array", `m if input.signature.id in ["A"]`, true, []string{`{"signature": {"id": "A"}}`}, []string{`{"signature": {"id": "C"}}`}},
+		{"not equal", `m if input.container.id != ""`, true, []string{`{"container": {"id": "c"}}`}, []string{`{"container": {"id": ""}}`, `{"container": {}}`}},
+		{"through a variable", `m if { x := input.processName; x == "gdb"; startswith(x, "g") }`, true, []string{`{"processName": "gdb"}`}, []string{`{"processName": "vim"}`}},
+		{"negation is no condition", `m if not input.processName == "gdb"`, false, []string{`{"processName": "vim"}`}, nil},
+		{"no comparison with a constant", `m if startswith(input.processName, "g")`, false, []string{`{"processName": "gdb"}`}, nil},
+		{"rules OR-ed", "m if input.processName == \"a\"\nm if input.processName == \"b\"", true, []string{`{"processName": "b"}`}, []string{`{"processName": "c"}`}},
+		{"one rule without condition", "m if input.processName == \"a\"\nm if startswith(input.processName, \"b\")", false, []string{`{"processName": "bb"}`}, nil},
+		{"partial set", "m contains 1 if input.processName == \"a\"\nm contains 2 if input.userId == 0", true, []string{`{"userId": 0}`}, []string{`{"processName": "b", "userId": 1}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := prepare(context.Background(), compileTest(t, tt.src), "data.p.m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (e.filter != nil) != tt.filtered {
+				t.Fatalf("filter %v, want %v (query %v)", e.filter != nil, tt.filtered, e.query)
+			}
+			check := func(input string, wantPass bool) {
+				in := ast.MustParseTerm(input)
+				got, err := e.eval(context.Background(), in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				filter := e.filter
+				e.filter = nil
+				want, err := e.eval(context.Background(), in) // OPA alone
+				e.filter = filter
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (got == nil) != (want == nil) || (got != nil && !got.Equal(want)) {
+					t.Errorf("%s: %v with the filter, %v from OPA", input, got, want)
+				}
+				if filter != nil && filter.pass(in.Value) != wantPass {
+					t.Errorf("%s: pass = %v, want %v", input, !wantPass, wantPass)
+				}
+			}
+			for _, in := range tt.pass {
+				check(in, true)
+			}
+			for _, in := range tt.reject {
+				check(in, false)
+			}
+		})
+	}
+}
