@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // compileTest compiles one Rego v1 module (package p) with the helpers.
@@ -195,5 +197,30 @@ func TestInputFilter_reads_conditions(t *testing.T) {
 				check(in, false)
 			}
 		})
+	}
+}
+
+func TestFindingEvaluator_shipped_policies_skip_decisions_that_cannot_apply(t *testing.T) {
+	e, err := NewFindingEvaluator(FindingConfig{Paths: []string{"../../../policies/findings"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.cur.Load()
+	trigger := ptraceEvent("PTRACE_POKETEXT") // process "evil", no debugger
+	trigger.Container = trace.Container{ID: "abc", ImageName: "alpine"}
+	ev := finding("TRC-103", trigger) // not a breakout signature
+	input := p.shape.value(ev)
+	input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
+	for i, name := range decisionNames {
+		evaluators := p.decisions[i].byKey
+		if p.decisions[i].whole != nil {
+			evaluators = []*evaluator{p.decisions[i].whole}
+		}
+		for _, q := range evaluators {
+			skipped := q.filter != nil && !q.filter.pass(input)
+			if want := name == "suppress" || name == "severity"; skipped != want {
+				t.Errorf("%s: skipped = %v, want %v", name, skipped, want)
+			}
+		}
 	}
 }
