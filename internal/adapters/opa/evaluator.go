@@ -18,8 +18,8 @@ import (
 // resultVar is the query variable an evaluator binds to the document it reads.
 const resultVar = ast.Var("__tracee_result__")
 
-// partialNamespace holds the support rules partial evaluation writes; no signature or policy can
-// be in it, as tracee compiles them under their own packages.
+// partialNamespace holds the support rules partial evaluation writes; modules that use it
+// themselves are evaluated without partial evaluation.
 const partialNamespace = "tracee_partial_eval"
 
 // evaluator evaluates one document (a rule's value) on an input, prepared once:
@@ -28,7 +28,9 @@ const partialNamespace = "tracee_partial_eval"
 //   - run by OPA's topdown evaluator directly: no per-evaluation rego context, options, result
 //     set or JSON conversion of the result;
 //   - on a read transaction of its own empty store opened once, no-op metrics, a never-fired
-//     cancel (no goroutine per evaluation) and pooled rule caches.
+//     cancel (no goroutine per evaluation) and pooled rule caches;
+//   - after an input filter (inputfilter.go) that answers, without OPA, for inputs that cannot
+//     give a value.
 //
 // Partial evaluation is skipped when it fails or gives several queries (rules OR-ed whose
 // conflicts OPA must see); the plain query then reads the document as compiled.
@@ -104,6 +106,12 @@ func reads(c *ast.Compiler, query ast.Body) fieldSet {
 // with the support rules it wrote and the residual query. ok is false when it fails or gives
 // other than one query, so that the caller evaluates query as written.
 func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.Store, query string) (*ast.Compiler, ast.Body, bool) {
+	ns := ast.MustParseRef("data." + partialNamespace)
+	for _, m := range comp.Modules {
+		if m.Package.Path.HasPrefix(ns) {
+			return nil, nil, false
+		}
+	}
 	caps, _ := capabilities()
 	pq, err := rego.New(rego.Compiler(comp), rego.Capabilities(caps), rego.Store(store), rego.Query(query),
 		rego.PartialNamespace(partialNamespace)).Partial(ctx)

@@ -224,3 +224,25 @@ func TestFindingEvaluator_shipped_policies_skip_decisions_that_cannot_apply(t *t
 		}
 	}
 }
+
+func TestPrepare_leaves_a_module_in_the_partial_namespace_alone(t *testing.T) {
+	mod, err := parseModule("p.rego", "package "+partialNamespace+".p\n\nm if input.processName == \"a\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, err := compile(map[string]*ast.Module{"p.rego": mod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := prepare(context.Background(), comp, "data."+partialNamespace+".p.m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.partial {
+		t.Fatal("partially evaluated into the module's own namespace")
+	}
+	v, err := e.eval(context.Background(), ast.MustParseTerm(`{"processName": "a"}`))
+	if err != nil || v == nil || !v.Equal(ast.InternedTerm(true)) {
+		t.Fatalf("value %v, %v", v, err)
+	}
+}
