@@ -19,37 +19,108 @@ import (
 // contribute to it; see docs/policies.md for the rules and the input document.
 const FindingPackage = "tracee.findings"
 
-// The decision rules are read through a generated package, so that one evaluation computes
-// only them (not every helper rule of the policies) and returns only them.
-const (
-	decisionPackage = "tracee_findings_decision"
-	decisionFile    = "tracee/findings_decision.rego"
-	decisionSource  = "package " + decisionPackage + `
+// The decisions a finding policy may write, each read by its own prepared query: one
+// evaluation per decision computes only the rules it reaches (not every helper rule of the
+// policies); an undefined decision is its default (no suppression, no severity, no tags, no
+// fields).
+var decisionNames = [...]string{"suppress", "severity", "tags", "fields"}
 
-default suppress := false
+// decision reads one decision rule, with one query; or, for an object the policies write key
+// by key with constant keys (fields.team := ...), with one query per key, which partial
+// evaluation reduces to the rule bodies (reading the whole object walks OPA's rule tree).
+// No query at all when no policy writes it.
+type decision struct {
+	whole *evaluator
+	keys  []string
+	byKey []*evaluator
+}
 
-suppress := x if x := data.` + FindingPackage + `.suppress
+// maxKeyQueries bounds the per-key queries: each has a fixed cost, a quarter of the whole object's.
+const maxKeyQueries = 4
 
-default severity := null
-
-severity := x if x := data.` + FindingPackage + `.severity
-
-default tags := []
-
-tags := x if x := data.` + FindingPackage + `.tags
-
-default fields := {}
-
-fields := x if x := data.` + FindingPackage + `.fields
-`
-)
-
-func decisionModule() *ast.Module {
-	m, err := ast.ParseModuleWithOpts(decisionFile, decisionSource, ast.ParserOptions{RegoVersion: ast.RegoV1})
-	if err != nil {
-		panic("generated decision module does not parse: " + err.Error()) // a build-time mistake
+func prepareDecision(ctx context.Context, comp *ast.Compiler, name string) (decision, error) {
+	ref := "data." + FindingPackage + "." + name
+	rules := comp.GetRules(ast.MustParseRef(ref))
+	if len(rules) == 0 {
+		return decision{}, nil
 	}
-	return m
+	if keys, ok := constantKeys(rules, name); ok && len(keys) <= maxKeyQueries {
+		d := decision{keys: keys}
+		for _, k := range keys {
+			e, err := prepare(ctx, comp, ref+"["+ast.StringTerm(k).String()+"]")
+			if err != nil {
+				return decision{}, err
+			}
+			d.byKey = append(d.byKey, e)
+		}
+		return d, nil
+	}
+	e, err := prepare(ctx, comp, ref)
+	return decision{whole: e}, err
+}
+
+// constantKeys returns the keys of rules that all write name.KEY (a string constant).
+func constantKeys(rules []*ast.Rule, name string) ([]string, bool) {
+	var keys []string
+	seen := map[string]bool{}
+	for _, r := range rules {
+		head := r.Head.Ref()
+		if len(head) != 2 || len(r.Head.Args) > 0 || !head[0].Equal(ast.VarTerm(name)) {
+			return nil, false
+		}
+		k, ok := head[1].Value.(ast.String)
+		if !ok {
+			return nil, false
+		}
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			keys = append(keys, string(k))
+		}
+	}
+	sort.Strings(keys) // GetRules gives no order
+	return keys, true
+}
+
+func (d decision) reads() fieldSet {
+	if d.whole != nil {
+		return d.whole.reads
+	}
+	fs := fieldSet{}
+	for _, e := range d.byKey {
+		fs = fs.union(e.reads)
+	}
+	return fs
+}
+
+// eval is the decision's value as Go values; nil when undefined.
+func (d decision) eval(ctx context.Context, input *ast.Term) (interface{}, error) {
+	if d.whole != nil {
+		v, err := d.whole.eval(ctx, input)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return goValue(v.Value)
+	}
+	var out map[string]interface{}
+	for i, e := range d.byKey {
+		v, err := e.eval(ctx, input)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]interface{}, len(d.byKey))
+		}
+		if out[d.keys[i]], err = goValue(v.Value); err != nil {
+			return nil, err
+		}
+	}
+	if out == nil {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // FindingConfig names the finding policies: .rego files, or directories whose .rego files
@@ -73,10 +144,12 @@ type FindingEvaluator struct {
 }
 
 type findingProgram struct {
-	query      *evaluator
-	shape      inputShape
-	files      []string
-	generation uint64
+	decisions     [len(decisionNames)]decision
+	shape         inputShape
+	signature     bool            // the policies read input.signature
+	signatureKeys map[string]bool // the keys of it they read; nil: all
+	files         []string
+	generation    uint64
 }
 
 // NewFindingEvaluator compiles the finding policies; a policy that does not parse or compile is
@@ -131,23 +204,27 @@ func (e *FindingEvaluator) build(ctx context.Context, generation uint64) (*findi
 		return p, nil
 	}
 	modules := map[string]*ast.Module{}
-	var mods []*ast.Module
 	for _, f := range files {
 		modules[f.path] = f.mod
-		mods = append(mods, f.mod)
 		p.files = append(p.files, f.path)
 	}
-	modules[decisionFile] = decisionModule()
 	comp, err := compile(modules)
 	if err != nil {
 		return nil, fmt.Errorf("finding policy: %w", err)
 	}
-	d := "data." + decisionPackage
-	pq, err := prepare(ctx, comp, "suppress := "+d+".suppress; severity := "+d+".severity; tags := "+d+".tags; fields := "+d+".fields")
-	if err != nil {
-		return nil, fmt.Errorf("finding policy: %w", err)
+	keys := fieldSet{}
+	for i, name := range decisionNames {
+		d, err := prepareDecision(ctx, comp, name)
+		if err != nil {
+			return nil, fmt.Errorf("finding policy: %w", err)
+		}
+		p.decisions[i] = d
+		keys = keys.union(d.reads())
 	}
-	p.query, p.shape = pq, shapeFor(inputKeys(mods...)) // signature is added to every input
+	p.shape = shapeFor(keys)
+	if sub, ok := keys["signature"]; ok || keys == nil {
+		p.signature, p.signatureKeys = true, sub
+	}
 
 	return p, nil
 }
@@ -161,36 +238,47 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 		return domain.Verdict{}, nil
 	}
 	input := p.shape.value(ev)
-	input.Insert(ast.InternedTerm("signature"), signatureTerm(ev))
-	rs, err := p.query.eval(ctx, input)
-	if err != nil {
-		return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
+	if p.signature {
+		input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
 	}
-	if len(rs) == 0 {
-		return domain.Verdict{}, nil
+	term := ast.NewTerm(input) // built once, read by every decision
+	var d [len(decisionNames)]interface{}
+	for i, dec := range p.decisions {
+		var err error
+		if d[i], err = dec.eval(ctx, term); err != nil {
+			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
+		}
 	}
-	decision := make(map[string]interface{}, len(rs[0].Bindings))
-	for k, v := range rs[0].Bindings {
-		decision[k] = normalizeNumbers(v)
-	}
-	return apply(decision, ev)
+	return apply(map[string]interface{}{"suppress": d[0], "severity": d[1], "tags": d[2], "fields": d[3]}, ev)
 }
 
-// signatureTerm summarises the signature of a finding: id, name, severity, tags, properties.
-func signatureTerm(ev *trace.Event) *ast.Term {
+// signatureTerm summarises the signature of a finding: id, name, eventName, severity, tags,
+// properties; only the keys in sub (nil: all).
+func signatureTerm(ev *trace.Event, sub map[string]bool) *ast.Term {
 	md := ev.Metadata
 	if md == nil {
-		return ast.NullTerm()
+		return ast.InternedNullTerm
 	}
-	props := md.Properties
-	return obj(
-		kv("id", strTerm(domain.PropertyString(props, "signatureID"))),
-		kv("name", strTerm(domain.PropertyString(props, "signatureName"))),
-		kv("eventName", strTerm(ev.EventName)),
-		kv("severity", intTerm(domain.PropertyInt(props, "Severity"))),
-		kv("tags", valueTerm(md.Tags)),
-		kv("properties", valueTerm(props)),
-	)
+	props, o := md.Properties, newObject(sub, 6)
+	if o.wants("id") {
+		o.put("id", strTerm(domain.PropertyString(props, "signatureID")))
+	}
+	if o.wants("name") {
+		o.put("name", strTerm(domain.PropertyString(props, "signatureName")))
+	}
+	o.put("eventName", nameTerm(ev.EventName))
+	o.put("severity", intTerm(domain.PropertyInt(props, "Severity")))
+	if o.wants("tags") {
+		o.put("tags", valueTerm(md.Tags))
+	}
+	if o.wants("properties") {
+		p := ast.NewObjectWithCapacity(len(props))
+		for k, v := range props {
+			p.Insert(nameTerm(k), valueTerm(v)) // property names: the signatures' bounded set
+		}
+		o.put("properties", ast.NewTerm(p))
+	}
+	return o.term()
 }
 
 func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {

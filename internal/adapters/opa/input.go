@@ -16,9 +16,10 @@ import (
 
 // inputField builds one top-level field of the input document from an event. Names and shapes
 // are those of Tracee's JSON output, so Rego written against `tracee -o json` works unchanged.
+// An object field builds only the keys in sub (nil: all of them), those the modules read.
 type inputField struct {
 	key   *ast.Term
-	build func(ev *trace.Event) *ast.Term
+	build func(ev *trace.Event, sub map[string]bool) *ast.Term
 }
 
 func intTerm(n int) *ast.Term { return ast.InternedTerm(n) }
@@ -37,92 +38,148 @@ func strTerm(s string) *ast.Term {
 	return ast.StringTerm(s)
 }
 
-func obj(pairs ...[2]*ast.Term) *ast.Term { return ast.NewTerm(ast.NewObject(pairs...)) }
+// object builds an object with the keys of sub only (all when sub is nil); keys are interned.
+type object struct {
+	sub map[string]bool
+	o   ast.Object
+}
 
-func kv(k string, v *ast.Term) [2]*ast.Term { return [2]*ast.Term{ast.InternedTerm(k), v} }
+func newObject(sub map[string]bool, n int) object {
+	if sub != nil && len(sub) < n {
+		n = len(sub)
+	}
+	return object{sub: sub, o: ast.NewObjectWithCapacity(n)}
+}
+
+// wants says whether key is to be built: test it before computing a costly value.
+func (b object) wants(key string) bool { return b.sub == nil || b.sub[key] }
+
+func (b object) put(key string, v *ast.Term) {
+	if b.wants(key) {
+		b.o.Insert(nameTerm(key), v)
+	}
+}
+
+func (b object) term() *ast.Term { return ast.NewTerm(b.o) }
+
+func field(key string, build func(ev *trace.Event, sub map[string]bool) *ast.Term) inputField {
+	return inputField{key: nameTerm(key), build: build}
+}
+
+func scalar(key string, build func(ev *trace.Event) *ast.Term) inputField {
+	return field(key, func(ev *trace.Event, _ map[string]bool) *ast.Term { return build(ev) })
+}
 
 // inputFields are every field of the event document, in Tracee's JSON order.
 var inputFields = []inputField{
-	{ast.InternedTerm("timestamp"), func(ev *trace.Event) *ast.Term { return intTerm(ev.Timestamp) }},
-	{ast.InternedTerm("threadStartTime"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ThreadStartTime) }},
-	{ast.InternedTerm("processorId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ProcessorID) }},
-	{ast.InternedTerm("processId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ProcessID) }},
-	{ast.InternedTerm("cgroupId"), func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.CgroupID)) }},
-	{ast.InternedTerm("threadId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ThreadID) }},
-	{ast.InternedTerm("parentProcessId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ParentProcessID) }},
-	{ast.InternedTerm("hostProcessId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.HostProcessID) }},
-	{ast.InternedTerm("hostThreadId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.HostThreadID) }},
-	{ast.InternedTerm("hostParentProcessId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.HostParentProcessID) }},
-	{ast.InternedTerm("userId"), func(ev *trace.Event) *ast.Term { return intTerm(ev.UserID) }},
-	{ast.InternedTerm("mountNamespace"), func(ev *trace.Event) *ast.Term { return intTerm(ev.MountNS) }},
-	{ast.InternedTerm("pidNamespace"), func(ev *trace.Event) *ast.Term { return intTerm(ev.PIDNS) }},
-	{ast.InternedTerm("processName"), func(ev *trace.Event) *ast.Term { return strTerm(ev.ProcessName) }},
-	{ast.InternedTerm("executable"), func(ev *trace.Event) *ast.Term { return obj(kv("path", strTerm(ev.Executable.Path))) }},
-	{ast.InternedTerm("hostName"), func(ev *trace.Event) *ast.Term { return strTerm(ev.HostName) }},
-	{ast.InternedTerm("containerId"), func(ev *trace.Event) *ast.Term { return strTerm(ev.ContainerID) }},
-	{ast.InternedTerm("container"), func(ev *trace.Event) *ast.Term {
-		c := ev.Container
-		return obj(kv("id", strTerm(c.ID)), kv("name", strTerm(c.Name)), kv("image", strTerm(c.ImageName)), kv("imageDigest", strTerm(c.ImageDigest)))
-	}},
-	{ast.InternedTerm("kubernetes"), func(ev *trace.Event) *ast.Term {
-		k := ev.Kubernetes
-		return obj(kv("podName", strTerm(k.PodName)), kv("podNamespace", strTerm(k.PodNamespace)), kv("podUID", strTerm(k.PodUID)),
-			kv("podSandbox", ast.InternedTerm(k.PodSandbox)))
-	}},
+	scalar("timestamp", func(ev *trace.Event) *ast.Term { return intTerm(ev.Timestamp) }),
+	scalar("threadStartTime", func(ev *trace.Event) *ast.Term { return intTerm(ev.ThreadStartTime) }),
+	scalar("processorId", func(ev *trace.Event) *ast.Term { return intTerm(ev.ProcessorID) }),
+	scalar("processId", func(ev *trace.Event) *ast.Term { return intTerm(ev.ProcessID) }),
+	scalar("cgroupId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.CgroupID)) }),
+	scalar("threadId", func(ev *trace.Event) *ast.Term { return intTerm(ev.ThreadID) }),
+	scalar("parentProcessId", func(ev *trace.Event) *ast.Term { return intTerm(ev.ParentProcessID) }),
+	scalar("hostProcessId", func(ev *trace.Event) *ast.Term { return intTerm(ev.HostProcessID) }),
+	scalar("hostThreadId", func(ev *trace.Event) *ast.Term { return intTerm(ev.HostThreadID) }),
+	scalar("hostParentProcessId", func(ev *trace.Event) *ast.Term { return intTerm(ev.HostParentProcessID) }),
+	scalar("userId", func(ev *trace.Event) *ast.Term { return intTerm(ev.UserID) }),
+	scalar("mountNamespace", func(ev *trace.Event) *ast.Term { return intTerm(ev.MountNS) }),
+	scalar("pidNamespace", func(ev *trace.Event) *ast.Term { return intTerm(ev.PIDNS) }),
+	scalar("processName", func(ev *trace.Event) *ast.Term { return strTerm(ev.ProcessName) }),
+	field("executable", func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		o := newObject(sub, 1)
+		o.put("path", strTerm(ev.Executable.Path))
+		return o.term()
+	}),
+	scalar("hostName", func(ev *trace.Event) *ast.Term { return strTerm(ev.HostName) }),
+	scalar("containerId", func(ev *trace.Event) *ast.Term { return strTerm(ev.ContainerID) }),
+	field("container", func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		c, o := &ev.Container, newObject(sub, 4)
+		o.put("id", strTerm(c.ID))
+		o.put("name", strTerm(c.Name))
+		o.put("image", strTerm(c.ImageName))
+		o.put("imageDigest", strTerm(c.ImageDigest))
+		return o.term()
+	}),
+	field("kubernetes", func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		k, o := &ev.Kubernetes, newObject(sub, 4)
+		o.put("podName", strTerm(k.PodName))
+		o.put("podNamespace", strTerm(k.PodNamespace))
+		o.put("podUID", strTerm(k.PodUID))
+		o.put("podSandbox", ast.InternedTerm(k.PodSandbox))
+		return o.term()
+	}),
 	// Tracee's JSON writes eventId as a string.
-	{ast.InternedTerm("eventId"), func(ev *trace.Event) *ast.Term { return strTerm(strconv.Itoa(ev.EventID)) }},
-	{ast.InternedTerm("eventName"), func(ev *trace.Event) *ast.Term { return strTerm(ev.EventName) }},
-	{ast.InternedTerm("matchedPolicies"), func(ev *trace.Event) *ast.Term {
+	scalar("eventId", func(ev *trace.Event) *ast.Term { return ast.InternedIntegerString(ev.EventID) }),
+	scalar("eventName", func(ev *trace.Event) *ast.Term { return nameTerm(ev.EventName) }),
+	scalar("matchedPolicies", func(ev *trace.Event) *ast.Term {
 		terms := make([]*ast.Term, len(ev.MatchedPolicies))
 		for i, p := range ev.MatchedPolicies {
 			terms[i] = strTerm(p)
 		}
 		return ast.ArrayTerm(terms...)
-	}},
-	{ast.InternedTerm("argsNum"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ArgsNum) }},
-	{ast.InternedTerm("returnValue"), func(ev *trace.Event) *ast.Term { return intTerm(ev.ReturnValue) }},
-	{ast.InternedTerm("syscall"), func(ev *trace.Event) *ast.Term { return strTerm(ev.Syscall) }},
-	{ast.InternedTerm("stackAddresses"), func(ev *trace.Event) *ast.Term {
+	}),
+	scalar("argsNum", func(ev *trace.Event) *ast.Term { return intTerm(ev.ArgsNum) }),
+	scalar("returnValue", func(ev *trace.Event) *ast.Term { return intTerm(ev.ReturnValue) }),
+	scalar("syscall", func(ev *trace.Event) *ast.Term { return strTerm(ev.Syscall) }),
+	scalar("stackAddresses", func(ev *trace.Event) *ast.Term {
 		terms := make([]*ast.Term, len(ev.StackAddresses))
 		for i, a := range ev.StackAddresses {
 			terms[i] = uintTerm(a)
 		}
 		return ast.ArrayTerm(terms...)
-	}},
-	{ast.InternedTerm("contextFlags"), func(ev *trace.Event) *ast.Term {
-		return obj(kv("containerStarted", ast.InternedTerm(ev.ContextFlags.ContainerStarted)), kv("isCompat", ast.InternedTerm(ev.ContextFlags.IsCompat)))
-	}},
-	{ast.InternedTerm("threadEntityId"), func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ThreadEntityId)) }},
-	{ast.InternedTerm("processEntityId"), func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ProcessEntityId)) }},
-	{ast.InternedTerm("parentEntityId"), func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ParentEntityId)) }},
-	{ast.InternedTerm("args"), func(ev *trace.Event) *ast.Term {
+	}),
+	field("contextFlags", func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		o := newObject(sub, 2)
+		o.put("containerStarted", ast.InternedTerm(ev.ContextFlags.ContainerStarted))
+		o.put("isCompat", ast.InternedTerm(ev.ContextFlags.IsCompat))
+		return o.term()
+	}),
+	scalar("threadEntityId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ThreadEntityId)) }),
+	scalar("processEntityId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ProcessEntityId)) }),
+	scalar("parentEntityId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ParentEntityId)) }),
+	scalar("args", func(ev *trace.Event) *ast.Term {
 		terms := make([]*ast.Term, len(ev.Args))
 		for i := range ev.Args {
 			a := &ev.Args[i]
-			terms[i] = obj(kv("name", nameTerm(a.Name)), kv("type", nameTerm(a.Type)), kv("value", valueTerm(a.Value)))
+			o := newObject(nil, 3)
+			o.put("name", nameTerm(a.Name))
+			o.put("type", nameTerm(a.Type))
+			o.put("value", valueTerm(a.Value))
+			terms[i] = o.term()
 		}
 		return ast.ArrayTerm(terms...)
-	}},
+	}),
 	// data holds the arguments by name ({"pathname": "/etc/shadow", ...}), as Tracee's policy
 	// filters call them: one object lookup instead of a scan of args.
-	{ast.InternedTerm("data"), func(ev *trace.Event) *ast.Term {
-		o := ast.NewObjectWithCapacity(len(ev.Args))
+	field("data", func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		o := newObject(sub, len(ev.Args))
 		for i := range ev.Args {
-			o.Insert(nameTerm(ev.Args[i].Name), valueTerm(ev.Args[i].Value))
+			if o.wants(ev.Args[i].Name) {
+				o.put(ev.Args[i].Name, valueTerm(ev.Args[i].Value))
+			}
 		}
-		return ast.NewTerm(o)
-	}},
-	{ast.InternedTerm("metadata"), func(ev *trace.Event) *ast.Term {
+		return o.term()
+	}),
+	field("metadata", func(ev *trace.Event, sub map[string]bool) *ast.Term {
 		if ev.Metadata == nil {
-			return ast.NullTerm()
+			return ast.InternedNullTerm
 		}
-		m := ev.Metadata
-		return obj(kv("Version", strTerm(m.Version)), kv("Description", strTerm(m.Description)),
-			kv("Tags", valueTerm(m.Tags)), kv("Properties", valueTerm(m.Properties)))
-	}},
+		m, o := ev.Metadata, newObject(sub, 4)
+		o.put("Version", strTerm(m.Version))
+		o.put("Description", strTerm(m.Description))
+		if o.wants("Tags") {
+			o.put("Tags", valueTerm(m.Tags))
+		}
+		if o.wants("Properties") {
+			o.put("Properties", valueTerm(m.Properties))
+		}
+		return o.term()
+	}),
 }
 
-// nameTerms interns argument names: a bounded set (the catalog's), seen on every event.
+// nameTerms interns names: argument names and types, event names and object keys, bounded sets
+// (the catalog's) seen on every event.
 var nameTerms sync.Map
 
 func nameTerm(name string) *ast.Term {
@@ -134,18 +191,48 @@ func nameTerm(name string) *ast.Term {
 	return t
 }
 
+// fieldSet names the input fields a set of modules reads: each top-level field with the keys
+// read below it (a nil key set: all of them). A nil fieldSet is the whole input.
+type fieldSet map[string]map[string]bool
+
+// union adds the fields of other to s and returns the result (nil: all).
+func (s fieldSet) union(other fieldSet) fieldSet {
+	if s == nil || other == nil {
+		return nil
+	}
+	for k, sub := range other {
+		mine, ok := s[k]
+		switch {
+		case !ok && sub != nil:
+			s[k] = map[string]bool{}
+			for n := range sub {
+				s[k][n] = true
+			}
+		case !ok || sub == nil:
+			s[k] = nil
+		case mine != nil:
+			for n := range sub {
+				mine[n] = true
+			}
+		}
+	}
+	return s
+}
+
 // inputShape is the subset of input fields a set of modules reads.
 type inputShape struct {
 	fields []inputField
+	subs   []map[string]bool // per field: the keys to build below it; nil: all
 }
 
-// shapeFor returns the fields named in keys; all of them when keys is nil (a module reads the
+// shapeFor returns the fields named in fs; all of them when fs is nil (a module reads the
 // whole input document, or a key that cannot be known statically).
-func shapeFor(keys map[string]bool) inputShape {
+func shapeFor(fs fieldSet) inputShape {
 	var s inputShape
 	for _, f := range inputFields {
-		if keys == nil || keys[string(f.key.Value.(ast.String))] {
-			s.fields = append(s.fields, f)
+		name := string(f.key.Value.(ast.String))
+		if sub, ok := fs[name]; ok || fs == nil {
+			s.fields, s.subs = append(s.fields, f), append(s.subs, sub)
 		}
 	}
 	return s
@@ -153,16 +240,18 @@ func shapeFor(keys map[string]bool) inputShape {
 
 // value builds the input document for ev.
 func (s inputShape) value(ev *trace.Event) ast.Object {
-	o := ast.NewObjectWithCapacity(len(s.fields))
-	for _, f := range s.fields {
-		o.Insert(f.key, f.build(ev))
+	o := ast.NewObjectWithCapacity(len(s.fields) + 1) // +1: the signature of a finding
+	for i, f := range s.fields {
+		o.Insert(f.key, f.build(ev, s.subs[i]))
 	}
 	return o
 }
 
-// inputKeys finds the top-level input fields the modules read; nil means "all of them".
-func inputKeys(modules ...*ast.Module) map[string]bool {
-	keys := map[string]bool{}
+// inputKeys finds the input fields nodes (rules, queries) read, two levels deep
+// (input.container.id); nil means "all of them".
+func inputKeys(nodes ...interface{}) fieldSet {
+	keys := fieldSet{}
+	whole := map[string]bool{} // read as a whole, or with a key known only at run time
 	all := false
 	vis := ast.NewGenericVisitor(func(x interface{}) bool {
 		switch t := x.(type) {
@@ -170,13 +259,19 @@ func inputKeys(modules ...*ast.Module) map[string]bool {
 			if len(t) == 0 || !t[0].Equal(ast.InputRootDocument) {
 				return false
 			}
-			if len(t) >= 2 {
-				if s, ok := t[1].Value.(ast.String); ok {
-					keys[string(s)] = true
-					return true
-				}
+			top, ok := stringAt(t, 1)
+			if !ok {
+				all = true
+				return true
 			}
-			all = true
+			if sub, ok := stringAt(t, 2); ok && !whole[top] {
+				if keys[top] == nil {
+					keys[top] = map[string]bool{}
+				}
+				keys[top][sub] = true
+			} else {
+				whole[top] = true
+			}
 			return true
 		case ast.Var:
 			if t.Equal(ast.InputRootDocument.Value) {
@@ -185,22 +280,32 @@ func inputKeys(modules ...*ast.Module) map[string]bool {
 		}
 		return false
 	})
-	for _, m := range modules {
-		for _, r := range m.Rules {
-			vis.Walk(r)
-		}
+	for _, n := range nodes {
+		vis.Walk(n)
 	}
 	if all {
 		return nil
 	}
+	for top := range whole {
+		keys[top] = nil
+	}
 	return keys
+}
+
+// stringAt is ref[i] when it is a string constant.
+func stringAt(ref ast.Ref, i int) (string, bool) {
+	if i >= len(ref) {
+		return "", false
+	}
+	s, ok := ref[i].Value.(ast.String)
+	return string(s), ok
 }
 
 // valueTerm converts an argument value of the types event sources and the JSON decoder produce.
 func valueTerm(v interface{}) *ast.Term {
 	switch x := v.(type) {
 	case nil:
-		return ast.NullTerm()
+		return ast.InternedNullTerm
 	case string:
 		return strTerm(x)
 	case bool:
@@ -252,7 +357,11 @@ func valueTerm(v interface{}) *ast.Term {
 	case []trace.Argument:
 		terms := make([]*ast.Term, len(x))
 		for i := range x {
-			terms[i] = obj(kv("name", strTerm(x[i].Name)), kv("type", strTerm(x[i].Type)), kv("value", valueTerm(x[i].Value)))
+			o := newObject(nil, 3)
+			o.put("name", strTerm(x[i].Name))
+			o.put("type", strTerm(x[i].Type))
+			o.put("value", valueTerm(x[i].Value))
+			terms[i] = o.term()
 		}
 		return ast.ArrayTerm(terms...)
 	}

@@ -253,7 +253,7 @@ func (c *condition) resolve(ev *trace.Event) *ast.Term {
 	var t *ast.Term
 	for _, f := range inputFields {
 		if string(f.key.Value.(ast.String)) == c.path[0] {
-			t = f.build(ev)
+			t = f.build(ev, nil)
 			break
 		}
 	}

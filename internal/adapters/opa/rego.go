@@ -1,7 +1,6 @@
 package opa
 
 import (
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -11,10 +10,6 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/metrics"
-	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // helpersSource is package tracee.helpers, the functions Tracee's Rego signatures imported.
@@ -113,35 +108,6 @@ func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
 		return nil, regoError(c.Errors)
 	}
 	return c, nil
-}
-
-// evaluator holds a prepared query with what each evaluation reuses: a read transaction on its
-// own empty store (nothing ever writes to it), no-op metrics and a never-fired cancel, so that
-// Eval neither opens a transaction nor starts a cancellation goroutine per event.
-type evaluator struct {
-	query rego.PreparedEvalQuery
-	opts  [3]rego.EvalOption
-}
-
-func prepare(ctx context.Context, comp *ast.Compiler, query string) (*evaluator, error) {
-	store := inmem.New()
-	caps, _ := capabilities()
-	pq, err := rego.New(rego.Compiler(comp), rego.Capabilities(caps), rego.Store(store), rego.Query(query)).PrepareForEval(ctx)
-	if err != nil {
-		return nil, regoError(err)
-	}
-	txn, err := store.NewTransaction(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &evaluator{query: pq, opts: [3]rego.EvalOption{
-		rego.EvalTransaction(txn), rego.EvalMetrics(metrics.NoOp()), rego.EvalExternalCancel(topdown.NewCancel()),
-	}}, nil
-}
-
-// eval evaluates the query on input; safe for concurrent use.
-func (e *evaluator) eval(ctx context.Context, input ast.Value) (rego.ResultSet, error) {
-	return e.query.Eval(ctx, e.opts[0], e.opts[1], e.opts[2], rego.EvalParsedInput(input))
 }
 
 // toGo converts a Rego value to Go values with integers as int (so that Severity properties

@@ -30,9 +30,9 @@ type compiledSignature struct {
 	selectors []detect.SignatureEventSelector
 	match     *evaluator
 	shape     inputShape
-	keys      map[string]bool // input fields read; nil: all
-	pre       *prefilter      // nil: every event is evaluated
-	source    string          // the file's content, to skip recompiling unchanged files on reload
+	keys      fieldSet   // input fields read; nil: all
+	pre       *prefilter // nil: every event is evaluated
+	source    string     // the file's content, to skip recompiling unchanged files on reload
 }
 
 // regoSignature is a detect.Signature backed by a Rego module. OnEvent reads the current version
@@ -49,45 +49,36 @@ type regoSignature struct {
 // payload is kept referenced, so that address cannot be reused by another event while cached.
 type inputCache struct {
 	mu      sync.Mutex
-	keys    map[string]bool // union of the fields the signatures read; nil: all
+	keys    fieldSet // union of the fields the signatures read; nil: all
 	shape   inputShape
 	payload interface{}
 	addr    unsafe.Pointer
-	value   ast.Object
+	value   *ast.Term
 }
 
-func newInputCache() *inputCache { return &inputCache{keys: map[string]bool{}} }
+func newInputCache() *inputCache { return &inputCache{keys: fieldSet{}} }
 
 // extend makes the cache build every field keys names too (nil: every field). The set only
 // grows, so that a version being replaced by a reload is still given what it reads.
-func (c *inputCache) extend(keys map[string]bool) {
+func (c *inputCache) extend(keys fieldSet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.keys == nil {
-		return
-	}
-	if keys == nil {
-		c.keys = nil
-	} else {
-		for k := range keys {
-			c.keys[k] = true
-		}
-	}
+	c.keys = c.keys.union(keys)
 	c.shape, c.payload, c.addr, c.value = shapeFor(c.keys), nil, nil, nil
 }
 
 // get returns the input for pe, building it for the first signature that asks.
-func (c *inputCache) get(pe protocol.Event, ev *trace.Event) ast.Object {
+func (c *inputCache) get(pe protocol.Event, ev *trace.Event) *ast.Term {
 	addr, boxed := payloadAddr(pe)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !boxed {
-		return c.shape.value(ev) // a *trace.Event payload may change between calls: no caching
+		return ast.NewTerm(c.shape.value(ev)) // a *trace.Event payload may change between calls: no caching
 	}
 	if c.addr == addr && c.value != nil {
 		return c.value
 	}
-	c.payload, c.addr, c.value = pe.Payload, addr, c.shape.value(ev)
+	c.payload, c.addr, c.value = pe.Payload, addr, ast.NewTerm(c.shape.value(ev))
 	return c.value
 }
 
@@ -136,32 +127,35 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	return nil
 }
 
-// eval runs the prepared match query on ev.
-func (c *compiledSignature) eval(ctx context.Context, input ast.Object) (map[string]interface{}, bool, error) {
-	rs, err := c.match.eval(ctx, input)
+// eval runs the prepared match query on input.
+func (c *compiledSignature) eval(ctx context.Context, input *ast.Term) (map[string]interface{}, bool, error) {
+	v, err := c.match.eval(ctx, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	if v == nil {
 		return nil, false, nil
 	}
-	data, matched := interpret(rs[0].Expressions[0].Value)
-	return data, matched, nil
+	return interpret(v.Value)
 }
 
 // interpret reads a tracee_match value: true (a finding without data), an object (its data),
-// false or undefined (nil: no finding); any other value becomes {"value": v}.
-func interpret(v interface{}) (map[string]interface{}, bool) {
+// false or null (no finding); any other value becomes {"value": v}.
+func interpret(v ast.Value) (map[string]interface{}, bool, error) {
 	switch x := v.(type) {
-	case bool:
-		return nil, x
-	case map[string]interface{}:
-		return normalizeNumbers(x).(map[string]interface{}), true
-	case nil:
-		return nil, false
-	default:
-		return map[string]interface{}{"value": normalizeNumbers(x)}, true
+	case ast.Boolean:
+		return nil, bool(x), nil
+	case ast.Null:
+		return nil, false, nil
 	}
+	x, err := goValue(v)
+	if err != nil {
+		return nil, false, err
+	}
+	if m, ok := x.(map[string]interface{}); ok {
+		return m, true, nil
+	}
+	return map[string]interface{}{"value": x}, true, nil
 }
 
 // compileSignature builds a signature from its module and the library modules it may import.
@@ -188,11 +182,7 @@ func compileSignature(ctx context.Context, file, source string, mod *ast.Module,
 	if err != nil {
 		return nil, err
 	}
-	var compiled []*ast.Module
-	for _, m := range comp.Modules {
-		compiled = append(compiled, m)
-	}
-	keys := inputKeys(compiled...)
+	keys := pq.reads
 	var pre *prefilter
 	if fresh, err := parseModule(file, source); err == nil { // the compiler rewrote mod in place
 		pre = buildPrefilter(fresh, !hasHelpersPackage(libs))
