@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -11,6 +12,53 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/ports"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
+
+// ContainerRuntimes are the runtimes --enrichment container.RUNTIME.socket names, in the order
+// they are asked.
+var ContainerRuntimes = []string{"containerd", "docker", "crio", "podman"}
+
+// DefaultRuntimeSockets are Tracee's default sockets.
+var DefaultRuntimeSockets = map[string]string{
+	"containerd": "/var/run/containerd/containerd.sock",
+	"docker":     "/var/run/docker.sock",
+	"crio":       "/var/run/crio/crio.sock",
+	"podman":     "/var/run/podman/podman.sock",
+}
+
+// ContainerEnrichment is what --enrichment container[.RUNTIME.socket=PATH] asks for.
+type ContainerEnrichment struct {
+	Enabled bool
+	// Sockets are the runtimes' sockets given on the command line; when none is, every runtime's
+	// default socket is tried.
+	Sockets map[string]string
+}
+
+// RuntimeSocket is one runtime to ask and where.
+type RuntimeSocket struct{ Runtime, Socket string }
+
+// AvailableSockets returns the sockets to ask, in ContainerRuntimes order: those given, or else the
+// defaults; a socket that does not exist is skipped with one log line.
+func (ce ContainerEnrichment) AvailableSockets(log *slog.Logger) []RuntimeSocket {
+	var out []RuntimeSocket
+	for _, rt := range ContainerRuntimes {
+		sock, given := ce.Sockets[rt]
+		if len(ce.Sockets) > 0 && !given {
+			continue
+		}
+		if !given {
+			sock = DefaultRuntimeSockets[rt]
+		}
+		if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+			log.Info("container runtime socket not found; skipped", "runtime", rt, "socket", sock)
+			continue
+		}
+		out = append(out, RuntimeSocket{Runtime: rt, Socket: sock})
+	}
+	if len(out) == 0 {
+		log.Warn("--enrichment container: no container runtime socket found; events carry container IDs only (set --enrichment container.RUNTIME.socket=PATH)")
+	}
+	return out
+}
 
 // ContainerEnricherConfig bounds the container lookups; zero values take the defaults.
 type ContainerEnricherConfig struct {
