@@ -33,7 +33,9 @@ func TestInspector_contract_real_containerd(t *testing.T) {
 	ctr("container", "create", "--label", "io.kubernetes.pod.name=web-1", "--label", "io.kubernetes.pod.namespace=shop",
 		"--label", "io.kubernetes.pod.uid=8f0e3a52-1b7c-4d2e-9a41-3c5d6e7f8091", "--label", "io.kubernetes.container.name=nginx",
 		image, id)
-	t.Cleanup(func() { _ = exec.Command("ctr", "--address", addr, "--namespace", "k8s.io", "container", "rm", id).Run() })
+	t.Cleanup(func() {
+		_ = exec.Command("ctr", "--address", addr, "--namespace", "k8s.io", "container", "rm", id).Run()
+	})
 
 	in, err := New(Config{Socket: addr})
 	require.NoError(t, err)
