@@ -20,6 +20,8 @@ import (
 // TestLive_container_enrichment_from_containerd runs the agent live with --enrichment container
 // against a real containerd (scripts/test.d/50-image.sh), then a short-lived `ctr run --rm`
 // container of the busybox test image, labelled as a Kubernetes pod's, that reads /etc/shadow.
+// The shell opens /etc/passwd itself first: the source finds a container's ID from the cgroup of a
+// process still alive when its event is decoded (a cat that has already exited gives none).
 // The finding (EXT-001) in the JSON output and in the embedded store carries the container's
 // name (the io.kubernetes.container.name label: containerd has no names), image, digest and pod,
 // and `alerts search --pod/--image/--container` finds it after the container is gone.
@@ -67,7 +69,7 @@ func TestLive_container_enrichment_from_containerd(t *testing.T) {
 	run := exec.Command("ctr", "--address", addr, "run", "--rm",
 		"--label", "io.kubernetes.pod.name=web-1", "--label", "io.kubernetes.pod.namespace=shop",
 		"--label", "io.kubernetes.pod.uid=6d3c1f0a-5b2e-4c8d-9e7f-0a1b2c3d4e5f", "--label", "io.kubernetes.container.name=shop-web",
-		image, id, "sh", "-c", "cat /etc/shadow >/dev/null; sleep 0.2; cat /etc/shadow >/dev/null")
+		image, id, "sh", "-c", "read x </etc/passwd; sleep 0.3; cat /etc/shadow >/dev/null; sleep 0.3")
 	out, err = run.CombinedOutput()
 	require.NoError(t, err, "ctr run: %s", out)
 	_, err = exec.Command("ctr", "--address", addr, "container", "info", id).CombinedOutput()
@@ -94,7 +96,10 @@ func TestLive_container_enrichment_from_containerd(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("agent did not stop: %s", stderr.String())
 	}
-	require.NotNil(t, finding, "no credential_file_read finding from container %s; agent stderr:\n%s", id, stderr.String())
+	if finding == nil {
+		b, _ := os.ReadFile(jsonOut)
+		t.Fatalf("no credential_file_read finding from container %s; output:\n%s\nagent stderr:\n%s", id, b, stderr.String())
+	}
 	assert.Equal(t, trace.Container{ID: id, Name: "shop-web", ImageName: image, ImageDigest: digest}, finding.Container)
 	assert.Equal(t, trace.Kubernetes{PodName: "web-1", PodNamespace: "shop", PodUID: "6d3c1f0a-5b2e-4c8d-9e7f-0a1b2c3d4e5f"}, finding.Kubernetes)
 	assert.Equal(t, id, finding.ContainerID)
