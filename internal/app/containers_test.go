@@ -151,14 +151,18 @@ func TestContainerEnricher_Enrich(t *testing.T) {
 		{"an unreachable runtime does not stop the next one from answering", func(t *testing.T) {
 			down := &fakeInspector{err: errors.New("docker at /var/run/docker.sock: connection refused")}
 			up := &fakeInspector{known: map[string]domain.ContainerInfo{testContainerID: webInfo}}
-			c := NewContainerEnricher(ContainerEnricherConfig{}, []ports.ContainerInspector{down, up}, nil)
+			var logs bytes.Buffer
+			c := NewContainerEnricher(ContainerEnricherConfig{}, []ports.ContainerInspector{down, up}, slog.New(slog.NewTextHandler(&logs, nil)))
 			defer c.Close()
 			c.Enrich(containerEvent(testContainerID))
+			settle(t, c)
+			c.Enrich(containerEvent(strings.Repeat("cd", 32)))
 			settle(t, c)
 			info, ok := c.Lookup(testContainerID)
 			require.True(t, ok)
 			assert.Equal(t, "containerd", info.Runtime)
 			assert.Equal(t, testContainerID, info.ID)
+			assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "a failing runtime is logged once: %s", logs.String())
 		}},
 		{"host events (no container ID) are left alone and ask nothing", func(t *testing.T) {
 			f := &fakeInspector{}
