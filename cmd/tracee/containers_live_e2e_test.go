@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,32 +13,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-428f5ad7/tracee/internal/containertest"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // TestLive_container_enrichment_from_containerd runs the agent live with --enrichment container
 // against a real containerd (scripts/test.d/50-image.sh), then a short-lived `ctr run --rm`
-// container of the busybox test image, labelled as a Kubernetes pod's, whose shell reads /etc/shadow.
-// The shell itself reads /etc/shadow, and lives on: the source finds a container's ID from the
-// cgroup of a process still alive when its event is decoded (a cat that has already exited gives
-// none, and the miss is kept 1 s, hence the first sleep; see docs/containers.md, Limits).
+// container of the busybox test image, labelled as a Kubernetes pod's, that runs `cat /etc/shadow`
+// and lives half a second more (the runtime's record must still exist when the first event is read).
 // The finding (EXT-001) in the JSON output and in the embedded store carries the container's
 // name (the io.kubernetes.container.name label: containerd has no names), image, digest and pod,
 // and `alerts search --pod/--image/--container` finds it after the container is gone.
 func TestLive_container_enrichment_from_containerd(t *testing.T) {
-	addr, archive, image := os.Getenv("CONTAINERD_ADDRESS"), os.Getenv("TRACEE_BUSYBOX_ARCHIVE"), os.Getenv("TRACEE_BUSYBOX_IMAGE")
-	if addr == "" || archive == "" || image == "" {
-		t.Skip("CONTAINERD_ADDRESS, TRACEE_BUSYBOX_ARCHIVE or TRACEE_BUSYBOX_IMAGE not set (scripts/test.d/50-image.sh)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the eBPF source loads programs into the kernel")
-	}
+	rt := containertest.Require(t)
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
 		t.Skip("needs a kernel with BTF (/sys/kernel/btf/vmlinux)")
 	}
+	addr, image := rt.Address(), rt.Image()
 	bin := builtTracee(t)
-	out, err := exec.Command("ctr", "--address", addr, "image", "import", archive).CombinedOutput()
-	require.NoError(t, err, "ctr image import: %s", out)
 	ls, err := exec.Command("ctr", "--address", addr, "image", "ls").Output()
 	require.NoError(t, err)
 	digest := ""
@@ -66,12 +57,10 @@ func TestLive_container_enrichment_from_containerd(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	id := fmt.Sprintf("%064x", time.Now().UnixNano())
-	run := exec.Command("ctr", "--address", addr, "run", "--rm",
-		"--label", "io.kubernetes.pod.name=web-1", "--label", "io.kubernetes.pod.namespace=shop",
-		"--label", "io.kubernetes.pod.uid=6d3c1f0a-5b2e-4c8d-9e7f-0a1b2c3d4e5f", "--label", "io.kubernetes.container.name=shop-web",
-		image, id, "sh", "-c", "sleep 1.5; read x </etc/shadow; sleep 1")
-	out, err = run.CombinedOutput()
+	id := containertest.NewID()
+	out, err := rt.RunLabelled(id, []string{"io.kubernetes.pod.name=web-1", "io.kubernetes.pod.namespace=shop",
+		"io.kubernetes.pod.uid=6d3c1f0a-5b2e-4c8d-9e7f-0a1b2c3d4e5f", "io.kubernetes.container.name=shop-web"},
+		"sh", "-c", "cat /etc/shadow >/dev/null; sleep 0.5")
 	require.NoError(t, err, "ctr run: %s", out)
 	_, err = exec.Command("ctr", "--address", addr, "container", "info", id).CombinedOutput()
 	require.Error(t, err, "ctr run --rm deleted the container: the finding must have been enriched while it lived")

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-428f5ad7/tracee/internal/adapters/containertest"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/inspectortest"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
@@ -43,7 +43,7 @@ func TestInspector_contract_real_containerd(t *testing.T) {
 	dead, err := New(Config{Socket: filepath.Join(t.TempDir(), "none.sock")})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dead.Close() })
-	containertest.Run(t, containertest.Fixture{
+	inspectortest.Run(t, inspectortest.Fixture{
 		Inspector: in,
 		Known: domain.ContainerInfo{ID: id, Name: "nginx", Image: image, ImageDigest: imageDigest(t, addr, image), Runtime: "containerd",
 			Pod: domain.PodInfo{Name: "web-1", Namespace: "shop", UID: "8f0e3a52-1b7c-4d2e-9a41-3c5d6e7f8091"}},

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-428f5ad7/tracee/internal/adapters/containertest"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/inspectortest"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
@@ -63,7 +63,7 @@ func fakeCRIO(t *testing.T) string {
 func TestInspector_contract_crio_fake(t *testing.T) {
 	sock := fakeCRIO(t)
 	in := New(Config{Socket: sock})
-	containertest.Run(t, containertest.Fixture{
+	inspectortest.Run(t, inspectortest.Fixture{
 		Inspector: in,
 		Known: domain.ContainerInfo{ID: containerID, Name: "nginx", Image: "docker.io/library/nginx:1.27", Runtime: "crio",
 			ImageDigest: "sha256:3ed6b02b765656d859b923314fea5c477e710db55338285466c32079b5201cef",

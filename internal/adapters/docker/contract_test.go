@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-428f5ad7/tracee/internal/adapters/containertest"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/inspectortest"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
@@ -61,7 +61,7 @@ func fakeDocker() http.Handler {
 // Docker's daemon (docker.io) is not run here: it takes over the host's iptables and bridges on a
 // machine shared with other tests, so the contract runs against a fake of its documented answers.
 func TestInspector_contract_docker_fake(t *testing.T) {
-	containertest.Run(t, containertest.Fixture{
+	inspectortest.Run(t, inspectortest.Fixture{
 		Inspector: New(Config{Socket: serveUnix(t, fakeDocker()), Runtime: "docker"}),
 		Known: domain.ContainerInfo{ID: fakeID, Name: "nginx", Image: "nginx:1.27", Runtime: "docker",
 			ImageDigest: "sha256:3ed6b02b765656d859b923314fea5c477e710db55338285466c32079b5201cef",
@@ -71,11 +71,11 @@ func TestInspector_contract_docker_fake(t *testing.T) {
 }
 
 // The contract against a real Podman API service (`podman system service`, started by
-// scripts/test.d/55-runtimes.sh) with a container created from the busybox test image.
+// scripts/test.d/55-podman.sh) with a container created from the busybox test image.
 func TestInspector_contract_real_podman(t *testing.T) {
 	sock, archive, image := os.Getenv("PODMAN_SOCKET"), os.Getenv("TRACEE_BUSYBOX_ARCHIVE"), os.Getenv("TRACEE_BUSYBOX_IMAGE")
 	if sock == "" || archive == "" || image == "" {
-		t.Skip("PODMAN_SOCKET, TRACEE_BUSYBOX_ARCHIVE or TRACEE_BUSYBOX_IMAGE not set (scripts/test.d/50-image.sh, 55-runtimes.sh)")
+		t.Skip("PODMAN_SOCKET, TRACEE_BUSYBOX_ARCHIVE or TRACEE_BUSYBOX_IMAGE not set (scripts/test.d/50-image.sh, 55-podman.sh)")
 	}
 	podman := func(args ...string) string {
 		t.Helper()
@@ -88,7 +88,7 @@ func TestInspector_contract_real_podman(t *testing.T) {
 	id := podman("create", "--name", name, "--label", "io.kubernetes.pod.name=web-1", "--label", "io.kubernetes.pod.namespace=shop", image, "true")
 	t.Cleanup(func() { _ = exec.Command("podman", "--url", "unix://"+sock, "rm", "-f", id).Run() })
 	digest := podman("image", "inspect", "--format", "{{.Digest}}", image)
-	containertest.Run(t, containertest.Fixture{
+	inspectortest.Run(t, inspectortest.Fixture{
 		Inspector: New(Config{Socket: sock, Runtime: "podman"}),
 		Known: domain.ContainerInfo{ID: id, Name: name, Image: image, ImageDigest: digest, Runtime: "podman",
 			Pod: domain.PodInfo{Name: "web-1", Namespace: "shop"}},

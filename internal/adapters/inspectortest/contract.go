@@ -1,6 +1,6 @@
-// Package containertest is the contract every ports.ContainerInspector meets: run by each
+// Package inspectortest is the contract every ports.ContainerInspector meets: run by each
 // runtime adapter's tests against a real runtime, or a fake built from its documented answers.
-package containertest
+package inspectortest
 
 import (
 	"context"
