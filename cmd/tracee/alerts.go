@@ -23,7 +23,7 @@ import (
 type alertsOptions struct {
 	since, until, severity, output, by, histogram string
 	rules, ids, hosts, containers, processes      []string
-	techniques                                    []string
+	techniques, images, pods                      []string
 	count, follow                                 bool
 	limit                                         int
 	esURL, esUser, indexPrefix, db                string
@@ -69,6 +69,10 @@ Times (--since, --until) are a duration ago (10m, 2h, 7d) or a date/time (RFC 33
   # what did this container do; follow new alerts
   tracee alerts search --container 4f2a9c0e --follow
 
+  # alerts of a pod, of every container of an image (agent run with --enrichment container)
+  tracee alerts search --pod shop/web-1
+  tracee alerts search --image docker.io/library/nginx --since 1d
+
   # the same on the cluster the agents ship to (secrets from files or the environment, never argv)
   tracee alerts search --elasticsearch https://es.example:9200 --ca /etc/tracee/es-ca.pem \
     --es-user tracee --password-file /run/secrets/es-password --since 1h shell
@@ -103,6 +107,8 @@ Times (--since, --until) are a duration ago (10m, 2h, 7d) or a date/time (RFC 33
 	f.StringSliceVar(&o.ids, "id", nil, "same as --rule")
 	f.StringSliceVar(&o.hosts, "host", nil, "host name (repeatable)")
 	f.StringSliceVar(&o.containers, "container", nil, "container ID, ID prefix or name (repeatable)")
+	f.StringSliceVar(&o.images, "image", nil, "container image: NAME (every tag) or NAME:TAG (repeatable; needs --enrichment container on the agent)")
+	f.StringSliceVar(&o.pods, "pod", nil, "Kubernetes pod: NAME or NAMESPACE/NAME (repeatable; needs --enrichment container on the agent)")
 	f.StringSliceVar(&o.processes, "process", nil, "process name (repeatable)")
 	f.StringSliceVar(&o.techniques, "technique", nil, "MITRE ATT&CK technique ID (T1622) or name (repeatable)")
 	f.StringVarP(&o.output, "output", "o", alerts.FormatTable, "table, json or ndjson")
@@ -139,6 +145,7 @@ func (o *alertsOptions) request(text string, now time.Time) (alerts.Request, err
 	}
 	q.Rules = append(append([]string{}, o.rules...), o.ids...)
 	q.Hosts, q.Containers, q.Processes, q.Techniques = o.hosts, o.containers, o.processes, o.techniques
+	q.Images, q.Pods = o.images, o.pods
 	q.Text = text
 	r.Limit, r.Format, r.Count, r.Follow = o.limit, o.output, o.count, o.follow
 	if o.by != "" {

@@ -19,11 +19,12 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
-// seededAlertStore records 300 generated alerts, one a minute up to now, in a fresh embedded store.
+// seededAlertStore records 300 generated alerts, one a minute up to now, in a fresh embedded store
+// (under their own hosts: web-1, web-2, db-1).
 func seededAlertStore(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "alerts.db")
-	s, err := sqlite.Open(sqlite.Config{Path: path}, nil)
+	s, err := sqlite.Open(sqlite.Config{Path: path, EventHost: true}, nil)
 	require.NoError(t, err)
 	ctx := context.Background()
 	start := time.Now().Add(-300 * time.Minute).Truncate(time.Minute)
@@ -157,7 +158,7 @@ func (l *lockedBuffer) String() string {
 
 func TestAlertsSearch_follow_shows_alerts_the_agent_records_later(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "alerts.db")
-	store, err := sqlite.Open(sqlite.Config{Path: path}, nil)
+	store, err := sqlite.Open(sqlite.Config{Path: path, EventHost: true}, nil)
 	require.NoError(t, err)
 	defer store.Close(context.Background())
 	evs := alertstest.Events(time.Now().Add(-time.Minute).Truncate(time.Millisecond), 6, time.Second)

@@ -129,7 +129,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 		"serve over HTTP: http-address=HOST:PORT (default 127.0.0.1:3366), metrics, healthz, pprof; repeatable (see docs/server.md)")
 	f.StringArrayVar(&r.buffers, "buffers", nil, "buffer sizes: kernel.events=PAGES (one power-of-two ring), pipeline=N (events queued per output)")
 	f.StringArrayVar(&r.stores, "stores", nil, "stores: process, process.max-processes=N (the process tree data source); dns is refused (no packet capture)")
-	f.StringArrayVar(&r.enrichment, "enrichment", nil, "enrichment: container (always on: IDs from cgroups), environment (always on); runtime sockets, fd-paths, executable-hash, decoded-data are refused with the reason")
+	f.StringArrayVar(&r.enrichment, "enrichment", nil, "enrichment: container (names, images and pods from the container runtimes), container.{containerd,docker,crio,podman}.socket=PATH (default: Tracee's sockets), environment (always on); fd-paths, executable-hash, decoded-data are refused with the reason")
 	f.StringArrayVar(&r.capabilities, "capabilities", nil, "capabilities: bypass=true (this agent never drops capabilities); add=/drop= are refused")
 	f.StringArrayVar(&r.artifacts, "artifacts", nil, "artifact capture: not built into this agent (refused with the reason)")
 	f.StringArrayVar(&r.detectors, "detectors", nil, "YAML detectors (CEL): not supported (refused with the reason)")

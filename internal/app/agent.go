@@ -25,7 +25,13 @@ type Agent struct {
 	counters agentCounters
 	bound    time.Duration // the watchdog's bound on one signature call
 	storms   *stormLimiter // nil: no limit
+	// containers fills container names, images and pods from the runtimes; nil: IDs only.
+	containers *ContainerEnricher
 }
+
+// findingSettle bounds how long a finding of a container whose lookup is under way waits for the
+// runtime's answer (once per container at most).
+const findingSettle = 250 * time.Millisecond
 
 // DefaultCallBound is how long one signature call (OnEvent, OnSignal) may run before the watchdog
 // disables the signature and detection goes on without it.
@@ -57,6 +63,8 @@ type AgentDeps struct {
 	// FindingRate is how many findings per second one signature may report for one process or
 	// container; the rest are summarised into the next (0: DefaultFindingRate, negative: no limit).
 	FindingRate int
+	// Containers, when set, enriches events with the container runtimes' answers (--enrichment container).
+	Containers *ContainerEnricher
 }
 
 // NewAgent initialises the signatures the selection runs and returns the problems of those whose
@@ -72,7 +80,7 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 		d.FindingRate = DefaultFindingRate
 	}
 	a := &Agent{source: d.Source, policy: d.Policy, policies: d.Policies, outputs: d.Outputs, sel: d.Selection, log: d.Log,
-		bound: d.CallBound, storms: newStormLimiter(d.FindingRate)}
+		bound: d.CallBound, storms: newStormLimiter(d.FindingRate), containers: d.Containers}
 	var run []domain.LoadedSignature
 	for _, s := range d.Signatures {
 		if d.Selection.Signatures[s.Info.Metadata.EventName] {
@@ -146,6 +154,9 @@ func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
 
 func (a *Agent) onEvent(ev *trace.Event) {
 	a.counters.event(ev.EventName)
+	if a.containers != nil {
+		a.containers.Enrich(ev)
+	}
 	emit, dispatch := a.decide(ev)
 	if emit {
 		a.outputs.Write(ev)
@@ -180,6 +191,9 @@ func (a *Agent) onSignatureEvent(ev *trace.Event) {
 	out := *ev
 	if emit, _ := a.decide(&out); !emit {
 		return
+	}
+	if a.containers != nil {
+		a.containers.Settle(a.ctx, &out, findingSettle)
 	}
 	if a.policy != nil {
 		verdict, err := a.policy.EvaluateFinding(a.ctx, &out)

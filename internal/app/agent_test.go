@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-428f5ad7/tracee/internal/app"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
 	"github.com/seed-428f5ad7/tracee/mocks"
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
@@ -139,4 +140,52 @@ func TestOutputs_slow_sink_drops_base_events_and_counts_them(t *testing.T) {
 	st := out.Stats()[0]
 	assert.EqualValues(t, 10, st.Written+st.Dropped, "every event is either written or counted as dropped")
 	assert.GreaterOrEqual(t, st.Dropped, uint64(7), "the engine never waited on the blocked sink")
+}
+
+// With --enrichment container, the only event of a new container fires a finding before the
+// runtime answers: the finding waits (bounded) for the lookup under way and carries the container's
+// name, image and pod; the base event itself was not held.
+func TestAgent_finding_of_a_new_container_carries_its_identity(t *testing.T) {
+	id := "4a1f0e5c2b7d9e3f6a8c1b0d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f"
+	inspector := mocks.NewContainerInspector(t)
+	inspector.EXPECT().Inspect(mock.Anything, id).RunAndReturn(func(context.Context, string) (domain.ContainerInfo, error) {
+		time.Sleep(50 * time.Millisecond) // the runtime answers after the event reached the engine
+		return domain.ContainerInfo{ID: id, Name: "web", Image: "nginx:1.27", ImageDigest: "sha256:3ed6", Runtime: "containerd",
+			Pod: domain.PodInfo{Name: "web-1", Namespace: "shop", UID: "uid-1"}}, nil
+	}).Once()
+	enricher := app.NewContainerEnricher(app.ContainerEnricherConfig{}, []ports.ContainerInspector{inspector}, nil)
+	defer enricher.Close()
+
+	sig := &traceMeSignature{}
+	sigs := []domain.LoadedSignature{{Signature: sig, Info: domain.SignatureInfo{Metadata: traceMeMeta,
+		Selectors: []detect.SignatureEventSelector{{Source: "tracee", Name: "ptrace", Origin: "*"}}}}}
+	cat := domain.NewCatalog(domain.SignatureEvents(sigs), domain.BaseEvents())
+	sel, err := domain.Select(cat, nil)
+	require.NoError(t, err)
+	source := mocks.NewEventSource(t)
+	source.EXPECT().Run(mock.Anything, sel, mock.Anything).RunAndReturn(
+		func(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
+			emit(&trace.Event{EventName: "ptrace", ContainerID: id, Container: trace.Container{ID: id}})
+			return nil
+		})
+	sink := mocks.NewEventSink(t)
+	var got []trace.Event
+	var mu sync.Mutex
+	sink.EXPECT().Write(mock.Anything, mock.Anything).RunAndReturn(func(_ context.Context, ev *trace.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, *ev)
+		return nil
+	})
+	sink.EXPECT().Flush(mock.Anything).Return(nil).Maybe()
+	sink.EXPECT().Close(mock.Anything).Return(nil).Once()
+	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, []app.NamedSink{{Name: "mock", Sink: sink}}, slog.New(slog.DiscardHandler))
+	agent, problems := app.NewAgent(app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel, Signatures: sigs,
+		Containers: enricher})
+	require.Empty(t, problems)
+	require.NoError(t, agent.Run(context.Background()))
+	require.Len(t, got, 1)
+	assert.Equal(t, "anti_debugging", got[0].EventName)
+	assert.Equal(t, trace.Container{ID: id, Name: "web", ImageName: "nginx:1.27", ImageDigest: "sha256:3ed6"}, got[0].Container)
+	assert.Equal(t, trace.Kubernetes{PodName: "web-1", PodNamespace: "shop", PodUID: "uid-1"}, got[0].Kubernetes)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,6 +17,8 @@ type Tuning struct {
 	RingBufferBytes int // kernel.events, in bytes (a power of two); 0 keeps the default
 	OutputQueue     int // pipeline: events buffered per output; 0 keeps the default
 	MaxProcesses    int // process.max-processes for the process tree data source; 0 keeps the default
+	// Containers is --enrichment container[.RUNTIME.socket=PATH]: names, images and pods from the runtimes.
+	Containers ContainerEnrichment
 	// Notes say what was accepted with a difference (rounding, a no-op), one line each.
 	Notes []string
 }
@@ -66,12 +69,30 @@ func ParseTuning(buffers, stores, enrichment, capabilities, artifacts, detectors
 		}
 	}
 	for _, v := range enrichment {
-		key, _, _ := strings.Cut(v, "=")
+		key, val, _ := strings.Cut(v, "=")
+		if rt, ok := strings.CutSuffix(key, "-socket"); ok && strings.HasPrefix(rt, "container.") {
+			key = rt + ".socket" // the config file's spelling: enrichment.container.docker-socket
+		}
 		switch {
-		case key == "container" || key == "container.cgroupfs.path" || key == "container.cgroupfs.force":
-			t.Notes = append(t.Notes, fmt.Sprintf("--enrichment %s: container IDs always come from the task's cgroup here; nothing to switch on", key))
+		case key == "container", key == "container.enabled" && val != "false":
+			t.Containers.Enabled = true
+		case key == "container.enabled":
+		case key == "container.cgroupfs.path" || key == "container.cgroupfs.force":
+			t.Containers.Enabled = true
+			t.Notes = append(t.Notes, fmt.Sprintf("--enrichment %s: container IDs always come from each task's /proc/PID/cgroup here; the cgroupfs mount is not read", key))
 		case strings.HasPrefix(key, "container.") && strings.HasSuffix(key, ".socket"):
-			return t, fmt.Errorf("--enrichment %s: container names and images from a runtime socket are not built into this agent yet; events carry the container ID", key)
+			runtime := strings.TrimSuffix(strings.TrimPrefix(key, "container."), ".socket")
+			if !slices.Contains(ContainerRuntimes, runtime) {
+				return t, fmt.Errorf("--enrichment %s: unknown container runtime %q; runtimes are %s", key, runtime, strings.Join(ContainerRuntimes, ", "))
+			}
+			if val == "" {
+				return t, fmt.Errorf("--enrichment %s: needs the socket's path, e.g. %s=%s", key, key, DefaultRuntimeSockets[runtime])
+			}
+			t.Containers.Enabled = true // as Tracee: setting a socket switches container enrichment on
+			if t.Containers.Sockets == nil {
+				t.Containers.Sockets = map[string]string{}
+			}
+			t.Containers.Sockets[runtime] = val
 		case key == "environment":
 			t.Notes = append(t.Notes, "--enrichment environment: sched_process_exec always carries env here; nothing to switch on")
 		case key == "fd-paths", key == "executable-hash", strings.HasPrefix(key, "executable-hash."), key == "decoded-data":

@@ -17,6 +17,18 @@ func TestParseTuning(t *testing.T) {
 	assert.Equal(t, 5000, tu.MaxProcesses)
 	assert.Contains(t, strings.Join(tu.Notes, "\n"), "rounded up to 4096")
 
+	assert.Equal(t, ContainerEnrichment{Enabled: true}, tu.Containers)
+
+	tu, err = ParseTuning(nil, nil, []string{"container.containerd.socket=/run/k3s/containerd/containerd.sock", "container.crio.socket=/run/crio.sock"}, nil, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, ContainerEnrichment{Enabled: true, Sockets: map[string]string{"containerd": "/run/k3s/containerd/containerd.sock", "crio": "/run/crio.sock"}},
+		tu.Containers, "a socket switches enrichment on, as Tracee")
+
+	tu, err = ParseTuning(nil, nil, []string{"container.enabled=true", "container.podman-socket=/run/podman/podman.sock"}, nil, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, ContainerEnrichment{Enabled: true, Sockets: map[string]string{"podman": "/run/podman/podman.sock"}},
+		tu.Containers, "the config file's keys (enrichment.container.enabled, podman-socket)")
+
 	tu, err = ParseTuning([]string{"kernel.events=1024"}, nil, nil, nil, nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 4<<20, tu.RingBufferBytes)
@@ -29,7 +41,8 @@ func TestParseTuning(t *testing.T) {
 		{buffers: []string{"kernel.events=x"}, want: "positive whole number"},
 		{buffers: []string{"ring=1"}, want: "unknown option"},
 		{stores: []string{"dns"}, want: "packet capture"},
-		{enrichment: []string{"container.docker.socket=/var/run/docker.sock"}, want: "runtime socket"},
+		{enrichment: []string{"container.rkt.socket=/run/rkt.sock"}, want: "unknown container runtime"},
+		{enrichment: []string{"container.docker.socket="}, want: "needs the socket's path"},
 		{enrichment: []string{"executable-hash"}, want: "not hashed"},
 		{capabilities: []string{"drop=cap_sys_admin"}, want: "does not manage its capabilities"},
 		{artifacts: []string{"file-write"}, want: "artifact capture"},

@@ -16,6 +16,9 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/containerd"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/crio"
+	"github.com/seed-428f5ad7/tracee/internal/adapters/docker"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/httpserver"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/opa"
@@ -56,6 +59,7 @@ func Run(ctx context.Context, cfg Config, st Streams, log *slog.Logger) error {
 		opa.FindingModule,
 		policyfile.Module,
 		alertStoreModule(cfg, outs),
+		containerModule(cfg, log),
 		fx.Provide(
 			provideLoaders,
 			provideSignatures,
@@ -334,11 +338,54 @@ func provideSinks(p sinkParams) ([]NamedSink, error) {
 	return sinks, nil
 }
 
+// optionalContainers is the container enricher, when --enrichment container asks for one.
+type optionalContainers struct {
+	fx.In
+	Enricher *ContainerEnricher `optional:"true"`
+}
+
+// containerModule asks the runtimes whose sockets exist who each container is (--enrichment container).
+func containerModule(cfg Config, log *slog.Logger) fx.Option {
+	ce := cfg.Tuning.Containers
+	if !ce.Enabled {
+		return fx.Options()
+	}
+	opts := []fx.Option{fx.Provide(provideContainerEnricher)}
+	var engines docker.Configs
+	for _, rs := range ce.AvailableSockets(log) {
+		switch rs.Runtime {
+		case "containerd":
+			opts = append(opts, fx.Supply(containerd.Config{Socket: rs.Socket}), containerd.Module)
+		case "crio":
+			opts = append(opts, fx.Supply(crio.Config{Socket: rs.Socket}), crio.Module)
+		case "docker", "podman":
+			engines = append(engines, docker.Config{Socket: rs.Socket, Runtime: rs.Runtime})
+		}
+	}
+	if len(engines) > 0 {
+		opts = append(opts, fx.Supply(engines), docker.Module)
+	}
+	return fx.Options(opts...)
+}
+
+type containerParams struct {
+	fx.In
+	Lifecycle  fx.Lifecycle
+	Inspectors []ports.ContainerInspector `group:"container_inspectors"`
+	Log        *slog.Logger
+}
+
+func provideContainerEnricher(p containerParams) *ContainerEnricher {
+	e := NewContainerEnricher(ContainerEnricherConfig{}, p.Inspectors, p.Log)
+	p.Lifecycle.Append(fx.StopHook(e.Close))
+	return e
+}
+
 func provideAgent(source ports.EventSource, cat *domain.Catalog, sel domain.Selection, policies *domain.Policies,
-	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []NamedSink, cfg Config, log *slog.Logger) *Agent {
+	findingPolicy ports.PolicyEvaluator, res domain.LoadResult, sinks []NamedSink, containers optionalContainers, cfg Config, log *slog.Logger) *Agent {
 	outputs := NewOutputs(context.Background(), OutputConfig{QueueSize: cfg.Tuning.OutputQueue}, sinks, log)
 	agent, problems := NewAgent(AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,
-		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log, FindingRate: cfg.FindingRate,
+		Policies: policies, Policy: findingPolicy, Signatures: res.Signatures, Log: log, FindingRate: cfg.FindingRate, Containers: containers.Enricher,
 		EngineCfg: domain.EngineConfig{DataSources: res.DataSources, MaxProcesses: cfg.Tuning.MaxProcesses}})
 	for _, p := range problems {
 		log.Error("signature disabled: " + p.String())

@@ -54,10 +54,25 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+// Address is the containerd socket; Image the busybox image's reference.
+func (r *Runtime) Address() string { return r.addr }
+
+// Image is the busybox image's reference.
+func (r *Runtime) Image() string { return r.image }
+
 // Run runs argv in a new container named id (cgroup /default/ID in each v1 controller) and
 // waits until it has exited and is removed.
 func (r *Runtime) Run(id string, argv ...string) (string, error) {
-	args := append([]string{"--address", r.addr, "run", "--rm", r.image, id}, argv...)
+	return r.RunLabelled(id, nil, argv...)
+}
+
+// RunLabelled is Run with labels on the container (key=value, e.g. io.kubernetes.pod.name=web-1).
+func (r *Runtime) RunLabelled(id string, labels []string, argv ...string) (string, error) {
+	args := []string{"--address", r.addr, "run", "--rm"}
+	for _, l := range labels {
+		args = append(args, "--label", l)
+	}
+	args = append(append(args, r.image, id), argv...)
 	out, err := exec.Command("ctr", args...).CombinedOutput()
 	if err != nil {
 		_ = exec.Command("ctr", "--address", r.addr, "task", "delete", "--force", id).Run()

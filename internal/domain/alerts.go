@@ -15,22 +15,27 @@ import (
 // Alert is one recorded signature event as an alert store returns it.
 type Alert struct {
 	// ID is unique within the store that returned it (a row id, an index/_id pair).
-	ID          string          `json:"id"`
-	Time        time.Time       `json:"time"`
-	RuleID      string          `json:"ruleId"`
-	RuleName    string          `json:"ruleName"`
-	EventName   string          `json:"eventName"`
-	Severity    int             `json:"severity"`
-	TechniqueID string          `json:"techniqueId,omitempty"`
-	Technique   string          `json:"technique,omitempty"`
-	Host        string          `json:"host,omitempty"`
-	ContainerID string          `json:"containerId,omitempty"`
-	Container   string          `json:"container,omitempty"` // container name
-	Process     string          `json:"process,omitempty"`   // process name (comm)
-	PID         int             `json:"pid,omitempty"`
-	Message     string          `json:"message"`
-	Description string          `json:"description,omitempty"` // the rule's description
-	Event       json.RawMessage `json:"event,omitempty"`       // the full signature event as JSON
+	ID          string    `json:"id"`
+	Time        time.Time `json:"time"`
+	RuleID      string    `json:"ruleId"`
+	RuleName    string    `json:"ruleName"`
+	EventName   string    `json:"eventName"`
+	Severity    int       `json:"severity"`
+	TechniqueID string    `json:"techniqueId,omitempty"`
+	Technique   string    `json:"technique,omitempty"`
+	Host        string    `json:"host,omitempty"`
+	ContainerID string    `json:"containerId,omitempty"`
+	Container   string    `json:"container,omitempty"` // container name
+	// Image is the container's image reference; Pod and PodNamespace its Kubernetes pod (from
+	// --enrichment container).
+	Image        string          `json:"image,omitempty"`
+	Pod          string          `json:"pod,omitempty"`
+	PodNamespace string          `json:"podNamespace,omitempty"`
+	Process      string          `json:"process,omitempty"` // process name (comm)
+	PID          int             `json:"pid,omitempty"`
+	Message      string          `json:"message"`
+	Description  string          `json:"description,omitempty"` // the rule's description
+	Event        json.RawMessage `json:"event,omitempty"`       // the full signature event as JSON
 }
 
 // AlertFromEvent extracts the searchable fields of a signature event. Event is left empty: the
@@ -43,19 +48,22 @@ func AlertFromEvent(ev *trace.Event) Alert {
 		desc = ev.Metadata.Description
 	}
 	a := Alert{
-		Time:        time.Unix(0, int64(ev.Timestamp)).UTC(),
-		RuleID:      PropertyString(props, "signatureID"),
-		RuleName:    PropertyString(props, "signatureName"),
-		EventName:   ev.EventName,
-		Severity:    PropertyInt(props, "Severity"),
-		TechniqueID: PropertyString(props, "external_id"),
-		Technique:   PropertyString(props, "Technique"),
-		Host:        ev.HostName,
-		ContainerID: ev.Container.ID,
-		Container:   ev.Container.Name,
-		Process:     ev.ProcessName,
-		PID:         ev.HostProcessID,
-		Description: desc,
+		Time:         time.Unix(0, int64(ev.Timestamp)).UTC(),
+		RuleID:       PropertyString(props, "signatureID"),
+		RuleName:     PropertyString(props, "signatureName"),
+		EventName:    ev.EventName,
+		Severity:     PropertyInt(props, "Severity"),
+		TechniqueID:  PropertyString(props, "external_id"),
+		Technique:    PropertyString(props, "Technique"),
+		Host:         ev.HostName,
+		ContainerID:  ev.Container.ID,
+		Container:    ev.Container.Name,
+		Image:        ev.Container.ImageName,
+		Pod:          ev.Kubernetes.PodName,
+		PodNamespace: ev.Kubernetes.PodNamespace,
+		Process:      ev.ProcessName,
+		PID:          ev.HostProcessID,
+		Description:  desc,
 	}
 	if a.ContainerID == "" {
 		a.ContainerID = ev.ContainerID
@@ -109,6 +117,10 @@ type AlertQuery struct {
 	Containers []string // container ID, ID prefix, or name
 	Processes  []string // process name
 	Techniques []string // MITRE technique ID (T1622) or name
+	// Images match the container's image: NAME matches every tag, NAME:TAG that tag only.
+	Images []string
+	// Pods match the Kubernetes pod: NAME in any namespace, or NAMESPACE/NAME.
+	Pods []string
 	// Text is free text: every word must occur in the alert's message or description (whole words,
 	// case-insensitive; a trailing * matches a prefix); stores may also match other fields.
 	Text string
@@ -252,3 +264,23 @@ var (
 	// ErrBadCursor: a cursor from another query or an expired point in time.
 	ErrBadCursor = errors.New("invalid or expired cursor")
 )
+
+// SplitImage splits an image reference into its name and tag, dropping a digest:
+// docker.io/library/nginx:1.27 is (docker.io/library/nginx, 1.27); localhost:5000/app is
+// (localhost:5000/app, "").
+func SplitImage(ref string) (name, tag string) {
+	ref, _, _ = strings.Cut(ref, "@")
+	slash := strings.LastIndex(ref, "/")
+	if i := strings.LastIndex(ref, ":"); i > slash {
+		return ref[:i], ref[i+1:]
+	}
+	return ref, ""
+}
+
+// SplitPod reads a --pod value: NAMESPACE/NAME, or NAME (namespace empty: any).
+func SplitPod(v string) (namespace, name string) {
+	if ns, n, ok := strings.Cut(v, "/"); ok {
+		return ns, n
+	}
+	return "", v
+}

@@ -48,9 +48,11 @@ var Rules = []Rule{
 
 // Hosts, containers and processes of the generated alerts.
 var (
-	Hosts      = []string{"web-1", "web-2", "db-1"}
-	Containers = []struct{ ID, Name string }{
-		{"", ""}, {"4f2a9c0e1b3d4f2a9c0e1b3d", "nginx"}, {"7d1e5b2a8c3f7d1e5b2a8c3f", "postgres"}, {"4f2a1111aaaa2222bbbb3333", "redis"},
+	Hosts = []string{"web-1", "web-2", "db-1"}
+	// Containers: ID, name, image and pod (NAMESPACE/NAME) as --enrichment container fills them.
+	Containers = []struct{ ID, Name, Image, Pod string }{
+		{"", "", "", ""}, {"4f2a9c0e1b3d4f2a9c0e1b3d", "nginx", "docker.io/library/nginx:1.27", "shop/web-1"},
+		{"7d1e5b2a8c3f7d1e5b2a8c3f", "postgres", "postgres:16", "data/db-0"}, {"4f2a1111aaaa2222bbbb3333", "redis", "docker.io/library/redis:7", ""},
 	}
 	Processes = []string{"bash", "nginx", "python3", "curl", "postgres"}
 )
@@ -81,7 +83,7 @@ func EventAt(start time.Time, i int, step time.Duration) *trace.Event {
 		ProcessName:   Processes[(i/3)%len(Processes)],
 		HostName:      Hosts[i%len(Hosts)],
 		ContainerID:   c.ID,
-		Container:     trace.Container{ID: c.ID, Name: c.Name},
+		Container:     trace.Container{ID: c.ID, Name: c.Name, ImageName: c.Image},
 		EventID:       6000,
 		EventName:     r.Event,
 		Args: []trace.Argument{
@@ -96,6 +98,9 @@ func EventAt(start time.Time, i int, step time.Duration) *trace.Event {
 	if r.TechniqueID != "" {
 		props["external_id"] = r.TechniqueID
 		props["Technique"] = r.Technique
+	}
+	if ns, pod, ok := strings.Cut(c.Pod, "/"); ok {
+		ev.Kubernetes = trace.Kubernetes{PodName: pod, PodNamespace: ns, PodUID: "uid-" + pod}
 	}
 	ev.ArgsNum = len(ev.Args)
 	ev.Metadata = &trace.Metadata{Version: "1", Description: r.Description, Properties: props}
@@ -157,6 +162,27 @@ func matches(a domain.Alert, q domain.AlertQuery) bool {
 			if a.ContainerID != "" && (strings.HasPrefix(a.ContainerID, c) || a.Container == c) {
 				ok = true
 			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(q.Images) > 0 {
+		name, tag := domain.SplitImage(a.Image)
+		ok := false
+		for _, img := range q.Images {
+			n, tg := domain.SplitImage(img)
+			ok = ok || (a.Image != "" && n == name && (tg == "" || tg == tag))
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(q.Pods) > 0 {
+		ok := false
+		for _, p := range q.Pods {
+			ns, name := domain.SplitPod(p)
+			ok = ok || (a.Pod != "" && name == a.Pod && (ns == "" || ns == a.PodNamespace))
 		}
 		if !ok {
 			return false
@@ -266,6 +292,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"container by ID", domain.AlertQuery{Containers: []string{Containers[2].ID}}},
 		{"container by ID prefix", domain.AlertQuery{Containers: []string{"4f2a"}}},
 		{"container by name", domain.AlertQuery{Containers: []string{"nginx"}}},
+		{"image by name, every tag", domain.AlertQuery{Images: []string{"docker.io/library/nginx"}}},
+		{"image by name and tag", domain.AlertQuery{Images: []string{"postgres:16", "docker.io/library/redis:6"}}},
+		{"pod by name", domain.AlertQuery{Pods: []string{"web-1"}}},
+		{"pod by namespace/name", domain.AlertQuery{Pods: []string{"data/db-0", "shop/db-0"}}},
+		{"pod and image", domain.AlertQuery{Pods: []string{"web-1"}, Images: []string{"postgres"}}},
 		{"process", domain.AlertQuery{Processes: []string{"curl"}}},
 		{"technique by ID", domain.AlertQuery{Techniques: []string{"T1622"}}},
 		{"technique by name", domain.AlertQuery{Techniques: []string{"Hijack Execution Flow"}}},

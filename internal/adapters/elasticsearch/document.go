@@ -47,6 +47,9 @@ const (
 	FieldContainerID         = "container.id"
 	FieldContainerName       = "container.name"
 	FieldContainerImage      = "container.image.name"
+	FieldContainerImageTag   = "container.image.tag"
+	FieldOrchNamespace       = "orchestrator.namespace"
+	FieldOrchResourceName    = "orchestrator.resource.name"
 	FieldFilePath            = "file.path"
 	FieldDestinationIP       = "destination.ip"
 	FieldTags                = "tags"
@@ -197,9 +200,11 @@ type DocContainer struct {
 	Image *DocImage `json:"image,omitempty"`
 }
 
-// DocImage is container.image.*; the digest is ECS's container.image.hash.all.
+// DocImage is container.image.*: the reference split into name and tag, as ECS has them; the
+// digest is ECS's container.image.hash.all.
 type DocImage struct {
 	Name string   `json:"name,omitempty"`
+	Tag  []string `json:"tag,omitempty"`
 	Hash *DocHash `json:"hash,omitempty"`
 }
 
@@ -366,7 +371,11 @@ func container(ev *trace.Event) *DocContainer {
 	}
 	dc := &DocContainer{ID: id, Name: c.Name}
 	if c.ImageName != "" || c.ImageDigest != "" {
-		dc.Image = &DocImage{Name: c.ImageName}
+		name, tag := domain.SplitImage(c.ImageName)
+		dc.Image = &DocImage{Name: name}
+		if tag != "" {
+			dc.Image.Tag = []string{tag}
+		}
 		if c.ImageDigest != "" {
 			dc.Image.Hash = &DocHash{All: []string{c.ImageDigest}}
 		}

@@ -73,7 +73,7 @@ func TestNewDocument_alert_maps_ECS_fields(t *testing.T) {
 		Thread: DocThread{ID: 4243}, Parent: DocParent{PID: 4000, EntityID: "10"}}, d.Process)
 	assert.Equal(t, "1000", d.User.ID)
 	assert.Equal(t, DocHost{Name: "node-1", Hostname: "node-1"}, d.Host)
-	assert.Equal(t, &DocContainer{ID: "c0ffee", Name: "web", Image: &DocImage{Name: "nginx:1.27", Hash: &DocHash{All: []string{"sha256:abc"}}}}, d.Container)
+	assert.Equal(t, &DocContainer{ID: "c0ffee", Name: "web", Image: &DocImage{Name: "nginx", Tag: []string{"1.27"}, Hash: &DocHash{All: []string{"sha256:abc"}}}}, d.Container)
 	assert.Equal(t, &DocOrch{Type: "kubernetes", Namespace: "prod", Resource: DocResource{Type: "pod", Name: "web-0", ID: "uid-1"}}, d.Orchestrator)
 	assert.Equal(t, &DocEndpoint{IP: "10.96.0.1", Port: 443}, d.Destination)
 	assert.Equal(t, []string{"linux", "container"}, d.Tags)

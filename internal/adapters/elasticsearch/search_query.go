@@ -48,6 +48,30 @@ func (s *Searcher) searchQuery(q domain.AlertQuery) map[string]any {
 		}
 		filter = append(filter, searchAny(should...))
 	}
+	if len(q.Images) > 0 {
+		var should []any
+		for _, img := range q.Images {
+			name, tag := domain.SplitImage(img)
+			m := []any{searchTerm(FieldContainerImage, name)}
+			if tag != "" {
+				m = append(m, searchTerm(FieldContainerImageTag, tag))
+			}
+			should = append(should, map[string]any{"bool": map[string]any{"filter": m}})
+		}
+		filter = append(filter, searchAny(should...))
+	}
+	if len(q.Pods) > 0 {
+		var should []any
+		for _, p := range q.Pods {
+			ns, name := domain.SplitPod(p)
+			m := []any{searchTerm(FieldOrchResourceName, name)}
+			if ns != "" {
+				m = append(m, searchTerm(FieldOrchNamespace, ns))
+			}
+			should = append(should, map[string]any{"bool": map[string]any{"filter": m}})
+		}
+		filter = append(filter, searchAny(should...))
+	}
 	if len(q.Processes) > 0 {
 		filter = append(filter, searchTerms(FieldProcessName, q.Processes))
 	}
@@ -136,6 +160,15 @@ func (d *searchSource) alert() domain.Alert {
 	}
 	if c := d.Container; c != nil {
 		a.ContainerID, a.Container = c.ID, c.Name
+		if img := c.Image; img != nil && img.Name != "" {
+			a.Image = img.Name
+			if len(img.Tag) > 0 {
+				a.Image += ":" + img.Tag[0]
+			}
+		}
+	}
+	if o := d.Orchestrator; o != nil {
+		a.Pod, a.PodNamespace = o.Resource.Name, o.Namespace
 	}
 	return a
 }

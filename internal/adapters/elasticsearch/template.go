@@ -87,7 +87,7 @@ func templateProperties() map[string]interface{} {
 		"host": obj(map[string]interface{}{"name": mKeyword, "hostname": mKeyword}),
 		"container": obj(map[string]interface{}{
 			"id": mKeyword, "name": mKeyword,
-			"image": obj(map[string]interface{}{"name": mKeyword,
+			"image": obj(map[string]interface{}{"name": mKeyword, "tag": mKeyword,
 				"hash": obj(map[string]interface{}{"all": mKeyword})}),
 		}),
 		"orchestrator": obj(map[string]interface{}{

@@ -30,7 +30,7 @@ func BenchmarkStore_1M(b *testing.B) {
 	if start.IsZero() || time.Since(start) > 25*24*time.Hour {
 		_ = os.Remove(path)
 		start = alertstest.BenchStart()
-		s, err := sqlite.Open(sqlite.Config{Path: path, MaxBytes: 8 << 30}, nil)
+		s, err := sqlite.Open(sqlite.Config{Path: path, MaxBytes: 8 << 30, EventHost: true}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func BenchmarkStore_1M(b *testing.B) {
 		}
 	}
 	// opening for writing brings an older file's schema up to date (the hourly counts)
-	w, err := sqlite.Open(sqlite.Config{Path: path, MaxBytes: 8 << 30}, nil)
+	w, err := sqlite.Open(sqlite.Config{Path: path, MaxBytes: 8 << 30, EventHost: true}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

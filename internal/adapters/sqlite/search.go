@@ -60,9 +60,9 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 		return domain.AlertPage{}, err
 	}
 	query := "WITH page AS (SELECT id, ts FROM " + from + whereSQL(where) + " ORDER BY " + order + " LIMIT ?) " +
-		"SELECT a.id, a.ts, rule_id, rule_name, event_name, severity, technique_id, technique, host, container_id, " +
-		"container, process, pid, message, description, coalesce(e.event, '') FROM page JOIN alerts a ON a.id = page.id " +
-		"LEFT JOIN alert_events e ON e.id = page.id ORDER BY " + strings.ReplaceAll(strings.ReplaceAll(order, "ts", "page.ts"), "id", "page.id")
+		"SELECT a.id, a.ts, rule_id, rule_name, event_name, severity, technique_id, technique, host, a.container_id, " +
+		"container, process, pid, message, description, coalesce(e.event, ''), " + identityColumns + " FROM page JOIN alerts a ON a.id = page.id " +
+		"LEFT JOIN alert_events e ON e.id = page.id " + s.identityJoin() + "ORDER BY " + strings.ReplaceAll(strings.ReplaceAll(order, "ts", "page.ts"), "id", "page.id")
 	rows, err := s.ro.QueryContext(ctx, query, append(args, limit)...)
 	if err != nil {
 		return domain.AlertPage{}, classify(s.cfg.Path, err)
@@ -77,7 +77,7 @@ func (s *Store) Search(ctx context.Context, q domain.AlertQuery) (domain.AlertPa
 		var event []byte
 		if err := rows.Scan(&id, &ts, &a.RuleID, &a.RuleName, &a.EventName, &a.Severity, &a.TechniqueID,
 			&a.Technique, &a.Host, &a.ContainerID, &a.Container, &a.Process, &a.PID, &a.Message,
-			&a.Description, &event); err != nil {
+			&a.Description, &event, &a.Image, &a.Pod, &a.PodNamespace); err != nil {
 			return domain.AlertPage{}, classify(s.cfg.Path, err)
 		}
 		a.ID = strconv.FormatInt(id, 10)
@@ -308,6 +308,10 @@ func (s *Store) filters(q domain.AlertQuery) ([]string, []any) {
 		}
 		conds = append(conds, "container_id IN (SELECT container_id FROM containers WHERE "+strings.Join(or, " OR ")+")")
 	}
+	if len(q.Images) > 0 || len(q.Pods) > 0 {
+		c, a := s.identityFilter(q)
+		conds, args = append(conds, c), append(args, a...)
+	}
 	if len(q.Processes) > 0 {
 		conds = append(conds, "process IN "+placeholders(len(q.Processes)))
 		args = appendStrings(args, q.Processes)
@@ -378,4 +382,53 @@ func globEscape(s string) string {
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// identityColumns are the image and pod of an alert's container, from container_identity.
+const identityColumns = "coalesce(ci.image, ''), coalesce(ci.pod, ''), coalesce(ci.pod_namespace, '')"
+
+// identityJoin joins container_identity as ci; a file from an older agent without it gets empty values.
+func (s *Store) identityJoin() string {
+	if !s.identity {
+		return "LEFT JOIN (SELECT NULL AS container_id, NULL AS image, NULL AS pod, NULL AS pod_namespace) ci ON 0 "
+	}
+	return "LEFT JOIN container_identity ci ON ci.container_id = a.container_id "
+}
+
+// identityFilter selects the containers whose image and pod match --image and --pod.
+func (s *Store) identityFilter(q domain.AlertQuery) (string, []any) {
+	if !s.identity {
+		return "0", nil // an older file knows no images or pods
+	}
+	var conds []string
+	var args []any
+	if len(q.Images) > 0 {
+		var or []string
+		for _, img := range q.Images {
+			name, tag := domain.SplitImage(img)
+			if tag == "" {
+				or = append(or, "image_name = ?")
+				args = append(args, name)
+			} else {
+				or = append(or, "(image_name = ? AND image_tag = ?)")
+				args = append(args, name, tag)
+			}
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	if len(q.Pods) > 0 {
+		var or []string
+		for _, p := range q.Pods {
+			ns, name := domain.SplitPod(p)
+			if ns == "" {
+				or = append(or, "pod = ?")
+				args = append(args, name)
+			} else {
+				or = append(or, "(pod_namespace = ? AND pod = ?)")
+				args = append(args, ns, name)
+			}
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	return "container_id IN (SELECT container_id FROM container_identity WHERE " + strings.Join(conds, " AND ") + ")", args
 }

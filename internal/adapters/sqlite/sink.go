@@ -40,6 +40,7 @@ type writer struct {
 	// names already in the rules / containers tables
 	rules      map[[5]string]bool
 	containers map[[2]string]bool
+	identities map[string]bool  // container IDs already in container_identity
 	failLog    *lograte.Limiter // a failing disk fails every batch: one line per interval
 }
 
@@ -48,7 +49,7 @@ func startWriter(s *Store) *writer {
 	w := &writer{
 		s: s, batches: make(chan []row, s.cfg.QueueBatches), flushed: make(chan chan struct{}),
 		done: make(chan struct{}), stop: cancel,
-		rules: map[[5]string]bool{}, containers: map[[2]string]bool{},
+		rules: map[[5]string]bool{}, containers: map[[2]string]bool{}, identities: map[string]bool{},
 		failLog: lograte.New(s.log, slog.LevelError, 0),
 	}
 	go w.loop(ctx)
@@ -73,7 +74,11 @@ func (s *Store) Write(_ context.Context, ev *trace.Event) error {
 	}
 	w := s.sink
 	w.mu.Lock()
-	w.pending = append(w.pending, row{a: domain.AlertFromEvent(ev), event: b})
+	a := domain.AlertFromEvent(ev)
+	if !s.cfg.EventHost {
+		a.Host = s.cfg.HostName // the real host; the task's nodename stays in the event
+	}
+	w.pending = append(w.pending, row{a: a, event: b})
 	var full []row
 	if len(w.pending) >= s.cfg.BatchSize {
 		full, w.pending = w.pending, nil
@@ -200,6 +205,7 @@ func (w *writer) insert(ctx context.Context, batch []row) {
 	if err != nil && isCorrupt(err) {
 		clear(w.rules)
 		clear(w.containers)
+		clear(w.identities)
 		if herr := w.s.heal(ctx, err); herr != nil {
 			err = fmt.Errorf("%w (and %v)", err, herr)
 		} else {
@@ -210,6 +216,7 @@ func (w *writer) insert(ctx context.Context, batch []row) {
 		// the caches may name rows that were rolled back
 		clear(w.rules)
 		clear(w.containers)
+		clear(w.identities)
 		total := w.failed.Add(uint64(len(batch)))
 		w.failLog.Log(ctx, "alerts not recorded", "count", len(batch), "failed_total", total, "error", err)
 		return
@@ -273,6 +280,14 @@ func (w *writer) insertTx(ctx context.Context, batch []row) error {
 				return err
 			}
 			w.containers[ck] = true
+		}
+		if a.ContainerID != "" && (a.Image != "" || a.Pod != "") && !w.identities[a.ContainerID] {
+			name, tag := domain.SplitImage(a.Image)
+			if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO container_identity VALUES (?, ?, ?, ?, ?, ?)",
+				a.ContainerID, a.Image, name, tag, a.Pod, a.PodNamespace); err != nil {
+				return err
+			}
+			w.identities[a.ContainerID] = true
 		}
 	}
 	return tx.Commit()

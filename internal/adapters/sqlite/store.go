@@ -20,6 +20,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/hostident"
 )
 
 // DefaultPath is where the agent records alerts when no path is configured.
@@ -37,6 +38,11 @@ type Config struct {
 	RetentionEvery time.Duration
 	// Text forces the text search method: "fts5", "fts4" or "like"; default: the best available.
 	Text string
+	// HostName is the host every alert is recorded under; default the real host
+	// (hostident.HostName), never the triggering task's forgeable nodename, which stays in the event.
+	HostName string
+	// EventHost records each event's own hostName instead (generated alerts in tests).
+	EventHost bool
 }
 
 func (c *Config) defaults() {
@@ -110,6 +116,11 @@ CREATE TABLE IF NOT EXISTS containers (
 	container_id TEXT NOT NULL, container TEXT NOT NULL,
 	UNIQUE (container_id, container)
 );
+-- what --enrichment container learnt of each container (identity never changes), for --image and --pod
+CREATE TABLE IF NOT EXISTS container_identity (
+	container_id TEXT PRIMARY KEY, image TEXT NOT NULL, image_name TEXT NOT NULL, image_tag TEXT NOT NULL,
+	pod TEXT NOT NULL, pod_namespace TEXT NOT NULL
+);
 `
 
 // the full-text index over the searchable text; kept in step with alerts by triggers
@@ -148,8 +159,10 @@ type Store struct {
 	text string  // fts5, fts4 or like
 	// counts: the store has hourly counts (a file from an older agent, opened read-only, may not)
 	counts bool
-	sink   *writer
-	healed atomic.Uint64 // corrupt databases moved aside
+	// identity: the store has the container_identity table (same)
+	identity bool
+	sink     *writer
+	healed   atomic.Uint64 // corrupt databases moved aside
 	// disabled, when set, is why the store could not open: Write returns it and records nothing.
 	disabled error
 	once     sync.Once
@@ -160,6 +173,9 @@ type Store struct {
 // its writer. Close stops it.
 func Open(cfg Config, log *slog.Logger) (*Store, error) {
 	cfg.defaults()
+	if cfg.HostName == "" && !cfg.EventHost {
+		cfg.HostName = hostident.HostName()
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -185,7 +201,7 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("alert store %s: %w", cfg.Path, err)
 	}
-	s.counts = true
+	s.counts, s.identity = true, true
 	s.sink = startWriter(s)
 	log.Debug("alert store open", "text", s.text)
 	return s, nil
@@ -226,6 +242,11 @@ func OpenReadOnly(path string) (*Store, error) {
 		return nil, classify(path, err)
 	}
 	s.counts = n > 0
+	if err := ro.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'container_identity'").Scan(&n); err != nil {
+		ro.Close()
+		return nil, classify(path, err)
+	}
+	s.identity = n > 0
 	return s, nil
 }
 

@@ -39,7 +39,7 @@ func open(t *testing.T, cfg sqlite.Config) testStore {
 
 func TestStore_contract(t *testing.T) {
 	alertstest.Run(t, func(t *testing.T) alertstest.Store {
-		s := open(t, sqlite.Config{})
+		s := open(t, sqlite.Config{EventHost: true}) // the generated alerts' hosts
 		t.Logf("text search: %s", s.TextSearch())
 		return s
 	})
@@ -48,7 +48,7 @@ func TestStore_contract(t *testing.T) {
 // Without a full-text index (a SQLite built without FTS), text is matched as substrings: the
 // contract's whole-word semantics do not hold, but every word must still occur.
 func TestStore_Search_text_without_fts(t *testing.T) {
-	s := open(t, sqlite.Config{Text: "like"})
+	s := open(t, sqlite.Config{Text: "like", EventHost: true})
 	require.Equal(t, "like", s.TextSearch())
 	evs := alertstest.Events(time.Now().Add(-time.Hour), 60, time.Second)
 	s.Add(t, evs)
