@@ -232,7 +232,15 @@ func (e *docEncoder) encode(dst []byte, ev *trace.Event, now time.Time) (body []
 		dst = optString(dst, "name", c.Name)
 		if c.ImageName != "" || c.ImageDigest != "" {
 			dst = append(dst, `,"image":{`...)
-			dst = optString(dst, "name", c.ImageName)
+			name, tag := domain.SplitImage(c.ImageName)
+			dst = optString(dst, "name", name)
+			if tag != "" {
+				if dst[len(dst)-1] != '{' {
+					dst = append(dst, ',')
+				}
+				dst = appendJSONString(append(dst, `"tag":[`...), tag)
+				dst = append(dst, ']')
+			}
 			if c.ImageDigest != "" {
 				if dst[len(dst)-1] != '{' {
 					dst = append(dst, ',')
