@@ -129,15 +129,25 @@ func variants(line []byte) [][]byte {
 		func(s string) string { return strings.Replace(s, `"eventName"`, `"EventName"`, 1) },
 		func(s string) string { return strings.Replace(s, `"eventId":"`, `"eventId":"0`, 1) },
 		func(s string) string { return strings.Replace(s, `"eventId":"`, `"eventId":`, 1) },
-		func(s string) string { return strings.Replace(s, `"timestamp":`, `"timestamp":99999999999999999999`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `"timestamp":`, `"timestamp":99999999999999999999`, 1)
+		},
 		func(s string) string { return strings.Replace(s, `"cgroupId":`, `"cgroupId":-`, 1) },
-		func(s string) string { return strings.Replace(s, `"processName":`, `"processName":null,"processName":`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `"processName":`, `"processName":null,"processName":`, 1)
+		},
 		func(s string) string { return strings.Replace(s, `"stackAddresses":null`, `"stackAddresses":[1,2]`, 1) },
 		func(s string) string { return strings.Replace(s, `"args":[`, `"args":null,"x":[`, 1) },
 		func(s string) string { return strings.Replace(s, `"args":[`, `"args" : [ `, 1) + " \t" },
-		func(s string) string { return strings.Replace(s, `"container":{}`, `"container":{"id":"abc","image":"x"}`, 1) },
-		func(s string) string { return strings.Replace(s, `"kubernetes":{}`, `"kubernetes":{"podSandbox":true}`, 1) },
-		func(s string) string { return strings.Replace(s, `"contextFlags":{`, `"metadata":{"Version":"1"},"contextFlags":{`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `"container":{}`, `"container":{"id":"abc","image":"x"}`, 1)
+		},
+		func(s string) string {
+			return strings.Replace(s, `"kubernetes":{}`, `"kubernetes":{"podSandbox":true}`, 1)
+		},
+		func(s string) string {
+			return strings.Replace(s, `"contextFlags":{`, `"metadata":{"Version":"1"},"contextFlags":{`, 1)
+		},
 		func(s string) string { return s + "x" },
 		func(s string) string { return s[:len(s)/2] },
 	}
