@@ -3,6 +3,7 @@ package replay_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -106,4 +107,35 @@ func TestSource_last_line_without_newline_is_read(t *testing.T) {
 	names, _, err, _ := replayText(t, replay.Config{}, execLine+"\n\n"+execLine)
 	require.NoError(t, err)
 	assert.Len(t, names, 2)
+}
+
+// TestSource_keeps_input_order_across_batches_and_workers: lines decoded in parallel are emitted
+// in input order, and a malformed line is reported with its own line number.
+func TestSource_keeps_input_order_across_batches_and_workers(t *testing.T) {
+	var in strings.Builder
+	var want []string
+	for i := 1; i <= 5000; i++ {
+		if i == 3001 {
+			in.WriteString("{broken\n")
+			continue
+		}
+		name := fmt.Sprintf("p%d", i)
+		want = append(want, name)
+		fmt.Fprintf(&in, `{"eventName":"sched_process_exec","processName":%q}`+"\n", name)
+	}
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			names, logs, err, st := replayText(t, replay.Config{Workers: workers}, in.String())
+			require.NoError(t, err)
+			assert.Equal(t, want, names)
+			assert.EqualValues(t, 1, st.Malformed)
+			assert.Contains(t, logs, "stdin:3001: not a Tracee JSON event")
+
+			names, _, err, _ = replayText(t, replay.Config{Workers: workers, Strict: true}, in.String())
+			var lerr *replay.LineError
+			require.ErrorAs(t, err, &lerr)
+			assert.Equal(t, 3001, lerr.Line)
+			assert.Equal(t, want[:3000], names, "every event before the bad line, and none after")
+		})
+	}
 }
