@@ -20,9 +20,14 @@ const maxDepth = 32
 
 // fastState is a Decoder's reusable memory.
 type fastState struct {
-	names map[string]string // interned names, types and context strings
-	args  []trace.Argument  // scratch: the arguments of the line being read, values untyped
+	names  map[string]string // interned names, types and context strings
+	values map[string]any    // interned string argument values, boxed once
+	args   []trace.Argument  // scratch: the arguments of the line being read, values untyped
+	lits   [][]byte          // scratch: each argument's number literal (nil: not a number)
 }
+
+// maxInternedValue is the longest string argument value interned (paths repeat; data does not).
+const maxInternedValue = 128
 
 // maxInterned bounds the interned strings; the table starts over when full.
 const maxInterned = 1 << 16
@@ -186,6 +191,30 @@ func (s *scanner) str(intern bool) (string, bool) {
 		return string(raw), true
 	}
 	return text(raw)
+}
+
+// strValue reads a string argument value, boxed: repeated values share one box.
+func (s *scanner) strValue() (any, bool) {
+	raw, plain, ok := s.rawString()
+	if !ok {
+		return nil, false
+	}
+	if !plain {
+		v, ok := text(raw)
+		return v, ok
+	}
+	if len(raw) > maxInternedValue {
+		return string(raw), true
+	}
+	if v, found := s.st.values[string(raw)]; found {
+		return v, true
+	}
+	if len(s.st.values) >= maxInterned {
+		clear(s.st.values)
+	}
+	var v any = string(raw)
+	s.st.values[v.(string)] = v
+	return v, true
 }
 
 // number reads a JSON number and returns its literal.
@@ -391,7 +420,7 @@ var (
 // or answers false. ev must be zero.
 func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
 	st := &d.fast
-	defer clear(st.args)
+	defer func() { clear(st.args); clear(st.lits) }()
 	s := scanner{b: raw, st: st}
 	if !s.object(eventBit, func(key []byte) bool { return s.eventField(key, ev) }) {
 		return false
@@ -401,7 +430,7 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
 	}
 	typed := true
 	for i := range ev.Args {
-		if !typeArg(&ev.Args[i]) {
+		if !typeArg(&ev.Args[i], st.lits[i]) {
 			typed = false
 			break
 		}
@@ -418,10 +447,10 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
 	for i := range ev.Args {
 		a := st.args[i]
 		a.Type = retypeName(known, a.Name, a.Type)
-		if _, isNumber := a.Value.(json.Number); isNumber && !numericType[a.Type] {
+		if st.lits[i] != nil && !numericType[a.Type] {
 			return false
 		}
-		if !typeArg(&a) {
+		if !typeArg(&a, st.lits[i]) {
 			return false
 		}
 		ev.Args[i] = a
@@ -609,10 +638,11 @@ func (s *scanner) args(ev *trace.Event) bool {
 		return false
 	}
 	st := s.st
-	st.args = st.args[:0]
+	st.args, st.lits = st.args[:0], st.lits[:0]
 	if !s.take(']') {
 		for {
 			var a trace.Argument
+			var lit []byte
 			ok := s.object(argBit, func(k []byte) bool {
 				switch string(k) {
 				case "name":
@@ -620,6 +650,11 @@ func (s *scanner) args(ev *trace.Event) bool {
 				case "type":
 					return s.strField(&a.Type, true)
 				default:
+					if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
+						var ok bool
+						lit, ok = s.number() // typed by typeArg: no json.Number in between
+						return ok
+					}
 					v, ok := s.value()
 					a.Value = v
 					return ok
@@ -628,7 +663,7 @@ func (s *scanner) args(ev *trace.Event) bool {
 			if !ok {
 				return false
 			}
-			st.args = append(st.args, a)
+			st.args, st.lits = append(st.args, a), append(st.lits, lit)
 			if s.take(',') {
 				continue
 			}
@@ -647,7 +682,7 @@ func (s *scanner) args(ev *trace.Event) bool {
 func (s *scanner) value() (any, bool) {
 	switch c := s.next(); {
 	case c == '"':
-		return s.str(false)
+		return s.strValue()
 	case c == 't':
 		return true, s.literal("true")
 	case c == 'f':
@@ -714,12 +749,8 @@ func (s *scanner) mapValue() (any, bool) {
 
 // typeArg gives a's value the Go type Argument.UnmarshalJSON gives it for a.Type, or answers
 // false where that decoder fails or builds a type this one leaves to it.
-func typeArg(a *trace.Argument) bool {
-	switch v := a.Value.(type) {
-	case nil:
-		return true
-	case json.Number:
-		lit := []byte(v)
+func typeArg(a *trace.Argument, lit []byte) bool {
+	if lit != nil {
 		if strings.HasSuffix(a.Type, "*") {
 			n, ok := parseUint(lit, 64)
 			a.Type, a.Value = "trace.Pointer", trace.Pointer(n)
@@ -759,15 +790,18 @@ func typeArg(a *trace.Argument) bool {
 			a.Value = uint8(n)
 			return ok
 		case "float":
-			f, err := strconv.ParseFloat(string(v), 32)
+			f, err := strconv.ParseFloat(string(lit), 32)
 			a.Value = float32(f)
 			return err == nil
 		case "float64":
-			f, err := strconv.ParseFloat(string(v), 64)
+			f, err := strconv.ParseFloat(string(lit), 64)
 			a.Value = f
 			return err == nil
 		}
 		return false
+	}
+	if a.Value == nil {
+		return true
 	}
 	switch {
 	case a.Type == "[]string":
