@@ -76,6 +76,14 @@ func (s *scanner) literal(word string) bool {
 	return false
 }
 
+// plainByte marks the bytes a string holds as they are: printable ASCII but the quote and backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // rawString reads a JSON string and returns its bytes between the quotes; plain says it holds no
 // escape and no byte above 0x7f.
 func (s *scanner) rawString() (raw []byte, plain, ok bool) {
@@ -84,9 +92,14 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 	}
 	start := s.i
 	plain = true
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	for {
+		for s.i < len(s.b) && plainByte[s.b[s.i]] {
+			s.i++
+		}
+		if s.i >= len(s.b) {
+			return nil, false, false
+		}
+		switch c := s.b[s.i]; {
 		case c == '"':
 			raw = s.b[start:s.i]
 			s.i++
@@ -96,14 +109,11 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 			s.i += 2
 		case c < 0x20:
 			return nil, false, false
-		case c >= 0x80:
+		default: // UTF-8, checked by text
 			plain = false
-			s.i++
-		default:
 			s.i++
 		}
 	}
-	return nil, false, false
 }
 
 // text turns a string's raw bytes into its value, or fails where encoding/json would change them
@@ -389,32 +399,134 @@ func (s *scanner) object(bit func(key []byte) uint64, field func(key []byte) boo
 	}
 }
 
-// eventKeys numbers trace.Event's JSON keys; trace.Event has fewer than 64.
-var eventKeys = func() map[string]uint64 {
-	names := []string{"timestamp", "threadStartTime", "processorId", "processId", "cgroupId", "threadId",
-		"parentProcessId", "hostProcessId", "hostThreadId", "hostParentProcessId", "userId", "mountNamespace",
-		"pidNamespace", "processName", "executable", "hostName", "containerId", "container", "kubernetes",
-		"eventId", "eventName", "matchedPolicies", "argsNum", "returnValue", "syscall", "stackAddresses",
-		"contextFlags", "threadEntityId", "processEntityId", "parentEntityId", "args", "metadata"}
-	m := make(map[string]uint64, len(names))
-	for i, n := range names {
-		m[n] = 1 << i
+// eventBit numbers trace.Event's JSON keys (a switch: cheaper than hashing); 0 is unknown.
+func eventBit(k []byte) uint64 {
+	switch string(k) {
+	case "timestamp":
+		return 1 << 0
+	case "threadStartTime":
+		return 1 << 1
+	case "processorId":
+		return 1 << 2
+	case "processId":
+		return 1 << 3
+	case "cgroupId":
+		return 1 << 4
+	case "threadId":
+		return 1 << 5
+	case "parentProcessId":
+		return 1 << 6
+	case "hostProcessId":
+		return 1 << 7
+	case "hostThreadId":
+		return 1 << 8
+	case "hostParentProcessId":
+		return 1 << 9
+	case "userId":
+		return 1 << 10
+	case "mountNamespace":
+		return 1 << 11
+	case "pidNamespace":
+		return 1 << 12
+	case "processName":
+		return 1 << 13
+	case "executable":
+		return 1 << 14
+	case "hostName":
+		return 1 << 15
+	case "containerId":
+		return 1 << 16
+	case "container":
+		return 1 << 17
+	case "kubernetes":
+		return 1 << 18
+	case "eventId":
+		return 1 << 19
+	case "eventName":
+		return 1 << 20
+	case "matchedPolicies":
+		return 1 << 21
+	case "argsNum":
+		return 1 << 22
+	case "returnValue":
+		return 1 << 23
+	case "syscall":
+		return 1 << 24
+	case "stackAddresses":
+		return 1 << 25
+	case "contextFlags":
+		return 1 << 26
+	case "threadEntityId":
+		return 1 << 27
+	case "processEntityId":
+		return 1 << 28
+	case "parentEntityId":
+		return 1 << 29
+	case "args":
+		return 1 << 30
+	case "metadata":
+		return 1 << 31
 	}
-	return m
-}()
-
-func keyBits(keys map[string]uint64) func([]byte) uint64 {
-	return func(k []byte) uint64 { return keys[string(k)] }
+	return 0
 }
 
-var (
-	eventBit      = keyBits(eventKeys)
-	containerBit  = keyBits(map[string]uint64{"id": 1, "name": 2, "image": 4, "imageDigest": 8})
-	kubernetesBit = keyBits(map[string]uint64{"podName": 1, "podNamespace": 2, "podUID": 4, "podSandbox": 8})
-	flagsBit      = keyBits(map[string]uint64{"containerStarted": 1, "isCompat": 2})
-	fileBit       = keyBits(map[string]uint64{"path": 1})
-	argBit        = keyBits(map[string]uint64{"name": 1, "type": 2, "value": 4})
-)
+func containerBit(k []byte) uint64 {
+	switch string(k) {
+	case "id":
+		return 1 << 0
+	case "name":
+		return 1 << 1
+	case "image":
+		return 1 << 2
+	case "imageDigest":
+		return 1 << 3
+	}
+	return 0
+}
+
+func kubernetesBit(k []byte) uint64 {
+	switch string(k) {
+	case "podName":
+		return 1 << 0
+	case "podNamespace":
+		return 1 << 1
+	case "podUID":
+		return 1 << 2
+	case "podSandbox":
+		return 1 << 3
+	}
+	return 0
+}
+
+func flagsBit(k []byte) uint64 {
+	switch string(k) {
+	case "containerStarted":
+		return 1 << 0
+	case "isCompat":
+		return 1 << 1
+	}
+	return 0
+}
+
+func fileBit(k []byte) uint64 {
+	switch string(k) {
+	case "path":
+		return 1 << 0
+	}
+	return 0
+}
+
+func argBit(k []byte) uint64 {
+	switch string(k) {
+	case "name":
+		return 1 << 0
+	case "type":
+		return 1 << 1
+	case "value":
+		return 1 << 2
+	}
+	return 0
+}
 
 // decodeFast decodes raw into ev as Decode's Tracee path does before its final step (d.finish),
 // or answers false. ev must be zero.
