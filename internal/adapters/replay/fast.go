@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -84,6 +85,13 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
+// plainWord says all 8 bytes of x are plain (SWAR: no byte below 0x20, above 0x7f, '"' or '\\').
+func plainWord(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	below := func(v uint64, n uint64) uint64 { return (v - lo*n) & ^v & hi } // a byte of v < n
+	return (x&hi)|below(x, 0x20)|below(x^(lo*'"'), 1)|below(x^(lo*'\\'), 1) == 0
+}
+
 // rawString reads a JSON string and returns its bytes between the quotes; plain says it holds no
 // escape and no byte above 0x7f.
 func (s *scanner) rawString() (raw []byte, plain, ok bool) {
@@ -93,6 +101,9 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 	start := s.i
 	plain = true
 	for {
+		for s.i+8 <= len(s.b) && plainWord(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			s.i += 8
+		}
 		for s.i < len(s.b) && plainByte[s.b[s.i]] {
 			s.i++
 		}
