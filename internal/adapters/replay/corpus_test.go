@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -68,9 +69,10 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkReplay_Source replays a generated corpus of recorded live events from a file through
-// the source (read, decode on GOMAXPROCS workers, order, select) into a no-op emit. One op is one
-// event; events/s-cpu is events per CPU second of the whole process (what one core sustains).
+// BenchmarkReplay_Source replays a generated corpus of recorded live events (100,000 lines) from a
+// file through the source (read, decode on GOMAXPROCS workers, order, select) into a no-op emit.
+// One op is one replay of the corpus; events/s-cpu is events per CPU second of the whole process
+// (what one core sustains), allocs/event and B/event are per line.
 func BenchmarkReplay_Source(b *testing.B) {
 	const lines = 100_000
 	path := filepath.Join(b.TempDir(), "corpus.jsonl")
@@ -81,17 +83,36 @@ func BenchmarkReplay_Source(b *testing.B) {
 	cat := domain.NewCatalog(domain.BaseEvents())
 	sel, err := domain.Select(cat, []string{"sched_process_exec", "security_file_open", "openat", "read", "close", "mmap"})
 	require.NoError(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start, events := processCPU(), 0
-	for events < b.N {
+	per := startPerEvent()
+	for b.Loop() {
 		src := replay.New(replay.Config{Path: path, Catalog: cat}, slog.New(slog.DiscardHandler))
-		require.NoError(b, src.Run(context.Background(), sel, func(*trace.Event) { events++ }))
-		if events == 0 {
+		emitted := 0
+		require.NoError(b, src.Run(context.Background(), sel, func(*trace.Event) { emitted++ }))
+		if emitted == 0 {
 			b.Fatal("no event emitted")
 		}
 	}
-	used := processCPU() - start
+	per.report(b, lines*b.N)
+}
+
+// perEvent measures CPU time and allocations over a benchmark's loop, reported per event.
+type perEvent struct {
+	cpu time.Duration
+	mem runtime.MemStats
+}
+
+func startPerEvent() *perEvent {
+	p := &perEvent{cpu: processCPU()}
+	runtime.ReadMemStats(&p.mem)
+	return p
+}
+
+func (p *perEvent) report(b *testing.B, events int) {
+	used := processCPU() - p.cpu
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(events)/used.Seconds(), "events/s-cpu")
+	b.ReportMetric(float64(m.Mallocs-p.mem.Mallocs)/float64(events), "allocs/event")
+	b.ReportMetric(float64(m.TotalAlloc-p.mem.TotalAlloc)/float64(events), "B/event")
 }
