@@ -1,11 +1,8 @@
 package replay
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -16,9 +13,6 @@ import (
 // answers false and Decode falls back to Tracee's decoder. FuzzDecoder_fast_equals_Tracee and
 // TestDecoder_fast_equals_Tracee hold it to that.
 
-// maxDepth bounds the nesting of argument values the fast decoder follows.
-const maxDepth = 32
-
 // fastState is a Decoder's reusable memory.
 type fastState struct {
 	names  map[string]string // interned names, types and context strings
@@ -27,169 +21,15 @@ type fastState struct {
 	lits   [][]byte          // scratch: each argument's number literal (nil: not a number)
 }
 
-// maxInternedValue is the longest string argument value interned (paths repeat; data does not).
-const maxInternedValue = 128
+// maxInternedValue is the longest string argument value interned (paths repeat; data does not),
+// maxInternedValues how many are kept (the table starts over when full): at most ~2 MiB a worker.
+const (
+	maxInternedValue  = 128
+	maxInternedValues = 1 << 14
+)
 
 // maxInterned bounds the interned strings; the table starts over when full.
 const maxInterned = 1 << 16
-
-type scanner struct {
-	b       []byte
-	i       int
-	st      *fastState
-	depth   int
-	sawName bool // the line has an eventName key
-}
-
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// next skips white space and returns the next byte (0 at the end).
-func (s *scanner) next() byte {
-	s.ws()
-	if s.i < len(s.b) {
-		return s.b[s.i]
-	}
-	return 0
-}
-
-func (s *scanner) take(c byte) bool {
-	if s.next() == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-func (s *scanner) literal(word string) bool {
-	if len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
-		s.i += len(word)
-		return true
-	}
-	return false
-}
-
-// plainByte marks the bytes a string holds as they are: printable ASCII but the quote and backslash.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// plainWord says all 8 bytes of x are plain (SWAR: no byte below 0x20, above 0x7f, '"' or '\\').
-func plainWord(x uint64) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	below := func(v uint64, n uint64) uint64 { return (v - lo*n) & ^v & hi } // a byte of v < n
-	return (x&hi)|below(x, 0x20)|below(x^(lo*'"'), 1)|below(x^(lo*'\\'), 1) == 0
-}
-
-// rawString reads a JSON string and returns its bytes between the quotes; plain says it holds no
-// escape and no byte above 0x7f.
-func (s *scanner) rawString() (raw []byte, plain, ok bool) {
-	if !s.take('"') {
-		return nil, false, false
-	}
-	start := s.i
-	plain = true
-	for {
-		for s.i+8 <= len(s.b) && plainWord(binary.LittleEndian.Uint64(s.b[s.i:])) {
-			s.i += 8
-		}
-		for s.i < len(s.b) && plainByte[s.b[s.i]] {
-			s.i++
-		}
-		if s.i >= len(s.b) {
-			return nil, false, false
-		}
-		switch c := s.b[s.i]; {
-		case c == '"':
-			raw = s.b[start:s.i]
-			s.i++
-			return raw, plain, true
-		case c == '\\':
-			plain = false
-			s.i += 2
-		case c < 0x20:
-			return nil, false, false
-		default: // UTF-8, checked by text
-			plain = false
-			s.i++
-		}
-	}
-}
-
-// text turns a string's raw bytes into its value, or fails where encoding/json would change them
-// (invalid UTF-8, surrogate escapes) or refuse them.
-func text(raw []byte) (string, bool) {
-	if !hasByte(raw, '\\') {
-		if !utf8.Valid(raw) {
-			return "", false
-		}
-		return string(raw), true
-	}
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c != '\\' {
-			out = append(out, c)
-			i++
-			continue
-		}
-		if i+1 >= len(raw) {
-			return "", false
-		}
-		switch raw[i+1] {
-		case '"', '\\', '/':
-			out = append(out, raw[i+1])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			if i+6 > len(raw) {
-				return "", false
-			}
-			v, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
-			if err != nil || (v >= 0xd800 && v < 0xe000) {
-				return "", false // surrogates: encoding/json pairs or replaces them
-			}
-			out = utf8.AppendRune(out, rune(v))
-			i += 6
-			continue
-		default:
-			return "", false
-		}
-		i += 2
-	}
-	if !utf8.Valid(out) {
-		return "", false
-	}
-	return string(out), true
-}
-
-func hasByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
-}
 
 // str reads a string value; interned strings are shared between events (names, types, comm).
 func (s *scanner) str(intern bool) (string, bool) {
@@ -230,103 +70,12 @@ func (s *scanner) strValue() (any, bool) {
 	if v, found := s.st.values[string(raw)]; found {
 		return v, true
 	}
-	if len(s.st.values) >= maxInterned {
+	if len(s.st.values) >= maxInternedValues {
 		clear(s.st.values)
 	}
 	var v any = string(raw)
 	s.st.values[v.(string)] = v
 	return v, true
-}
-
-// number reads a JSON number and returns its literal.
-func (s *scanner) number() ([]byte, bool) {
-	s.ws()
-	start := s.i
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		s.i++
-	}
-	if s.i >= len(s.b) {
-		return nil, false
-	}
-	switch c := s.b[s.i]; {
-	case c == '0':
-		s.i++
-	case c >= '1' && c <= '9':
-		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-			s.i++
-		}
-	default:
-		return nil, false
-	}
-	if s.i < len(s.b) && s.b[s.i] == '.' {
-		s.i++
-		if !s.digits() {
-			return nil, false
-		}
-	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
-		s.i++
-		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
-			s.i++
-		}
-		if !s.digits() {
-			return nil, false
-		}
-	}
-	return s.b[start:s.i], true
-}
-
-func (s *scanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i > start
-}
-
-// parseUint is strconv.ParseUint(lit, 10, bits) for a JSON number literal, without allocating.
-func parseUint(lit []byte, bits uint) (uint64, bool) {
-	if len(lit) == 0 || len(lit) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range lit {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	if bits < 64 && n >= 1<<bits {
-		return 0, false
-	}
-	return n, true
-}
-
-// parseInt is strconv.ParseInt(lit, 10, bits) for a JSON number literal, without allocating.
-func parseInt(lit []byte, bits uint) (int64, bool) {
-	neg := len(lit) > 0 && lit[0] == '-'
-	if neg {
-		lit = lit[1:]
-	}
-	u, ok := parseUint(lit, 64)
-	if !ok {
-		return 0, false
-	}
-	limit := uint64(1) << (bits - 1)
-	if neg {
-		if u > limit {
-			return 0, false
-		}
-		return -int64(u), true
-	}
-	if u >= limit {
-		return 0, false
-	}
-	return int64(u), true
 }
 
 func (s *scanner) intField(dst *int) bool {
@@ -376,176 +125,13 @@ func (s *scanner) strField(dst *string, intern bool) bool {
 	return ok
 }
 
-func (s *scanner) null() bool {
-	return s.next() == 'n' && s.literal("null")
-}
-
-// object calls field for each key of an object, refusing a key seen twice (encoding/json merges
-// those) and any key field does not know. bit gives each key a distinct bit of a seen set.
-func (s *scanner) object(bit func(key []byte) uint64, field func(key []byte) bool) bool {
-	if !s.take('{') {
-		return false
-	}
-	if s.take('}') {
-		return true
-	}
-	var seen uint64
-	for {
-		key, plain, ok := s.rawString()
-		if !ok || !plain || !s.take(':') {
-			return false
-		}
-		b := bit(key)
-		if b == 0 || seen&b != 0 {
-			return false
-		}
-		seen |= b
-		if !field(key) {
-			return false
-		}
-		if s.take(',') {
-			continue
-		}
-		return s.take('}')
-	}
-}
-
-// eventBit numbers trace.Event's JSON keys (a switch: cheaper than hashing); 0 is unknown.
-func eventBit(k []byte) uint64 {
-	switch string(k) {
-	case "timestamp":
-		return 1 << 0
-	case "threadStartTime":
-		return 1 << 1
-	case "processorId":
-		return 1 << 2
-	case "processId":
-		return 1 << 3
-	case "cgroupId":
-		return 1 << 4
-	case "threadId":
-		return 1 << 5
-	case "parentProcessId":
-		return 1 << 6
-	case "hostProcessId":
-		return 1 << 7
-	case "hostThreadId":
-		return 1 << 8
-	case "hostParentProcessId":
-		return 1 << 9
-	case "userId":
-		return 1 << 10
-	case "mountNamespace":
-		return 1 << 11
-	case "pidNamespace":
-		return 1 << 12
-	case "processName":
-		return 1 << 13
-	case "executable":
-		return 1 << 14
-	case "hostName":
-		return 1 << 15
-	case "containerId":
-		return 1 << 16
-	case "container":
-		return 1 << 17
-	case "kubernetes":
-		return 1 << 18
-	case "eventId":
-		return 1 << 19
-	case "eventName":
-		return 1 << 20
-	case "matchedPolicies":
-		return 1 << 21
-	case "argsNum":
-		return 1 << 22
-	case "returnValue":
-		return 1 << 23
-	case "syscall":
-		return 1 << 24
-	case "stackAddresses":
-		return 1 << 25
-	case "contextFlags":
-		return 1 << 26
-	case "threadEntityId":
-		return 1 << 27
-	case "processEntityId":
-		return 1 << 28
-	case "parentEntityId":
-		return 1 << 29
-	case "args":
-		return 1 << 30
-	case "metadata":
-		return 1 << 31
-	}
-	return 0
-}
-
-func containerBit(k []byte) uint64 {
-	switch string(k) {
-	case "id":
-		return 1 << 0
-	case "name":
-		return 1 << 1
-	case "image":
-		return 1 << 2
-	case "imageDigest":
-		return 1 << 3
-	}
-	return 0
-}
-
-func kubernetesBit(k []byte) uint64 {
-	switch string(k) {
-	case "podName":
-		return 1 << 0
-	case "podNamespace":
-		return 1 << 1
-	case "podUID":
-		return 1 << 2
-	case "podSandbox":
-		return 1 << 3
-	}
-	return 0
-}
-
-func flagsBit(k []byte) uint64 {
-	switch string(k) {
-	case "containerStarted":
-		return 1 << 0
-	case "isCompat":
-		return 1 << 1
-	}
-	return 0
-}
-
-func fileBit(k []byte) uint64 {
-	switch string(k) {
-	case "path":
-		return 1 << 0
-	}
-	return 0
-}
-
-func argBit(k []byte) uint64 {
-	switch string(k) {
-	case "name":
-		return 1 << 0
-	case "type":
-		return 1 << 1
-	case "value":
-		return 1 << 2
-	}
-	return 0
-}
-
 // decodeFast decodes raw into ev as Decode's Tracee path does before its final step (d.finish),
 // or answers false. ev must be zero.
 func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
 	st := &d.fast
 	defer func() { clear(st.args); clear(st.lits) }()
 	s := scanner{b: raw, st: st}
-	if !s.object(eventBit, func(key []byte) bool { return s.eventField(key, ev) }) {
+	if !s.object(func(key []byte) (uint64, bool) { return s.eventField(key, ev) }) {
 		return false
 	}
 	if s.ws(); s.i != len(s.b) {
@@ -581,127 +167,133 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
 	return true
 }
 
-func (s *scanner) eventField(key []byte, ev *trace.Event) bool {
-	switch string(key) {
+// eventField reads the value of one of trace.Event's keys and returns the key's bit.
+func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
+	switch k := string(key); k {
 	case "timestamp":
-		return s.intField(&ev.Timestamp)
+		return 1 << 0, s.intField(&ev.Timestamp)
 	case "threadStartTime":
-		return s.intField(&ev.ThreadStartTime)
+		return 1 << 1, s.intField(&ev.ThreadStartTime)
 	case "processorId":
-		return s.intField(&ev.ProcessorID)
+		return 1 << 2, s.intField(&ev.ProcessorID)
 	case "processId":
-		return s.intField(&ev.ProcessID)
+		return 1 << 3, s.intField(&ev.ProcessID)
 	case "threadId":
-		return s.intField(&ev.ThreadID)
+		return 1 << 4, s.intField(&ev.ThreadID)
 	case "parentProcessId":
-		return s.intField(&ev.ParentProcessID)
+		return 1 << 5, s.intField(&ev.ParentProcessID)
 	case "hostProcessId":
-		return s.intField(&ev.HostProcessID)
+		return 1 << 6, s.intField(&ev.HostProcessID)
 	case "hostThreadId":
-		return s.intField(&ev.HostThreadID)
+		return 1 << 7, s.intField(&ev.HostThreadID)
 	case "hostParentProcessId":
-		return s.intField(&ev.HostParentProcessID)
+		return 1 << 8, s.intField(&ev.HostParentProcessID)
 	case "userId":
-		return s.intField(&ev.UserID)
+		return 1 << 9, s.intField(&ev.UserID)
 	case "mountNamespace":
-		return s.intField(&ev.MountNS)
+		return 1 << 10, s.intField(&ev.MountNS)
 	case "pidNamespace":
-		return s.intField(&ev.PIDNS)
+		return 1 << 11, s.intField(&ev.PIDNS)
 	case "argsNum":
-		return s.intField(&ev.ArgsNum)
+		return 1 << 12, s.intField(&ev.ArgsNum)
 	case "returnValue":
-		return s.intField(&ev.ReturnValue)
+		return 1 << 13, s.intField(&ev.ReturnValue)
 	case "cgroupId":
 		var v uint64
 		ok := s.uintField(&v, 64)
 		ev.CgroupID = uint(v)
-		return ok
+		return 1 << 14, ok
 	case "threadEntityId", "processEntityId", "parentEntityId":
 		var v uint64
 		ok := s.uintField(&v, 32)
-		switch string(key) {
+		switch k {
 		case "threadEntityId":
 			ev.ThreadEntityId = uint32(v)
+			return 1 << 15, ok
 		case "processEntityId":
 			ev.ProcessEntityId = uint32(v)
+			return 1 << 16, ok
 		default:
 			ev.ParentEntityId = uint32(v)
+			return 1 << 17, ok
 		}
-		return ok
 	case "processName":
-		return s.strField(&ev.ProcessName, true)
+		return 1 << 18, s.strField(&ev.ProcessName, true)
 	case "hostName":
-		return s.strField(&ev.HostName, true)
+		return 1 << 19, s.strField(&ev.HostName, true)
 	case "containerId":
-		return s.strField(&ev.ContainerID, true)
+		return 1 << 20, s.strField(&ev.ContainerID, true)
 	case "eventName":
 		s.sawName = true
-		return s.strField(&ev.EventName, true)
+		return 1 << 21, s.strField(&ev.EventName, true)
 	case "syscall":
-		return s.strField(&ev.Syscall, true)
+		return 1 << 22, s.strField(&ev.Syscall, true)
 	case "eventId":
 		// `json:",string"`: a quoted integer; anything else goes to encoding/json
 		raw, plain, ok := s.rawString()
 		if !ok || !plain || len(raw) == 0 || !validInt(raw) {
-			return false
+			return 1 << 23, false
 		}
 		v, ok := parseInt(raw, 64)
 		ev.EventID = int(v)
-		return ok
+		return 1 << 23, ok
 	case "executable":
-		return s.null() || s.object(fileBit, func([]byte) bool { return s.strField(&ev.Executable.Path, true) })
+		return 1 << 24, s.null() || s.object(func(k []byte) (uint64, bool) {
+			if string(k) == "path" {
+				return 1, s.strField(&ev.Executable.Path, true)
+			}
+			return 0, false
+		})
 	case "container":
-		return s.null() || s.object(containerBit, func(k []byte) bool {
+		return 1 << 25, s.null() || s.object(func(k []byte) (uint64, bool) {
 			c := &ev.Container
 			switch string(k) {
 			case "id":
-				return s.strField(&c.ID, true)
+				return 1, s.strField(&c.ID, true)
 			case "name":
-				return s.strField(&c.Name, true)
+				return 2, s.strField(&c.Name, true)
 			case "image":
-				return s.strField(&c.ImageName, true)
-			default:
-				return s.strField(&c.ImageDigest, true)
+				return 4, s.strField(&c.ImageName, true)
+			case "imageDigest":
+				return 8, s.strField(&c.ImageDigest, true)
 			}
+			return 0, false
 		})
 	case "kubernetes":
-		return s.null() || s.object(kubernetesBit, func(k []byte) bool {
+		return 1 << 26, s.null() || s.object(func(k []byte) (uint64, bool) {
 			p := &ev.Kubernetes
 			switch string(k) {
 			case "podName":
-				return s.strField(&p.PodName, true)
+				return 1, s.strField(&p.PodName, true)
 			case "podNamespace":
-				return s.strField(&p.PodNamespace, true)
+				return 2, s.strField(&p.PodNamespace, true)
 			case "podUID":
-				return s.strField(&p.PodUID, true)
-			default:
-				return s.boolField(&p.PodSandbox)
+				return 4, s.strField(&p.PodUID, true)
+			case "podSandbox":
+				return 8, s.boolField(&p.PodSandbox)
 			}
+			return 0, false
 		})
 	case "contextFlags":
-		return s.null() || s.object(flagsBit, func(k []byte) bool {
-			if string(k) == "containerStarted" {
-				return s.boolField(&ev.ContextFlags.ContainerStarted)
+		return 1 << 27, s.null() || s.object(func(k []byte) (uint64, bool) {
+			switch string(k) {
+			case "containerStarted":
+				return 1, s.boolField(&ev.ContextFlags.ContainerStarted)
+			case "isCompat":
+				return 2, s.boolField(&ev.ContextFlags.IsCompat)
 			}
-			return s.boolField(&ev.ContextFlags.IsCompat)
+			return 0, false
 		})
 	case "matchedPolicies":
-		return s.null() || s.stringList(&ev.MatchedPolicies)
+		return 1 << 28, s.null() || s.stringList(&ev.MatchedPolicies)
 	case "stackAddresses":
-		return s.null() || s.uintList(&ev.StackAddresses)
+		return 1 << 29, s.null() || s.uintList(&ev.StackAddresses)
 	case "args":
-		return s.null() || s.args(ev)
+		return 1 << 30, s.null() || s.args(ev)
 	case "metadata":
-		return s.null() // a finding's metadata goes to encoding/json
+		return 1 << 31, s.null() // a finding's metadata goes to encoding/json
 	}
-	return false
-}
-
-// validInt says lit is a JSON integer literal: what the `,string` option reads as a number.
-func validInt(lit []byte) bool {
-	sub := &scanner{b: lit}
-	n, ok := sub.number()
-	return ok && len(n) == len(lit) && !hasByte(lit, '.') && !hasByte(lit, 'e') && !hasByte(lit, 'E')
+	return 0, false
 }
 
 func (s *scanner) stringList(dst *[]string) bool {
@@ -766,22 +358,23 @@ func (s *scanner) args(ev *trace.Event) bool {
 		for {
 			var a trace.Argument
 			var lit []byte
-			ok := s.object(argBit, func(k []byte) bool {
+			ok := s.object(func(k []byte) (uint64, bool) {
 				switch string(k) {
 				case "name":
-					return s.strField(&a.Name, true)
+					return 1, s.strField(&a.Name, true)
 				case "type":
-					return s.strField(&a.Type, true)
-				default:
+					return 2, s.strField(&a.Type, true)
+				case "value":
 					if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
 						var ok bool
 						lit, ok = s.number() // typed by typeArg: no json.Number in between
-						return ok
+						return 4, ok
 					}
 					v, ok := s.value()
 					a.Value = v
-					return ok
+					return 4, ok
 				}
+				return 0, false
 			})
 			if !ok {
 				return false
@@ -799,75 +392,6 @@ func (s *scanner) args(ev *trace.Event) bool {
 	ev.Args = make([]trace.Argument, len(st.args))
 	copy(ev.Args, st.args)
 	return true
-}
-
-// value reads any JSON value the way encoding/json decodes it into interface{} with UseNumber.
-func (s *scanner) value() (any, bool) {
-	switch c := s.next(); {
-	case c == '"':
-		return s.strValue()
-	case c == 't':
-		return true, s.literal("true")
-	case c == 'f':
-		return false, s.literal("false")
-	case c == 'n':
-		return nil, s.literal("null")
-	case c == '-' || (c >= '0' && c <= '9'):
-		lit, ok := s.number()
-		return json.Number(lit), ok
-	case c == '[' || c == '{':
-		if s.depth++; s.depth > maxDepth {
-			return nil, false
-		}
-		defer func() { s.depth-- }()
-		if c == '[' {
-			return s.list()
-		}
-		return s.mapValue()
-	}
-	return nil, false
-}
-
-func (s *scanner) list() (any, bool) {
-	s.i++
-	out := []any{}
-	if s.take(']') {
-		return out, true
-	}
-	for {
-		v, ok := s.value()
-		if !ok {
-			return nil, false
-		}
-		out = append(out, v)
-		if s.take(',') {
-			continue
-		}
-		return out, s.take(']')
-	}
-}
-
-func (s *scanner) mapValue() (any, bool) {
-	s.i++
-	out := map[string]any{}
-	if s.take('}') {
-		return out, true
-	}
-	for {
-		k, ok := s.str(true)
-		if !ok || !s.take(':') {
-			return nil, false
-		}
-		v, ok := s.value()
-		if !ok {
-			return nil, false
-		}
-		out[k] = v // the last of repeated keys wins, as in encoding/json
-		if s.take(',') {
-			continue
-		}
-		return out, s.take('}')
-	}
 }
 
 // typeArg gives a's value the Go type Argument.UnmarshalJSON gives it for a.Type, or answers

@@ -185,6 +185,7 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 			}
 			return fmt.Errorf("replay %s after line %d: %w", r.name, line, b.err)
 		}
+		clear(b.evs) // the events belong to the pipeline now
 		select {
 		case free <- b:
 		default:
