@@ -229,6 +229,9 @@ func (r *replayRun) read(ctx context.Context, in *bufio.Reader, work, inOrder ch
 				last = true
 				break
 			}
+			if in.Buffered() == 0 {
+				break // the next read may wait (a live pipe): hand over what is here first
+			}
 		}
 		select {
 		case work <- b:

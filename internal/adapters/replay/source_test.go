@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -138,4 +140,29 @@ func TestSource_keeps_input_order_across_batches_and_workers(t *testing.T) {
 			assert.Equal(t, want[:3000], names, "every event before the bad line, and none after")
 		})
 	}
+}
+
+// TestSource_stdin_lines_are_emitted_before_more_input_comes: a batch is handed over when the input
+// has nothing more buffered, so a live pipe is not held back until a batch fills.
+func TestSource_stdin_lines_are_emitted_before_more_input_comes(t *testing.T) {
+	pr, pw := io.Pipe()
+	cat := domain.NewCatalog(domain.BaseEvents())
+	src := replay.New(replay.Config{Path: "-", Stdin: pr, Catalog: cat}, slog.New(slog.DiscardHandler))
+	got := make(chan string, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- src.Run(context.Background(), selection(t, cat), func(ev *trace.Event) { got <- ev.ProcessName })
+	}()
+	for _, name := range []string{"a", "b"} {
+		_, err := fmt.Fprintf(pw, `{"eventName":"sched_process_exec","processName":%q}`+"\n", name)
+		require.NoError(t, err)
+		select {
+		case n := <-got:
+			assert.Equal(t, name, n)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("event %s not emitted while the pipe stays open", name)
+		}
+	}
+	require.NoError(t, pw.Close())
+	require.NoError(t, <-done)
 }
