@@ -15,11 +15,16 @@ import (
 
 // fastState is a Decoder's reusable memory.
 type fastState struct {
-	names  map[string]string // interned names, types and context strings
-	values map[string]any    // interned string argument values, boxed once
-	args   []trace.Argument  // scratch: the arguments of the line being read, values untyped
-	lits   [][]byte          // scratch: each argument's number literal (nil: not a number)
+	names    map[string]string          // interned names, types and context strings
+	values   map[string]any             // interned string argument values, boxed once
+	argNames map[string][]trace.ArgMeta // per event name, the argument names and types last read
+	last     lastContext                // the context strings last read
+	args     []trace.Argument           // scratch: the arguments of the line being read, values untyped
+	lits     [][]byte                   // scratch: each argument's number literal (nil: not a number)
 }
+
+// lastContext holds strings that repeat from one event to the next.
+type lastContext struct{ processName, hostName, containerID, path string }
 
 // maxInternedValue is the longest string argument value interned (paths repeat; data does not),
 // maxInternedValues how many are kept (the table starts over when full): at most ~2 MiB a worker.
@@ -28,30 +33,40 @@ const (
 	maxInternedValues = 1 << 14
 )
 
-// maxInterned bounds the interned strings; the table starts over when full.
-const maxInterned = 1 << 16
+// maxInterned bounds the interned strings, maxInternedEvents the remembered argument lists; each
+// table starts over when full.
+const (
+	maxInterned       = 1 << 16
+	maxInternedEvents = 1 << 12
+)
 
 // str reads a string value; interned strings are shared between events (names, types, comm).
-func (s *scanner) str(intern bool) (string, bool) {
+func (s *scanner) str() (string, bool) {
+	return s.strLike("")
+}
+
+// strLike is str for a string that probably equals like (the last event's host name, the
+// arguments of the last event of the same name): equal bytes take like without a lookup.
+func (s *scanner) strLike(like string) (string, bool) {
 	raw, plain, ok := s.rawString()
 	if !ok {
 		return "", false
 	}
-	if plain && intern {
-		if v, found := s.st.names[string(raw)]; found { // no allocation for the lookup
-			return v, true
-		}
-		if len(s.st.names) >= maxInterned {
-			clear(s.st.names)
-		}
-		v := string(raw)
-		s.st.names[v] = v
+	if !plain {
+		return text(raw)
+	}
+	if string(raw) == like {
+		return like, true
+	}
+	if v, found := s.st.names[string(raw)]; found { // no allocation for the lookup
 		return v, true
 	}
-	if plain {
-		return string(raw), true
+	if len(s.st.names) >= maxInterned {
+		clear(s.st.names)
 	}
-	return text(raw)
+	v := string(raw)
+	s.st.names[v] = v
+	return v, true
 }
 
 // strValue reads a string argument value, boxed: repeated values share one box.
@@ -116,11 +131,11 @@ func (s *scanner) boolField(dst *bool) bool {
 	return s.null()
 }
 
-func (s *scanner) strField(dst *string, intern bool) bool {
+func (s *scanner) strField(dst *string, like string) bool {
 	if s.null() {
 		return true
 	}
-	v, ok := s.str(intern)
+	v, ok := s.strLike(like)
 	*dst = v
 	return ok
 }
@@ -218,16 +233,22 @@ func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
 			return 1 << 17, ok
 		}
 	case "processName":
-		return 1 << 18, s.strField(&ev.ProcessName, true)
+		ok := s.strField(&ev.ProcessName, s.st.last.processName)
+		s.st.last.processName = ev.ProcessName
+		return 1 << 18, ok
 	case "hostName":
-		return 1 << 19, s.strField(&ev.HostName, true)
+		ok := s.strField(&ev.HostName, s.st.last.hostName)
+		s.st.last.hostName = ev.HostName
+		return 1 << 19, ok
 	case "containerId":
-		return 1 << 20, s.strField(&ev.ContainerID, true)
+		ok := s.strField(&ev.ContainerID, s.st.last.containerID)
+		s.st.last.containerID = ev.ContainerID
+		return 1 << 20, ok
 	case "eventName":
 		s.sawName = true
-		return 1 << 21, s.strField(&ev.EventName, true)
+		return 1 << 21, s.strField(&ev.EventName, "")
 	case "syscall":
-		return 1 << 22, s.strField(&ev.Syscall, true)
+		return 1 << 22, s.strField(&ev.Syscall, "")
 	case "eventId":
 		// `json:",string"`: a quoted integer; anything else goes to encoding/json
 		raw, plain, ok := s.rawString()
@@ -240,7 +261,9 @@ func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
 	case "executable":
 		return 1 << 24, s.null() || s.object(func(k []byte) (uint64, bool) {
 			if string(k) == "path" {
-				return 1, s.strField(&ev.Executable.Path, true)
+				ok := s.strField(&ev.Executable.Path, s.st.last.path)
+				s.st.last.path = ev.Executable.Path
+				return 1, ok
 			}
 			return 0, false
 		})
@@ -249,13 +272,13 @@ func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
 			c := &ev.Container
 			switch string(k) {
 			case "id":
-				return 1, s.strField(&c.ID, true)
+				return 1, s.strField(&c.ID, "")
 			case "name":
-				return 2, s.strField(&c.Name, true)
+				return 2, s.strField(&c.Name, "")
 			case "image":
-				return 4, s.strField(&c.ImageName, true)
+				return 4, s.strField(&c.ImageName, "")
 			case "imageDigest":
-				return 8, s.strField(&c.ImageDigest, true)
+				return 8, s.strField(&c.ImageDigest, "")
 			}
 			return 0, false
 		})
@@ -264,11 +287,11 @@ func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
 			p := &ev.Kubernetes
 			switch string(k) {
 			case "podName":
-				return 1, s.strField(&p.PodName, true)
+				return 1, s.strField(&p.PodName, "")
 			case "podNamespace":
-				return 2, s.strField(&p.PodNamespace, true)
+				return 2, s.strField(&p.PodNamespace, "")
 			case "podUID":
-				return 4, s.strField(&p.PodUID, true)
+				return 4, s.strField(&p.PodUID, "")
 			case "podSandbox":
 				return 8, s.boolField(&p.PodSandbox)
 			}
@@ -306,7 +329,7 @@ func (s *scanner) stringList(dst *[]string) bool {
 		return true
 	}
 	for {
-		v, ok := s.str(true)
+		v, ok := s.str()
 		if !ok {
 			return false
 		}
@@ -354,16 +377,21 @@ func (s *scanner) args(ev *trace.Event) bool {
 	}
 	st := s.st
 	st.args, st.lits = st.args[:0], st.lits[:0]
+	like := st.argNames[ev.EventName] // empty when args come before eventName
 	if !s.take(']') {
 		for {
 			var a trace.Argument
 			var lit []byte
+			var was trace.ArgMeta
+			if i := len(st.args); i < len(like) {
+				was = like[i]
+			}
 			ok := s.object(func(k []byte) (uint64, bool) {
 				switch string(k) {
 				case "name":
-					return 1, s.strField(&a.Name, true)
+					return 1, s.strField(&a.Name, was.Name)
 				case "type":
-					return 2, s.strField(&a.Type, true)
+					return 2, s.strField(&a.Type, was.Type)
 				case "value":
 					if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
 						var ok bool
@@ -391,7 +419,28 @@ func (s *scanner) args(ev *trace.Event) bool {
 	}
 	ev.Args = make([]trace.Argument, len(st.args))
 	copy(ev.Args, st.args)
+	st.rememberArgs(ev.EventName, like)
 	return true
+}
+
+// rememberArgs keeps the argument names and types of the line just read for the next event of
+// that name, unless they are those it had.
+func (st *fastState) rememberArgs(event string, like []trace.ArgMeta) {
+	same := len(like) == len(st.args)
+	for i := 0; same && i < len(like); i++ {
+		same = like[i].Name == st.args[i].Name && like[i].Type == st.args[i].Type
+	}
+	if same {
+		return
+	}
+	if len(st.argNames) >= maxInternedEvents {
+		clear(st.argNames)
+	}
+	names := make([]trace.ArgMeta, len(st.args))
+	for i, a := range st.args {
+		names[i] = trace.ArgMeta{Name: a.Name, Type: a.Type}
+	}
+	st.argNames[event] = names
 }
 
 // typeArg gives a's value the Go type Argument.UnmarshalJSON gives it for a.Type, or answers

@@ -34,6 +34,9 @@ func (s *scanner) ws() {
 
 // next skips white space and returns the next byte (0 at the end).
 func (s *scanner) next() byte {
+	if s.i < len(s.b) && s.b[s.i] > ' ' { // compact JSON: no white space to skip
+		return s.b[s.i]
+	}
 	s.ws()
 	if s.i < len(s.b) {
 		return s.b[s.i]
@@ -354,7 +357,7 @@ func (s *scanner) mapValue() (any, bool) {
 		return out, true
 	}
 	for {
-		k, ok := s.str(true)
+		k, ok := s.str()
 		if !ok || !s.take(':') {
 			return nil, false
 		}
