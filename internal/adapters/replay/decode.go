@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -42,12 +43,29 @@ var ErrV1Beta1 = errors.New("this is Tracee's newer v1beta1 event shape (Tracee'
 // Decode decodes one line into ev, replacing what ev held. It gives what decodeTracee gives: the
 // fast decoder reads the lines it fully understands, Tracee's decoder the others.
 func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
+	_, err := d.decodeWanted(raw, ev, nil)
+	return err
+}
+
+// decodeWanted is Decode for a source that drops the events want does not want (nil: all are
+// wanted): of those, ev holds the name only and wanted is false. A line gets the same error
+// either way.
+func (d *Decoder) decodeWanted(raw []byte, ev *trace.Event, want func(name string) bool) (wanted bool, err error) {
 	*ev = trace.Event{}
-	if d.decodeFast(raw, ev) {
+	if d.decodeFast(raw, ev, want) {
+		if want != nil && !want(ev.EventName) {
+			return false, nil
+		}
+		if len(ev.Args) > 0 {
+			ev.Args = slices.Clone(ev.Args) // out of the decoder's scratch
+		}
 		d.finish(ev)
-		return nil
+		return true, nil
 	}
-	return d.decodeTracee(raw, ev)
+	if err := d.decodeTracee(raw, ev); err != nil {
+		return false, err
+	}
+	return want == nil || want(ev.EventName), nil
 }
 
 // decodeTracee decodes one line into ev with encoding/json and Tracee's Argument.UnmarshalJSON.

@@ -44,7 +44,8 @@ func readLines(t testing.TB, path string) [][]byte {
 }
 
 // checkSame decodes raw with Decode (fast first) and with Tracee's decoder alone, and fails
-// unless both give the same event and the same error. It returns whether the fast decoder took it.
+// unless both give the same event and the same error, and the source's check of an event it
+// does not want gives the same error. It returns whether the fast decoder took it.
 func checkSame(t testing.TB, d *replay.Decoder, raw []byte) bool {
 	t.Helper()
 	var want, got, fast trace.Event
@@ -52,6 +53,13 @@ func checkSame(t testing.TB, d *replay.Decoder, raw []byte) bool {
 	gerr := d.Decode(raw, &got)
 	if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 		t.Fatalf("errors differ on %q:\nTracee: %v\nDecode: %v", raw, werr, gerr)
+	}
+	name, wanted, uerr := d.DecodeUnwanted(raw)
+	if (uerr == nil) != (werr == nil) || (werr != nil && werr.Error() != uerr.Error()) || wanted {
+		t.Fatalf("an unwanted event is judged otherwise on %q:\nTracee: %v\nunwanted: %v (wanted %v)", raw, werr, uerr, wanted)
+	}
+	if werr == nil && name != want.EventName {
+		t.Fatalf("an unwanted event is named %q, not %q", name, want.EventName)
 	}
 	took := d.DecodeFast(raw, &fast)
 	if took && werr != nil {

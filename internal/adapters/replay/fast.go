@@ -21,6 +21,8 @@ type fastState struct {
 	last     lastContext                // the context strings last read
 	args     []trace.Argument           // scratch: the arguments of the line being read, values untyped
 	lits     [][]byte                   // scratch: each argument's number literal (nil: not a number)
+	out      []trace.Argument           // scratch: the arguments typed, what ev.Args holds
+	stack    []any                      // scratch: the items of the lists being read
 }
 
 // lastContext holds strings that repeat from one event to the next.
@@ -78,6 +80,9 @@ func (s *scanner) strValue() (any, bool) {
 	if !plain {
 		v, ok := text(raw)
 		return v, ok
+	}
+	if s.check {
+		return "", true // a string all the same: typeArg decides by the value's kind, not its text
 	}
 	if len(raw) > maxInternedValue {
 		return string(raw), true
@@ -141,20 +146,23 @@ func (s *scanner) strField(dst *string, like string) bool {
 }
 
 // decodeFast decodes raw into ev as Decode's Tracee path does before its final step (d.finish),
-// or answers false. ev must be zero.
-func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
+// or answers false. ev must be zero. ev.Args is the decoder's scratch, valid until the next call:
+// Decode copies it. When want (if set) does not want the event's name, the arguments are only
+// checked: the answer is the same, but only ev's name is to be used.
+func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string) bool) bool {
 	st := &d.fast
 	defer func() { clear(st.args); clear(st.lits) }()
-	s := scanner{b: raw, st: st}
+	s := scanner{b: raw, st: st, want: want}
 	if !s.object(func(key []byte) (uint64, bool) { return s.eventField(key, ev) }) {
 		return false
 	}
 	if s.ws(); s.i != len(s.b) {
 		return false
 	}
+	check := want != nil && !want(ev.EventName)
 	typed := true
 	for i := range ev.Args {
-		if !typeArg(&ev.Args[i], st.lits[i]) {
+		if !typeArg(&ev.Args[i], st.lits[i], check) {
 			typed = false
 			break
 		}
@@ -174,7 +182,7 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event) bool {
 		if st.lits[i] != nil && !numericType[a.Type] {
 			return false
 		}
-		if !typeArg(&a, st.lits[i]) {
+		if !typeArg(&a, st.lits[i], check) {
 			return false
 		}
 		ev.Args[i] = a
@@ -246,7 +254,9 @@ func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
 		return 1 << 20, ok
 	case "eventName":
 		s.sawName = true
-		return 1 << 21, s.strField(&ev.EventName, "")
+		ok := s.strField(&ev.EventName, "")
+		s.check = s.want != nil && !s.want(ev.EventName)
+		return 1 << 21, ok
 	case "syscall":
 		return 1 << 22, s.strField(&ev.Syscall, "")
 	case "eventId":
@@ -417,8 +427,12 @@ func (s *scanner) args(ev *trace.Event) bool {
 			break
 		}
 	}
-	ev.Args = make([]trace.Argument, len(st.args))
-	copy(ev.Args, st.args)
+	if len(st.args) == 0 {
+		ev.Args = []trace.Argument{} // as encoding/json: empty, not nil
+	} else {
+		st.out = append(st.out[:0], st.args...)
+		ev.Args = st.out[:len(st.out):len(st.out)]
+	}
 	st.rememberArgs(ev.EventName, like)
 	return true
 }
@@ -444,57 +458,40 @@ func (st *fastState) rememberArgs(event string, like []trace.ArgMeta) {
 }
 
 // typeArg gives a's value the Go type Argument.UnmarshalJSON gives it for a.Type, or answers
-// false where that decoder fails or builds a type this one leaves to it.
-func typeArg(a *trace.Argument, lit []byte) bool {
+// false where that decoder fails or builds a type this one leaves to it. lit is the value's
+// number literal (nil: not a number). check only checks: the value is left as it is.
+func typeArg(a *trace.Argument, lit []byte, check bool) bool {
 	if lit != nil {
 		if strings.HasSuffix(a.Type, "*") {
-			n, ok := parseUint(lit, 64)
-			a.Type, a.Value = "trace.Pointer", trace.Pointer(n)
+			a.Type = "trace.Pointer" // Tracee's legacy case: a C pointer type
+		}
+		if bits, signed, isInt := intType(a.Type); isInt {
+			if signed {
+				n, ok := parseInt(lit, bits)
+				if ok && !check {
+					a.Value = boxInt(a.Type, n)
+				}
+				return ok
+			}
+			n, ok := parseUint(lit, bits)
+			if ok && !check {
+				a.Value = boxUint(a.Type, n)
+			}
 			return ok
 		}
+		var f float64
+		var err error
 		switch a.Type {
-		case "trace.Pointer":
-			n, ok := parseUint(lit, 64)
-			a.Value = trace.Pointer(n)
-			return ok
-		case "int32":
-			n, ok := parseInt(lit, 32)
-			a.Value = int32(n)
-			return ok
-		case "int64":
-			n, ok := parseInt(lit, 64)
-			a.Value = n
-			return ok
-		case "uint32":
-			n, ok := parseUint(lit, 32)
-			a.Value = uint32(n)
-			return ok
-		case "uint64":
-			n, ok := parseUint(lit, 64)
-			a.Value = n
-			return ok
-		case "uint16":
-			n, ok := parseUint(lit, 16)
-			a.Value = uint16(n)
-			return ok
-		case "int8":
-			n, ok := parseInt(lit, 8)
-			a.Value = int8(n)
-			return ok
-		case "uint8":
-			n, ok := parseUint(lit, 8)
-			a.Value = uint8(n)
-			return ok
 		case "float":
-			f, err := strconv.ParseFloat(string(lit), 32)
+			f, err = strconv.ParseFloat(string(lit), 32)
 			a.Value = float32(f)
-			return err == nil
 		case "float64":
-			f, err := strconv.ParseFloat(string(lit), 64)
+			f, err = strconv.ParseFloat(string(lit), 64)
 			a.Value = f
-			return err == nil
+		default:
+			return false
 		}
-		return false
+		return err == nil
 	}
 	if a.Value == nil {
 		return true
@@ -517,4 +514,49 @@ func typeArg(a *trace.Argument, lit []byte) bool {
 		return false // network protocol types: Tracee's converters build them
 	}
 	return true
+}
+
+// intType gives the size and sign of the integer types Tracee's decoder reads from a number.
+func intType(typ string) (bits uint, signed, ok bool) {
+	switch typ {
+	case "int32":
+		return 32, true, true
+	case "int64":
+		return 64, true, true
+	case "int8":
+		return 8, true, true
+	case "trace.Pointer", "uint64":
+		return 64, false, true
+	case "uint32":
+		return 32, false, true
+	case "uint16":
+		return 16, false, true
+	case "uint8":
+		return 8, false, true
+	}
+	return 0, false, false
+}
+
+func boxInt(typ string, n int64) any {
+	switch typ {
+	case "int32":
+		return int32(n)
+	case "int8":
+		return int8(n)
+	}
+	return n
+}
+
+func boxUint(typ string, n uint64) any {
+	switch typ {
+	case "trace.Pointer":
+		return trace.Pointer(n)
+	case "uint32":
+		return uint32(n)
+	case "uint16":
+		return uint16(n)
+	case "uint8":
+		return uint8(n)
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package replay
 import (
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -19,6 +20,8 @@ type scanner struct {
 	st      *fastState
 	depth   int
 	sawName bool // the line has an eventName key
+	want    func(name string) bool
+	check   bool // the event is not wanted: argument values are checked, not built
 }
 
 func (s *scanner) ws() {
@@ -331,24 +334,51 @@ func (s *scanner) value() (any, bool) {
 	return nil, false
 }
 
+// list reads an array into []any. Its items gather on a stack shared by nested lists, so the
+// result is allocated once, at its size. When the event is only checked, the result merely
+// says whether every item is a string (what typeArg looks at).
 func (s *scanner) list() (any, bool) {
 	s.i++
-	out := []any{}
 	if s.take(']') {
-		return out, true
+		return []any{}, true
 	}
+	base := len(s.st.stack)
+	defer func() {
+		clear(s.st.stack[base:])
+		s.st.stack = s.st.stack[:base]
+	}()
+	strs := true
 	for {
 		v, ok := s.value()
 		if !ok {
 			return nil, false
 		}
-		out = append(out, v)
+		_, isString := v.(string)
+		strs = strs && isString
+		if !s.check {
+			s.st.stack = append(s.st.stack, v)
+		}
 		if s.take(',') {
 			continue
 		}
-		return out, s.take(']')
+		if !s.take(']') {
+			return nil, false
+		}
+		if s.check {
+			if strs {
+				return checkedStrings, true
+			}
+			return checkedMixed, true
+		}
+		return slices.Clone(s.st.stack[base:]), true
 	}
 }
+
+// What list returns for a checked event: typeArg reads them and never changes them.
+var (
+	checkedStrings = []any{}
+	checkedMixed   = []any{nil}
+)
 
 func (s *scanner) mapValue() (any, bool) {
 	s.i++

@@ -130,12 +130,13 @@ const (
 
 // batch is consecutive lines of the input and, once done is closed, their events.
 type batch struct {
-	data []byte // the lines, back to back, without their newlines
-	ends []int  // where each line ends in data; tooLongLine marks a line over MaxLine
-	evs  []*trace.Event
-	errs []error // why a line is not an event
-	err  error   // a read error that ended the input after these lines
-	done chan struct{}
+	data  []byte         // the lines, back to back, without their newlines
+	ends  []int          // where each line ends in data; tooLongLine marks a line over MaxLine
+	evs   []*trace.Event // the events the selection wants
+	names []string       // the names of the events it does not want
+	errs  []error        // why a line is not an event
+	err   error          // a read error that ended the input after these lines
+	done  chan struct{}
 }
 
 const tooLongLine = -1
@@ -153,11 +154,12 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 	inOrder := make(chan *batch, 2*workers+1)
 	free := make(chan *batch, 2*workers+2)
 	go r.read(readCtx, in, work, inOrder, free)
+	want := func(name string) bool { return !sel.Signatures[name] && (sel.Need[name] || sel.Emit[name]) }
 	for range workers {
 		go func() {
 			dec := NewDecoder(r.defs)
 			for b := range work {
-				decodeBatch(dec, b)
+				decodeBatch(dec, b, want)
 			}
 		}()
 	}
@@ -175,7 +177,7 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 				}
 				continue
 			}
-			if err := r.event(ctx, b.evs[i], b.errs[i], line, sel, emit); err != nil {
+			if err := r.event(ctx, b.evs[i], b.names[i], b.errs[i], line, sel, emit); err != nil {
 				return err
 			}
 		}
@@ -249,13 +251,16 @@ func (r *replayRun) read(ctx context.Context, in *bufio.Reader, work, inOrder ch
 	}
 }
 
-// decodeBatch decodes every line of b, then closes b.done.
-func decodeBatch(dec *Decoder, b *batch) {
+// decodeBatch decodes every line of b, then closes b.done. Events want does not want are only
+// checked (a malformed one is reported all the same) and named.
+func decodeBatch(dec *Decoder, b *batch, want func(string) bool) {
 	n := len(b.ends)
 	b.evs, b.errs = slices.Grow(b.evs[:0], n)[:n], slices.Grow(b.errs[:0], n)[:n]
+	b.names = slices.Grow(b.names[:0], n)[:n]
 	start := 0
+	var ev trace.Event
 	for i, end := range b.ends {
-		b.evs[i], b.errs[i] = nil, nil
+		b.evs[i], b.names[i], b.errs[i] = nil, "", nil
 		if end == tooLongLine {
 			continue
 		}
@@ -264,13 +269,17 @@ func decodeBatch(dec *Decoder, b *batch) {
 		if len(raw) == 0 || isBlank(raw) {
 			continue
 		}
-		ev := new(trace.Event)
-		if err := dec.Decode(raw, ev); err != nil {
+		wanted, err := dec.decodeWanted(raw, &ev, want)
+		switch {
+		case err != nil:
 			b.errs[i] = err
-		} else if ev.EventName == "" {
+		case ev.EventName == "":
 			b.errs[i] = errNoName
-		} else {
-			b.evs[i] = ev
+		case wanted:
+			b.evs[i] = new(trace.Event)
+			*b.evs[i] = ev
+		default:
+			b.names[i] = ev.EventName
 		}
 	}
 	close(b.done)
@@ -319,8 +328,8 @@ func (r *replayRun) skipTooLong(ctx context.Context, line int) error {
 	return nil
 }
 
-func (r *replayRun) event(ctx context.Context, ev *trace.Event, bad error, line int, sel domain.Selection, emit func(*trace.Event)) error {
-	if ev == nil && bad == nil {
+func (r *replayRun) event(ctx context.Context, ev *trace.Event, name string, bad error, line int, sel domain.Selection, emit func(*trace.Event)) error {
+	if ev == nil && name == "" && bad == nil {
 		return nil // a blank line
 	}
 	if bad != nil {
@@ -332,16 +341,15 @@ func (r *replayRun) event(ctx context.Context, ev *trace.Event, bad error, line 
 		r.malformed.Log(ctx, lerr.Error()+" (line skipped; --strict makes this fatal)")
 		return nil
 	}
+	if ev != nil {
+		emit(ev) // the workers kept only the events the selection wants
+		return nil
+	}
 	// Recorded signature events are outputs of an earlier run, not inputs: the engine
 	// re-detects them from the base events.
-	if sel.Signatures[ev.EventName] {
-		return nil
+	if !sel.Signatures[name] {
+		r.checkKnown(ctx, name, line)
 	}
-	if !sel.Need[ev.EventName] && !sel.Emit[ev.EventName] {
-		r.checkKnown(ctx, ev.EventName, line)
-		return nil
-	}
-	emit(ev)
 	return nil
 }
 
