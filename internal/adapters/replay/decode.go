@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -18,11 +19,13 @@ import (
 type Decoder struct {
 	params map[string]map[string]string // event name -> argument name -> Go type
 	ids    map[string]int
+	fast   fastState
 }
 
-// NewDecoder returns a decoder that knows defs.
+// NewDecoder returns a decoder that knows defs. A Decoder is for one goroutine at a time.
 func NewDecoder(defs []domain.EventDefinition) *Decoder {
-	d := &Decoder{params: make(map[string]map[string]string, len(defs)), ids: make(map[string]int, len(defs))}
+	d := &Decoder{params: make(map[string]map[string]string, len(defs)), ids: make(map[string]int, len(defs)),
+		fast: fastState{names: map[string]string{}, values: map[string]any{}, argNames: map[string][]trace.ArgMeta{}}}
 	for _, def := range defs {
 		m := make(map[string]string, len(def.Params))
 		for _, p := range def.Params {
@@ -37,8 +40,37 @@ func NewDecoder(defs []domain.EventDefinition) *Decoder {
 // ErrV1Beta1 is returned for events in the shape of Tracee's main-branch printer.
 var ErrV1Beta1 = errors.New("this is Tracee's newer v1beta1 event shape (Tracee's main branch), which this agent does not read; record with Tracee v0.24's `-o json` or this agent's")
 
-// Decode decodes one line into ev.
+// Decode decodes one line into ev, replacing what ev held. It gives what decodeTracee gives: the
+// fast decoder reads the lines it fully understands, Tracee's decoder the others.
 func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
+	_, err := d.decodeWanted(raw, ev, nil)
+	return err
+}
+
+// decodeWanted is Decode for a source that drops the events want does not want (nil: all are
+// wanted): of those, ev holds the name only and wanted is false. A line gets the same error
+// either way.
+func (d *Decoder) decodeWanted(raw []byte, ev *trace.Event, want func(name string) bool) (wanted bool, err error) {
+	*ev = trace.Event{}
+	if d.decodeFast(raw, ev, want) {
+		if want != nil && !want(ev.EventName) {
+			return false, nil
+		}
+		if len(ev.Args) > 0 {
+			ev.Args = slices.Clone(ev.Args) // out of the decoder's scratch
+		}
+		d.finish(ev)
+		return true, nil
+	}
+	if err := d.decodeTracee(raw, ev); err != nil {
+		return false, err
+	}
+	return want == nil || want(ev.EventName), nil
+}
+
+// decodeTracee decodes one line into ev with encoding/json and Tracee's Argument.UnmarshalJSON.
+func (d *Decoder) decodeTracee(raw []byte, ev *trace.Event) error {
+	*ev = trace.Event{}
 	err := json.Unmarshal(raw, ev)
 	if err != nil {
 		var fields map[string]json.RawMessage
@@ -60,6 +92,12 @@ func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
 			return err
 		}
 	}
+	d.finish(ev)
+	return nil
+}
+
+// finish renumbers events of known names and gives their arguments the live source's Go types.
+func (d *Decoder) finish(ev *trace.Event) {
 	if id, ok := d.ids[ev.EventName]; ok {
 		ev.EventID = id // older recordings carry Tracee's pre-v0.24 numbering
 		known := d.params[ev.EventName]
@@ -73,7 +111,6 @@ func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
 			a.Value = liveValue(a.Type, a.Value)
 		}
 	}
-	return nil
 }
 
 type legacyArg struct {
@@ -96,14 +133,7 @@ func (d *Decoder) retype(fields map[string]json.RawMessage) ([]byte, error) {
 	}
 	known := d.params[name]
 	for i := range args {
-		if t, ok := known[args[i].Name]; ok {
-			args[i].Type = t
-		} else if t, ok := goTypeOfC[args[i].Type]; ok {
-			args[i].Type = t
-		}
-		if args[i].Type == domain.TypeTime {
-			args[i].Type = "uint64"
-		}
+		args[i].Type = retypeName(known, args[i].Name, args[i].Type)
 		if isNumber(args[i].Value) && !numericType[args[i].Type] {
 			return nil, fmt.Errorf("argument %s: a number where type %s is declared", args[i].Name, args[i].Type)
 		}
@@ -114,6 +144,20 @@ func (d *Decoder) retype(fields map[string]json.RawMessage) ([]byte, error) {
 	}
 	fields["args"] = b
 	return json.Marshal(fields)
+}
+
+// retypeName is the Go type name of an argument of an older recording: the event's definition's,
+// else the C type's Go equivalent.
+func retypeName(known map[string]string, name, typ string) string {
+	if t, ok := known[name]; ok {
+		typ = t
+	} else if t, ok := goTypeOfC[typ]; ok {
+		typ = t
+	}
+	if typ == domain.TypeTime {
+		typ = "uint64"
+	}
+	return typ
 }
 
 func isNumber(v json.RawMessage) bool {

@@ -42,3 +42,22 @@ func FuzzSource_lines(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecoder_fast_equals_Tracee: on any line, Decode (fast decoder first) gives what Tracee's
+// decoder gives, the same event or the same error, and the fast decoder never takes a line
+// Tracee's refuses.
+func FuzzDecoder_fast_equals_Tracee(f *testing.F) {
+	for _, file := range fixtureFiles(f) {
+		for i, line := range readLines(f, file) {
+			if i < 3 { // a few lines of each, with their variants: seeds small enough to mutate fast
+				for _, v := range variants(line) {
+					f.Add(v)
+				}
+			}
+		}
+	}
+	d := replay.NewDecoder(domain.BaseEvents())
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		checkSame(t, d, raw)
+	})
+}

@@ -11,6 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
@@ -37,6 +39,8 @@ type Config struct {
 	Catalog *domain.Catalog
 	// Progress, when set, is told how many bytes of a file input were read (about every MiB).
 	Progress func(done, total int64)
+	// Workers is how many goroutines decode lines (default GOMAXPROCS); events keep input order.
+	Workers int
 }
 
 // Stats count the lines a replay did not turn into events.
@@ -50,7 +54,7 @@ type Stats struct {
 type Source struct {
 	cfg   Config
 	log   *slog.Logger
-	dec   *Decoder
+	defs  []domain.EventDefinition
 	stats Stats
 }
 
@@ -59,7 +63,7 @@ func New(cfg Config, log *slog.Logger) *Source {
 	if cfg.MaxLine <= 0 {
 		cfg.MaxLine = DefaultMaxLine
 	}
-	return &Source{cfg: cfg, log: log.With("component", "replay"), dec: NewDecoder(domain.BaseEvents())}
+	return &Source{cfg: cfg, log: log.With("component", "replay"), defs: domain.BaseEvents()}
 }
 
 // Stats returns the counters of the last Run; read them after Run returned.
@@ -82,7 +86,9 @@ func (e *LineError) Unwrap() error { return e.Err }
 // disk image): no JSON line can contain one, and skipping to a newline may never end.
 var ErrBinaryInput = errors.New("binary data (NUL bytes), not JSON lines; replay stopped")
 
-// Run emits the recorded events that the selection needs, then returns nil at end of input.
+// Run emits the recorded events that the selection needs, in input order, then returns nil at end
+// of input. Lines are read in batches and decoded by Workers goroutines; emit is called from the
+// goroutine that called Run.
 func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
 	in, name := s.cfg.Stdin, "stdin"
 	if s.cfg.Path != "-" {
@@ -99,7 +105,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	s.stats = Stats{}
 	run := &replayRun{Source: s, name: name, unknown: map[string]uint64{},
 		malformed: lograte.New(s.log, slog.LevelError, 0)}
-	err := run.lines(ctx, bufio.NewReaderSize(in, 64<<10), sel, emit)
+	err := run.lines(ctx, bufio.NewReaderSize(in, readBuffer), sel, emit)
 	run.summary(ctx)
 	return err
 }
@@ -112,62 +118,201 @@ type replayRun struct {
 	unknown   map[string]uint64
 }
 
+// readBuffer is the size of the reads from the input.
+const readBuffer = 1 << 20
+
+// Batches: a reader goroutine cuts the input into batches of lines, Workers goroutines decode
+// them, and Run's goroutine takes them back in input order. A batch is about batchBytes of lines.
+const (
+	batchLines = 256
+	batchBytes = 256 << 10
+)
+
+// batch is consecutive lines of the input and, once done is closed, their events.
+type batch struct {
+	data  []byte         // the lines, back to back, without their newlines
+	ends  []int          // where each line ends in data; tooLongLine marks a line over MaxLine
+	evs   []*trace.Event // the events the selection wants
+	names []string       // the names of the events it does not want
+	errs  []error        // why a line is not an event
+	err   error          // a read error that ended the input after these lines
+	done  chan struct{}
+}
+
+const tooLongLine = -1
+
 func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Selection, emit func(*trace.Event)) error {
-	var buf []byte
-	line := 0
-	for {
-		raw, tooLong, err := r.readLine(in, &buf)
-		if err == io.EOF && len(raw) == 0 && !tooLong {
-			return nil
-		}
-		if err != nil && err != io.EOF {
-			if errors.Is(err, ErrBinaryInput) {
-				return fmt.Errorf("replay %s: line %d: %w", r.name, line+1, err)
+	workers := r.cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Returning early (--strict, ctx) does not wait for the reader: it may be blocked reading
+	// stdin. It stops at its next send; the workers stop when it closes work.
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	work := make(chan *batch, workers)
+	inOrder := make(chan *batch, 2*workers+1)
+	free := make(chan *batch, 2*workers+2)
+	go r.read(readCtx, in, work, inOrder, free)
+	want := func(name string) bool { return !sel.Signatures[name] && (sel.Need[name] || sel.Emit[name]) }
+	for range workers {
+		go func() {
+			dec := NewDecoder(r.defs)
+			for b := range work {
+				decodeBatch(dec, b, want)
 			}
-			return fmt.Errorf("replay %s after line %d: %w", r.name, line, err)
-		}
-		line++
-		if line%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if tooLong {
-			if err := r.skipTooLong(ctx, line); err != nil {
+		}()
+	}
+	line := 0
+	for b := range inOrder {
+		<-b.done
+		for i, end := range b.ends {
+			line++
+			if line%1024 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if end == tooLongLine {
+				if err := r.skipTooLong(ctx, line); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := r.event(ctx, b.evs[i], b.names[i], b.errs[i], line, sel, emit); err != nil {
 				return err
 			}
-		} else if err := r.event(ctx, raw, line, sel, emit); err != nil {
-			return err
 		}
-		if err == io.EOF {
-			return nil
+		if b.err != nil {
+			if errors.Is(b.err, ErrBinaryInput) {
+				return fmt.Errorf("replay %s: line %d: %w", r.name, line+1, b.err)
+			}
+			return fmt.Errorf("replay %s after line %d: %w", r.name, line, b.err)
+		}
+		clear(b.evs) // the events belong to the pipeline now
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	return ctx.Err()
+}
+
+// read cuts the input into batches and hands each to the workers and, in order, to Run.
+func (r *replayRun) read(ctx context.Context, in *bufio.Reader, work, inOrder chan<- *batch, free <-chan *batch) {
+	defer close(inOrder)
+	defer close(work)
+	for {
+		var b *batch
+		select {
+		case b = <-free:
+			b.data, b.ends, b.err = b.data[:0], b.ends[:0], nil
+		default:
+			b = &batch{data: make([]byte, 0, batchBytes+batchBytes/4)}
+		}
+		b.done = make(chan struct{})
+		last := false
+		for len(b.ends) < batchLines && len(b.data) < batchBytes {
+			start := len(b.data)
+			data, tooLong, err := r.readLine(in, b.data)
+			b.data = data
+			if err == io.EOF && len(data) == start && !tooLong {
+				last = true
+				break
+			}
+			if err != nil && err != io.EOF {
+				b.data, b.err, last = b.data[:start], err, true
+				break
+			}
+			if tooLong {
+				b.ends = append(b.ends, tooLongLine)
+			} else {
+				b.ends = append(b.ends, len(b.data))
+			}
+			if err == io.EOF {
+				last = true
+				break
+			}
+			if in.Buffered() == 0 {
+				break // the next read may wait (a live pipe): hand over what is here first
+			}
+		}
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case inOrder <- b:
+		case <-ctx.Done():
+			return
+		}
+		if last || ctx.Err() != nil {
+			return
 		}
 	}
 }
 
-// readLine returns the next line without its newline, holding at most MaxLine bytes: a longer line
-// is consumed to its newline and reported as tooLong. It fails with ErrBinaryInput when the skipped
-// part of an over-long line holds a NUL byte.
-func (r *replayRun) readLine(in *bufio.Reader, buf *[]byte) (raw []byte, tooLong bool, err error) {
-	*buf = (*buf)[:0]
+// decodeBatch decodes every line of b, then closes b.done. Events want does not want are only
+// checked (a malformed one is reported all the same) and named.
+func decodeBatch(dec *Decoder, b *batch, want func(string) bool) {
+	n := len(b.ends)
+	b.evs, b.errs = slices.Grow(b.evs[:0], n)[:n], slices.Grow(b.errs[:0], n)[:n]
+	b.names = slices.Grow(b.names[:0], n)[:n]
+	start := 0
+	var ev trace.Event
+	for i, end := range b.ends {
+		b.evs[i], b.names[i], b.errs[i] = nil, "", nil
+		if end == tooLongLine {
+			continue
+		}
+		raw := b.data[start:end]
+		start = end
+		if len(raw) == 0 || isBlank(raw) {
+			continue
+		}
+		wanted, err := dec.decodeWanted(raw, &ev, want)
+		switch {
+		case err != nil:
+			b.errs[i] = err
+		case ev.EventName == "":
+			b.errs[i] = errNoName
+		case wanted:
+			b.evs[i] = new(trace.Event)
+			*b.evs[i] = ev
+		default:
+			b.names[i] = ev.EventName
+		}
+	}
+	close(b.done)
+}
+
+var errNoName = errors.New("field eventName is missing or empty")
+
+// readLine appends the next line to dst without its newline, holding at most MaxLine bytes of
+// it: a longer line is consumed to its newline, left out of dst and reported as tooLong. It fails
+// with ErrBinaryInput when the skipped part of an over-long line holds a NUL byte.
+func (r *replayRun) readLine(in *bufio.Reader, dst []byte) (out []byte, tooLong bool, err error) {
+	start := len(dst)
+	out = dst
 	for {
 		chunk, err := in.ReadSlice('\n')
 		if !tooLong {
-			if len(*buf)+len(chunk) > r.cfg.MaxLine+1 { // +1: the newline
+			if len(out)-start+len(chunk) > r.cfg.MaxLine+1 { // +1: the newline
 				tooLong = true
-				*buf = (*buf)[:0]
+				out = out[:start]
 			} else {
-				*buf = append(*buf, chunk...)
+				out = append(out, chunk...)
 			}
 		}
 		if tooLong && bytes.IndexByte(chunk, 0) >= 0 {
-			return nil, true, ErrBinaryInput
+			return out[:start], true, ErrBinaryInput
 		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
 		if tooLong {
-			return nil, true, err
+			return out[:start], true, err
 		}
-		return bytes.TrimSuffix(*buf, []byte{'\n'}), false, err
+		return bytes.TrimSuffix(out, []byte{'\n'}), false, err
 	}
 }
 
@@ -183,16 +328,9 @@ func (r *replayRun) skipTooLong(ctx context.Context, line int) error {
 	return nil
 }
 
-func (r *replayRun) event(ctx context.Context, raw []byte, line int, sel domain.Selection, emit func(*trace.Event)) error {
-	if len(raw) == 0 || isBlank(raw) {
-		return nil
-	}
-	ev := new(trace.Event)
-	var bad error
-	if err := r.dec.Decode(raw, ev); err != nil {
-		bad = err
-	} else if ev.EventName == "" {
-		bad = fmt.Errorf("field eventName is missing or empty")
+func (r *replayRun) event(ctx context.Context, ev *trace.Event, name string, bad error, line int, sel domain.Selection, emit func(*trace.Event)) error {
+	if ev == nil && name == "" && bad == nil {
+		return nil // a blank line
 	}
 	if bad != nil {
 		lerr := &LineError{Path: r.name, Line: line, Err: bad}
@@ -203,16 +341,15 @@ func (r *replayRun) event(ctx context.Context, raw []byte, line int, sel domain.
 		r.malformed.Log(ctx, lerr.Error()+" (line skipped; --strict makes this fatal)")
 		return nil
 	}
+	if ev != nil {
+		emit(ev) // the workers kept only the events the selection wants
+		return nil
+	}
 	// Recorded signature events are outputs of an earlier run, not inputs: the engine
 	// re-detects them from the base events.
-	if sel.Signatures[ev.EventName] {
-		return nil
+	if !sel.Signatures[name] {
+		r.checkKnown(ctx, name, line)
 	}
-	if !sel.Need[ev.EventName] && !sel.Emit[ev.EventName] {
-		r.checkKnown(ctx, ev.EventName, line)
-		return nil
-	}
-	emit(ev)
 	return nil
 }
 

@@ -3,10 +3,13 @@ package replay_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,4 +109,60 @@ func TestSource_last_line_without_newline_is_read(t *testing.T) {
 	names, _, err, _ := replayText(t, replay.Config{}, execLine+"\n\n"+execLine)
 	require.NoError(t, err)
 	assert.Len(t, names, 2)
+}
+
+// TestSource_keeps_input_order_across_batches_and_workers: lines decoded in parallel are emitted
+// in input order, and a malformed line is reported with its own line number.
+func TestSource_keeps_input_order_across_batches_and_workers(t *testing.T) {
+	var in strings.Builder
+	var want []string
+	for i := 1; i <= 5000; i++ {
+		if i == 3001 {
+			in.WriteString("{broken\n")
+			continue
+		}
+		name := fmt.Sprintf("p%d", i)
+		want = append(want, name)
+		fmt.Fprintf(&in, `{"eventName":"sched_process_exec","processName":%q}`+"\n", name)
+	}
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			names, logs, err, st := replayText(t, replay.Config{Workers: workers}, in.String())
+			require.NoError(t, err)
+			assert.Equal(t, want, names)
+			assert.EqualValues(t, 1, st.Malformed)
+			assert.Contains(t, logs, "stdin:3001: not a Tracee JSON event")
+
+			names, _, err, _ = replayText(t, replay.Config{Workers: workers, Strict: true}, in.String())
+			var lerr *replay.LineError
+			require.ErrorAs(t, err, &lerr)
+			assert.Equal(t, 3001, lerr.Line)
+			assert.Equal(t, want[:3000], names, "every event before the bad line, and none after")
+		})
+	}
+}
+
+// TestSource_stdin_lines_are_emitted_before_more_input_comes: a batch is handed over when the input
+// has nothing more buffered, so a live pipe is not held back until a batch fills.
+func TestSource_stdin_lines_are_emitted_before_more_input_comes(t *testing.T) {
+	pr, pw := io.Pipe()
+	cat := domain.NewCatalog(domain.BaseEvents())
+	src := replay.New(replay.Config{Path: "-", Stdin: pr, Catalog: cat}, slog.New(slog.DiscardHandler))
+	got := make(chan string, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- src.Run(context.Background(), selection(t, cat), func(ev *trace.Event) { got <- ev.ProcessName })
+	}()
+	for _, name := range []string{"a", "b"} {
+		_, err := fmt.Fprintf(pw, `{"eventName":"sched_process_exec","processName":%q}`+"\n", name)
+		require.NoError(t, err)
+		select {
+		case n := <-got:
+			assert.Equal(t, name, n)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("event %s not emitted while the pipe stays open", name)
+		}
+	}
+	require.NoError(t, pw.Close())
+	require.NoError(t, <-done)
 }
