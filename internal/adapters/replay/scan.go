@@ -3,6 +3,7 @@ package replay
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -72,10 +73,14 @@ var plainByte = func() (t [256]bool) {
 }()
 
 // plainWord says all 8 bytes of x are plain (SWAR: no byte below 0x20, above 0x7f, '"' or '\\').
-func plainWord(x uint64) bool {
+func plainWord(x uint64) bool { return nonPlain(x) == 0 }
+
+// nonPlain flags (0x80 in the byte) the bytes of x that are not plain. The lowest flag is exact;
+// flags above it may be false (a borrow), so only its position is used.
+func nonPlain(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	below := func(v uint64, n uint64) uint64 { return (v - lo*n) & ^v & hi } // a byte of v < n
-	return (x&hi)|below(x, 0x20)|below(x^(lo*'"'), 1)|below(x^(lo*'\\'), 1) == 0
+	return (x & hi) | below(x, 0x20) | below(x^(lo*'"'), 1) | below(x^(lo*'\\'), 1)
 }
 
 // rawString reads a JSON string and returns its bytes between the quotes; plain says it holds no
@@ -87,7 +92,11 @@ func (s *scanner) rawString() (raw []byte, plain, ok bool) {
 	start := s.i
 	plain = true
 	for {
-		for s.i+8 <= len(s.b) && plainWord(binary.LittleEndian.Uint64(s.b[s.i:])) {
+		for s.i+8 <= len(s.b) {
+			if m := nonPlain(binary.LittleEndian.Uint64(s.b[s.i:])); m != 0 {
+				s.i += bits.TrailingZeros64(m) >> 3 // to the first byte that is not plain
+				break
+			}
 			s.i += 8
 		}
 		for s.i < len(s.b) && plainByte[s.b[s.i]] {
