@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/adapters/alertstest"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/sqlite"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 )
 
 // seededAlertStore records 300 generated alerts, one a minute up to now, in a fresh embedded store
@@ -138,24 +138,6 @@ func TestAlertsSearch_errors_are_one_line(t *testing.T) {
 	}
 }
 
-// lockedBuffer is written by the command's goroutine and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestAlertsSearch_follow_shows_alerts_the_agent_records_later(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "alerts.db")
 	store, err := sqlite.Open(sqlite.Config{Path: path, EventHost: true}, nil)
@@ -169,7 +151,7 @@ func TestAlertsSearch_follow_shows_alerts_the_agent_records_later(t *testing.T) 
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	root := newRootCmd(strings.NewReader(""), out, &bytes.Buffer{})
 	root.SetArgs([]string{"alerts", "search", "--follow", "-o", "ndjson", "--db", path})
 	done := make(chan error, 1)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-428f5ad7/tracee/internal/containertest"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -45,7 +46,7 @@ func TestLive_container_enrichment_from_containerd(t *testing.T) {
 	jsonOut, db := filepath.Join(dir, "findings.json"), filepath.Join(dir, "alerts.db")
 	agent := exec.Command(bin, "--enrichment", "container.containerd.socket="+addr, "-e", "credential_file_read",
 		"--output", "json:"+jsonOut, "--alerts-db", db)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	agent.Stderr = &stderr
 	require.NoError(t, agent.Start())
 	defer agent.Process.Kill() //nolint:errcheck

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 )
 
 // The end-to-end tests run the real binary and real plugins, built once per test run with the
@@ -98,7 +100,7 @@ func runLive(t *testing.T, bin string, args []string, act func()) []string {
 	}
 	out := filepath.Join(t.TempDir(), "live.json")
 	cmd := exec.Command(bin, append(args, "--output", "json:"+out, "--alerts-db", "none")...)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -126,24 +128,6 @@ func runLive(t *testing.T, bin string, args []string, act func()) []string {
 		t.Fatalf("%v; agent stderr: %s", err, stderr.String())
 	}
 	return strings.Split(strings.TrimSpace(string(data)), "\n")
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a polling reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // runTraceeIn runs bin in dir and returns stdout, stderr and the exit code.

@@ -1,14 +1,12 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,22 +19,10 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/app"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/ports"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/mocks"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
-
-// syncBuffer is a log destination read after the writers stopped.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func alert(i int) *trace.Event {
 	return &trace.Event{EventName: "anti_debugging", Timestamp: i + 1, HostProcessID: i,
@@ -87,7 +73,7 @@ func TestOutputs_a_failing_output_is_closed_alone(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ok.json")
 			healthy, err := stdout.New(stdout.Config{Format: stdout.FormatJSON, Path: path}, nil)
 			require.NoError(t, err)
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			out := app.NewOutputs(context.Background(), app.OutputConfig{},
 				[]app.NamedSink{{Name: "broken", Sink: broken}, {Name: "json:ok.json", Sink: healthy}},
 				slog.New(slog.NewTextHandler(&logs, nil)))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-428f5ad7/tracee/internal/app"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/mocks"
 	"github.com/seed-428f5ad7/tracee/types/detect"
 	"github.com/seed-428f5ad7/tracee/types/protocol"
@@ -64,7 +65,7 @@ func TestAgent_a_stuck_signature_is_abandoned_and_detection_goes_on(t *testing.T
 			return nil
 		})
 	sink, written := recordingSink(t)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, []app.NamedSink{{Name: "mock", Sink: sink}}, log)
 	agent, problems := app.NewAgent(app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel,

@@ -10,13 +10,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/signatures"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
@@ -92,7 +92,7 @@ type agentRun struct {
 	inProcess *defaultAgent
 	cpu0      time.Duration
 	cmd       *exec.Cmd
-	stderr    *lockedBuffer
+	stderr    *syncbuf.Buffer
 }
 
 // startAgent starts the agent: TRACEE_EBPF_BENCH_AGENT is a command line (the shipped binary and
@@ -104,7 +104,7 @@ func startAgent(t *testing.T) *agentRun {
 	}
 	fields := strings.Fields(cmdline)
 	cmd := exec.Command(fields[0], fields[1:]...)
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmdline, err)
@@ -135,23 +135,6 @@ func (a *agentRun) stop(t *testing.T) (cpu time.Duration, hwm, counts string) {
 		t.Fatalf("agent: %v: %s", err, a.stderr.String())
 	}
 	return a.cmd.ProcessState.UserTime() + a.cmd.ProcessState.SystemTime(), hwm, "shipped binary"
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestBench_overhead: workloads timed without and with the agent, alternating in one run.

@@ -1,7 +1,6 @@
 package ebpf
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,26 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
-
-// syncBuffer is a log destination safe for the source's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // countOwnBPF counts this process's open BPF objects of a kind ("bpf-prog", "bpf_link", "bpf-map"),
 // from the targets of /proc/self/fd: unlike a system-wide count, other agents and test packages
@@ -96,7 +78,7 @@ func TestSource_Run_names_unavailable_events_and_carries_on(t *testing.T) {
 	if _, err := os.Stat(tracefsPath + "/events/syscalls/sys_enter_init_module"); err == nil {
 		t.Skip("this kernel has module support: init_module is available")
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	_, events, mu, cancel, done := startSource(t, Config{}, log, "init_module", "kill")
 	defer func() { cancel(); <-done }()
@@ -124,7 +106,7 @@ func TestSource_Run_names_unavailable_events_and_carries_on(t *testing.T) {
 
 func TestSource_Run_counts_and_logs_drops(t *testing.T) {
 	requireLive(t)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	// A one-page ring, no early wakeup and a slow poll: a storm must overflow it.
 	src, _, _, cancel, done := startSource(t, Config{RingBufferBytes: 4096, WakeupBytes: 1 << 20,

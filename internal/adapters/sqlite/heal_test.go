@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,23 +18,12 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/adapters/alertstest"
 	"github.com/seed-428f5ad7/tracee/internal/adapters/sqlite"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 )
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
-func openLogged(t *testing.T, cfg sqlite.Config) (testStore, *logBuffer) {
+func openLogged(t *testing.T, cfg sqlite.Config) (testStore, *syncbuf.Buffer) {
 	t.Helper()
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	s, err := sqlite.Open(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err, "a damaged store never stops the agent")
 	t.Cleanup(func() { _ = s.Close(context.Background()) })

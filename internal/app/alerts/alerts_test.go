@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/mocks"
 )
 
@@ -24,24 +24,6 @@ func alert(id string, min int) domain.Alert {
 	return domain.Alert{ID: id, Time: t0.Add(time.Duration(min) * time.Minute), RuleID: "TRC-102",
 		RuleName: "Anti-Debugging detected", Severity: 3, Host: "web-1", ContainerID: "4f2a9c0e1b3d4f2a9c0e1b3d",
 		Process: "bash", PID: 42, Message: "Anti-Debugging detected"}
-}
-
-// syncBuffer is written by the follow loop and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestService_Run_validates_the_request(t *testing.T) {
@@ -245,7 +227,7 @@ func TestService_Run_follow_prints_backlog_then_new_alerts_once(t *testing.T) {
 			cancel()
 			return domain.AlertPage{}, ctx.Err()
 		})
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	err := New(m, out).Run(ctx, Request{Follow: true, Format: FormatNDJSON, PollEvery: time.Millisecond})
 	require.NoError(t, err)
 	var ids []string
