@@ -241,17 +241,15 @@ func (d *decoder) syscallName(nr int32) string {
 
 // entityID hashes an id with its start time (FNV-1a), as Tracee's entity IDs do.
 func entityID(id uint32, start uint64) uint32 {
+	const prime = 16777619
 	h := uint32(2166136261)
-	v := uint64(id)
-	for i := 0; i < 12; i++ {
-		var c byte
-		if i < 4 {
-			c = byte(v >> (8 * i))
-		} else {
-			c = byte(start >> (8 * (i - 4)))
-		}
-		h ^= uint32(c)
-		h *= 16777619
+	// The 4 bytes of id, then the 8 of start, little end first: straight-line, no branch per byte.
+	h = (h ^ (id & 0xff)) * prime
+	h = (h ^ (id >> 8 & 0xff)) * prime
+	h = (h ^ (id >> 16 & 0xff)) * prime
+	h = (h ^ (id >> 24)) * prime
+	for i := 0; i < 64; i += 8 {
+		h = (h ^ uint32(start>>i&0xff)) * prime
 	}
 	return h
 }
