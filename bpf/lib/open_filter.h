@@ -60,8 +60,16 @@ struct open_filter_conf {
 	__u32 namespaces; /* send read-only opens of namespace files */
 	__u32 nprefix;
 	__u32 prefix_len[OPEN_PREFIX_LENS];
-	__u64 prefix_first[4]; /* bitmap of the first bytes of the prefixes: most names skip the lookups */
+	/* bitmaps of the first bytes of the names, prefixes and directory names: most opens skip the lookups */
+	__u64 name_first[4];
+	__u64 prefix_first[4];
+	__u64 dir_first[4];
 };
+
+static __always_inline bool first_in(const __u64 *bitmap, __u8 c)
+{
+	return (bitmap[(c >> 6) & 3] >> (c & 63)) & 1;
+}
 
 struct open_name {
 	char name[OPEN_NAME_LEN];
@@ -144,10 +152,10 @@ static __always_inline bool open_dropped(struct file *fp, __u64 sysflags, const 
 	struct dentry *d = f->f_path.dentry;
 	struct open_name k = {};
 	bpf_probe_read_kernel_str(k.name, sizeof(k.name), d->d_name.name);
-	if (name_kind(&k, OPEN_NAME))
-		return false;
 	__u8 first = k.name[0];
-	bool may_prefix = (c->prefix_first[(first >> 6) & 3] >> (first & 63)) & 1;
+	if (first_in(c->name_first, first) && name_kind(&k, OPEN_NAME))
+		return false;
+	bool may_prefix = first_in(c->prefix_first, first);
 	for (int i = 0; i < OPEN_PREFIX_LENS && may_prefix; i++) {
 		if (i >= c->nprefix)
 			break;
@@ -158,10 +166,15 @@ static __always_inline bool open_dropped(struct file *fp, __u64 sysflags, const 
 	}
 	struct dentry *parent = d->d_parent;
 	if (parent && parent != d) {
-		struct open_name dk = {};
-		bpf_probe_read_kernel_str(dk.name, sizeof(dk.name), parent->d_name.name);
-		if (name_kind(&dk, OPEN_DIR))
-			return false;
+		const unsigned char *pname = parent->d_name.name;
+		__u8 pfirst = 0;
+		bpf_probe_read_kernel(&pfirst, 1, pname);
+		if (first_in(c->dir_first, pfirst)) {
+			struct open_name dk = {};
+			bpf_probe_read_kernel_str(dk.name, sizeof(dk.name), pname);
+			if (name_kind(&dk, OPEN_DIR))
+				return false;
+		}
 	}
 	if (c->traversal && has_traversal(user_path))
 		return false;

@@ -37,10 +37,16 @@ func loadOpenFilter(maps map[string]*ebpf.Map, oi *domain.OpenInterest) error {
 	}
 	kinds := map[string]uint32{}
 	for _, n := range oi.Names {
-		kinds[truncOpenName(n)] |= openName
+		if n = truncOpenName(n); n != "" {
+			kinds[n] |= openName
+			conf.NameFirst[n[0]>>6] |= 1 << (n[0] & 63)
+		}
 	}
 	for _, n := range oi.Dirs {
-		kinds[truncOpenName(n)] |= openDir
+		if n = truncOpenName(n); n != "" {
+			kinds[n] |= openDir
+			conf.DirFirst[n[0]>>6] |= 1 << (n[0] & 63)
+		}
 	}
 	var lens []uint32
 	for _, p := range oi.NamePrefixes {

@@ -23,10 +23,10 @@ import (
 func TestSource_open_filter_matches_its_specification(t *testing.T) {
 	requireLive(t)
 	dir := t.TempDir()
-	for _, d := range []string{"keys", "sub"} {
+	for _, d := range []string{"keys", "kex", "sub"} {
 		require.NoError(t, os.Mkdir(filepath.Join(dir, d), 0o700))
 	}
-	for _, f := range []string{"watched", "other", "id_rsa", "idx", "keys/x", "linked"} {
+	for _, f := range []string{"watched", "wat", "other", "id_rsa", "idx", "keys/x", "kex/y", "linked"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600))
 	}
 	require.NoError(t, os.Link(filepath.Join(dir, "linked"), filepath.Join(dir, "sub", "alias")))
@@ -49,7 +49,9 @@ func TestSource_open_filter_matches_its_specification(t *testing.T) {
 		read(p("id_rsa"), p("id_rsa")),
 		read(p("keys/x"), p("keys/x")),
 		read(p("sub/../other"), p("other")),
-		read(p("idx"), p("idx")), // first byte of a prefix, not the prefix
+		read(p("idx"), p("idx")),     // first byte of a prefix, not the prefix
+		read(p("wat"), p("wat")),     // first byte of a name, not the name
+		read(p("kex/y"), p("kex/y")), // first byte of a directory name, not the directory
 		with(read(p("linked"), p("linked")), unix.O_RDONLY, true, false),
 		with(read(p("sub/alias"), p("sub/alias")), unix.O_RDONLY, true, false),
 		with(read(p("./watched"), p("watched")), unix.O_RDWR, false, false),

@@ -91,7 +91,9 @@ type traceeOpenFilterConf struct {
 	Nprefix     uint32
 	PrefixLen   [4]uint32
 	_           [4]byte
+	NameFirst   [4]uint64
 	PrefixFirst [4]uint64
+	DirFirst    [4]uint64
 }
 
 type traceeOpenName struct {
