@@ -129,25 +129,7 @@ func appendJSONValue(dst []byte, v interface{}) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case map[string]string:
-		if x == nil {
-			return append(dst, "null"...), nil
-		}
-		var arr [16]string
-		keys := arr[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, k)
-			dst = append(dst, ':')
-			dst = appendJSONString(dst, x[k])
-		}
-		return append(dst, '}'), nil
+		return appendSortedMap(dst, x, func(dst []byte, v string) ([]byte, error) { return appendJSONString(dst, v), nil })
 	case map[string]interface{}:
 		return appendJSONMap(dst, x)
 	case []trace.Argument:
@@ -163,6 +145,11 @@ func appendJSONValue(dst []byte, v interface{}) ([]byte, error) {
 }
 
 func appendJSONMap(dst []byte, m map[string]interface{}) ([]byte, error) {
+	return appendSortedMap(dst, m, appendJSONValue)
+}
+
+// appendSortedMap writes m as a JSON object with its keys sorted, as encoding/json does.
+func appendSortedMap[V any](dst []byte, m map[string]V, appendValue func([]byte, V) ([]byte, error)) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
@@ -177,10 +164,9 @@ func appendJSONMap(dst []byte, m map[string]interface{}) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
-		dst = append(dst, ':')
+		dst = append(appendJSONString(dst, k), ':')
 		var err error
-		if dst, err = appendJSONValue(dst, m[k]); err != nil {
+		if dst, err = appendValue(dst, m[k]); err != nil {
 			return dst, err
 		}
 	}
