@@ -11,6 +11,16 @@
 #define NR_RENAMEAT 264
 #define NR_RENAMEAT2 316
 
+/* start_success_exit takes the stash of a syscall that returned 0 and starts its event; NULL when
+ * the caller is the agent, the entry was not seen, the syscall failed or the event is off. */
+static __always_inline struct ebuf *start_success_exit(void *ctx, struct stash *s, __u32 id, __s32 *nr)
+{
+	if (is_self() || !take_stash(ctx, s) || exit_ret(ctx) != 0)
+		return NULL;
+	*nr = syscall_nr(ctx);
+	return start_event(id, *nr, 0);
+}
+
 SEC("tracepoint/syscalls/sys_exit_file_open")
 int sys_exit_file_open(void *ctx)
 {
@@ -46,12 +56,8 @@ SEC("tracepoint/syscalls/sys_exit_truncate")
 int sys_exit_truncate(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
-		return 0;
-	if (exit_ret(ctx) != 0)
-		return 0;
-	__s32 nr = syscall_nr(ctx);
-	struct ebuf *e = start_event(EVENT_DO_TRUNCATE, nr, 0);
+	__s32 nr;
+	struct ebuf *e = start_success_exit(ctx, &s, EVENT_DO_TRUNCATE, &nr);
 	if (!e)
 		return 0;
 	if (nr == NR_TRUNCATE) {
@@ -74,12 +80,8 @@ SEC("tracepoint/syscalls/sys_exit_rename")
 int sys_exit_rename(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
-		return 0;
-	if (exit_ret(ctx) != 0)
-		return 0;
-	__s32 nr = syscall_nr(ctx);
-	struct ebuf *e = start_event(EVENT_SECURITY_INODE_RENAME, nr, 0);
+	__s32 nr;
+	struct ebuf *e = start_success_exit(ctx, &s, EVENT_SECURITY_INODE_RENAME, &nr);
 	if (!e)
 		return 0;
 	const char *oldp = (void *)s.args[0], *newp = (void *)s.args[1];
@@ -124,12 +126,8 @@ SEC("tracepoint/syscalls/sys_exit_symlink")
 int sys_exit_symlink(void *ctx)
 {
 	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
-		return 0;
-	if (exit_ret(ctx) != 0)
-		return 0;
-	__s32 nr = syscall_nr(ctx);
-	struct ebuf *e = start_event(EVENT_SECURITY_INODE_SYMLINK, nr, 0);
+	__s32 nr;
+	struct ebuf *e = start_success_exit(ctx, &s, EVENT_SECURITY_INODE_SYMLINK, &nr);
 	if (!e)
 		return 0;
 	const char *target = (void *)s.args[0], *link = (void *)s.args[1];
