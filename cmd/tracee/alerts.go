@@ -17,6 +17,7 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/app/alerts"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/ports"
+	"github.com/seed-428f5ad7/tracee/internal/redact"
 )
 
 // alertsOptions are the flags of `tracee alerts search`.
@@ -173,13 +174,13 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 	}
 	u, err := url.Parse(o.esURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, nil, fmt.Errorf("--elasticsearch: want a URL such as https://127.0.0.1:9200, got %q", redactedURL(o.esURL))
+		return nil, nil, fmt.Errorf("--elasticsearch: want a URL such as https://127.0.0.1:9200, got %q", redact.URL(o.esURL))
 	}
 	cfg := elasticsearch.SearchConfig{IndexPrefix: o.indexPrefix, Username: o.esUser, CAFile: o.esCA,
 		Password: os.Getenv(envESPassword), APIKey: os.Getenv(envESAPIKey)}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
-			return nil, nil, fmt.Errorf("--elasticsearch %s: a password in the URL is visible to every user (ps); use --password-file or $%s", redactedURL(o.esURL), envESPassword)
+			return nil, nil, fmt.Errorf("--elasticsearch %s: a password in the URL is visible to every user (ps); use --password-file or $%s", redact.URL(o.esURL), envESPassword)
 		}
 		cfg.Username = u.User.Username()
 		u.User = nil
@@ -200,23 +201,4 @@ func (o *alertsOptions) store() (ports.AlertSearcher, func(), error) {
 		return nil, nil, err
 	}
 	return s, func() {}, nil
-}
-
-// redactedURL shows a URL without its user information (which may hold a password).
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		// not a URL with a host: drop everything up to the last '@' (a password may hold '/' or '@')
-		if i := strings.LastIndex(raw, "@"); i >= 0 {
-			return "REDACTED@" + raw[i+1:]
-		}
-		if err != nil {
-			return "(unparseable URL)"
-		}
-		return raw
-	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	return u.String()
 }

@@ -3,16 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/url"
-	"regexp"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/seed-428f5ad7/tracee/internal/adapters/configfile"
+	"github.com/seed-428f5ad7/tracee/internal/redact"
 )
 
 // configKeys: what the top-level keys of a --config file may be. Keys of Tracee's configuration
@@ -108,7 +106,7 @@ func newConfigCmd(st streams) *cobra.Command {
 				}
 				fmt.Fprintf(st.out, "%s:\n", name)
 				for _, v := range vals {
-					fmt.Fprintf(st.out, "  - %q\n", redact(v))
+					fmt.Fprintf(st.out, "  - %q\n", redact.Secrets(v))
 				}
 			}
 			return nil
@@ -125,22 +123,4 @@ func flagValues(f *pflag.Flag) []string {
 		return nil
 	}
 	return []string{f.Value.String()}
-}
-
-var secretParam = regexp.MustCompile(`(?i)((?:password|passwd|api[-_]?key|token|secret)=)[^&,\s]+`)
-
-// redact hides passwords in URLs and secret-looking parameters.
-func redact(v string) string {
-	v = secretParam.ReplaceAllString(v, "${1}REDACTED")
-	if i := strings.Index(v, "://"); i >= 0 {
-		start := strings.LastIndexAny(v[:i], ":=")
-		raw := v[start+1:]
-		if u, err := url.Parse(raw); err == nil && u.User != nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), "REDACTED")
-				v = v[:start+1] + strings.Replace(u.String(), "REDACTED", "REDACTED", 1)
-			}
-		}
-	}
-	return v
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/redact"
 )
 
 // DefaultSpoolDir is where alerts wait on disk while Elasticsearch cannot take them.
@@ -156,7 +158,7 @@ func ParseOutputSpec(spec string) (Config, error) {
 		}
 		u, err := url.Parse(a)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Config{}, fmt.Errorf("output elasticsearch: address %q: want http://host:port or https://host:port", redactURL(a))
+			return Config{}, fmt.Errorf("output elasticsearch: address %q: want http://host:port or https://host:port", redact.URL(a))
 		}
 		if u.User != nil {
 			if _, has := u.User.Password(); has {
@@ -364,16 +366,6 @@ func parseBytes(v string) (int64, error) {
 		return 0, fmt.Errorf("%q: want a size such as 1048576, 512MiB or 2GiB", v)
 	}
 	return n * mult, nil
-}
-
-// redactURL drops credentials from an address before it is printed.
-func redactURL(a string) string {
-	u, err := url.Parse(a)
-	if err != nil {
-		return "(unparseable address)"
-	}
-	u.User = nil
-	return u.String()
 }
 
 func redactSpec(spec string) string {

@@ -14,6 +14,7 @@ import (
 	es "github.com/elastic/go-elasticsearch/v8"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/redact"
 )
 
 // Page sizes of Searcher.Search; Elasticsearch refuses from+size beyond 10,000, so larger results
@@ -60,7 +61,7 @@ func NewSearcher(cfg SearchConfig) (*Searcher, error) {
 	}
 	shown := make([]string, len(cfg.URLs)) // URLs as errors show them: never with user:password@
 	for i, u := range cfg.URLs {
-		shown[i] = redactURL(u)
+		shown[i] = redact.URL(u)
 	}
 	url := strings.Join(shown, ",")
 	if cfg.Transport == nil && cfg.CAFile != "" {

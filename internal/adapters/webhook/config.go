@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seed-428f5ad7/tracee/internal/redact"
 )
 
 // The formats.
@@ -50,7 +52,7 @@ type Config struct {
 // String shows the config with the URL's password redacted, so a logged Config leaks nothing.
 func (c Config) String() string {
 	return fmt.Sprintf("webhook %s url=%s format=%s timeout=%s retries=%d batch=%d",
-		c.Name, redactURL(c.URL), c.Format, c.Timeout, c.Retries, c.Batch)
+		c.Name, redact.URL(c.URL), c.Format, c.Timeout, c.Retries, c.Batch)
 }
 
 // ParseURL reads a destination URL such as http://user:pass@host:8080/hook?timeout=5s&batch=100.
@@ -67,10 +69,10 @@ func ParseURL(raw string) (Config, error) {
 		return Config{}, fmt.Errorf("webhook url: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return Config{}, fmt.Errorf("webhook url %s: scheme must be http or https", redactURL(raw))
+		return Config{}, fmt.Errorf("webhook url %s: scheme must be http or https", redact.URL(raw))
 	}
 	if u.Host == "" {
-		return Config{}, fmt.Errorf("webhook url %s: no host", redactURL(raw))
+		return Config{}, fmt.Errorf("webhook url %s: no host", redact.URL(raw))
 	}
 	cfg := Config{Format: FormatJSON}
 	q := u.Query()
@@ -82,14 +84,14 @@ func ParseURL(raw string) (Config, error) {
 	if v := take("timeout"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("webhook url %s: timeout %q: want a positive duration such as 5s", redactURL(raw), v)
+			return Config{}, fmt.Errorf("webhook url %s: timeout %q: want a positive duration such as 5s", redact.URL(raw), v)
 		}
 		cfg.Timeout = d
 	}
 	if v := take("retries"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return Config{}, fmt.Errorf("webhook url %s: retries %q: want a number >= 0", redactURL(raw), v)
+			return Config{}, fmt.Errorf("webhook url %s: retries %q: want a number >= 0", redact.URL(raw), v)
 		}
 		cfg.Retries = n
 		if n == 0 {
@@ -99,14 +101,14 @@ func ParseURL(raw string) (Config, error) {
 	if v := take("batch"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return Config{}, fmt.Errorf("webhook url %s: batch %q: want a number >= 1", redactURL(raw), v)
+			return Config{}, fmt.Errorf("webhook url %s: batch %q: want a number >= 1", redact.URL(raw), v)
 		}
 		cfg.Batch = n
 	}
 	if v := take("backoff"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("webhook url %s: backoff %q: want a positive duration such as 250ms", redactURL(raw), v)
+			return Config{}, fmt.Errorf("webhook url %s: backoff %q: want a positive duration such as 250ms", redact.URL(raw), v)
 		}
 		cfg.Backoff = d
 	}
@@ -117,15 +119,6 @@ func ParseURL(raw string) (Config, error) {
 	u.RawQuery = q.Encode()
 	cfg.URL = u.String()
 	return cfg, nil
-}
-
-// redactURL hides a URL's password; an unparsable URL is hidden whole.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid url)"
-	}
-	return u.Redacted()
 }
 
 // endpointOf splits the credentials off u: the request goes to the bare URL with basic auth, so

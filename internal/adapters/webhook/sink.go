@@ -18,6 +18,7 @@ import (
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/internal/lograte"
 	"github.com/seed-428f5ad7/tracee/internal/ports"
+	"github.com/seed-428f5ad7/tracee/internal/redact"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -60,7 +61,7 @@ type Sink struct {
 func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook %s: url %s: want http(s)://host[:port][/path]", cfg.Name, redactURL(cfg.URL))
+		return nil, fmt.Errorf("webhook %s: url %s: want http(s)://host[:port][/path]", cfg.Name, redact.URL(cfg.URL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
