@@ -111,13 +111,7 @@ func TestAll_rejects_foreign_payloads_without_panicking(t *testing.T) {
 
 // TestAll_loads_into_the_engine proves the set works with the domain engine as a plugin would.
 func TestAll_loads_into_the_engine(t *testing.T) {
-	var loaded []domain.LoadedSignature
-	for _, sig := range All() {
-		md, _ := sig.GetMetadata()
-		sel, _ := sig.GetSelectedEvents()
-		loaded = append(loaded, domain.LoadedSignature{Signature: sig,
-			Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
-	}
+	loaded := domain.Builtin(All())
 	loaded, problems := domain.DedupeSignatures(loaded)
 	if len(problems) > 0 {
 		t.Fatalf("dedupe: %v", problems)
@@ -141,12 +135,7 @@ func TestAll_loads_into_the_engine(t *testing.T) {
 // BenchmarkSet_benign_events measures the whole set behind the domain engine on everyday events:
 // every signature that selects the event runs, none reports. The engine boxes each event once.
 func BenchmarkSet_benign_events(b *testing.B) {
-	var loaded []domain.LoadedSignature
-	for _, sig := range All() {
-		md, _ := sig.GetMetadata()
-		sel, _ := sig.GetSelectedEvents()
-		loaded = append(loaded, domain.LoadedSignature{Signature: sig, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
-	}
+	loaded := domain.Builtin(All())
 	catalog := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
 	engine, problems := domain.NewEngine(domain.EngineConfig{}, loaded, catalog, func(ev *trace.Event) { b.Fatalf("finding %s", ev.EventName) }, nil)
 	if len(problems) > 0 {
@@ -181,12 +170,10 @@ func BenchmarkSet_benign_events(b *testing.B) {
 // (domain.OpenInterestOf is ok); the interests are checked against every firing test case by
 // checkOpenInterest.
 func TestAll_declare_their_open_interest(t *testing.T) {
-	var loaded []domain.LoadedSignature
-	for _, sig := range All() {
-		md, _ := sig.GetMetadata()
-		sel, _ := sig.GetSelectedEvents()
-		loaded = append(loaded, domain.LoadedSignature{Signature: sig, Info: domain.SignatureInfo{Metadata: md, Selectors: sel}})
-		for _, s := range sel {
+	loaded := domain.Builtin(All())
+	for _, ls := range loaded {
+		sig, md := ls.Signature, ls.Info.Metadata
+		for _, s := range ls.Info.Selectors {
 			if s.Name != evFileOpen {
 				continue
 			}

@@ -27,12 +27,7 @@ func BenchmarkAgent_Replay(b *testing.B) {
 	if path == "" {
 		path = repeatSample(b, 50_000)
 	}
-	var loaded []domain.LoadedSignature
-	for _, s := range signatures.All() {
-		md, _ := s.GetMetadata()
-		sel, _ := s.GetSelectedEvents()
-		loaded = append(loaded, domain.LoadedSignature{Signature: s, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
-	}
+	loaded := domain.Builtin(signatures.All())
 	cat := domain.NewCatalog(domain.SignatureEvents(loaded), domain.BaseEvents())
 	sel, err := domain.Select(cat, nil)
 	if err != nil {

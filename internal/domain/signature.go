@@ -164,3 +164,15 @@ func SignatureEvents(sigs []LoadedSignature) []EventDefinition {
 	}
 	return defs
 }
+
+// Builtin wraps signatures compiled into a program (not read from a plugin file), with origin
+// "builtin". A signature whose metadata or selection cannot be read gets the zero value of it.
+func Builtin(sigs []detect.Signature) []LoadedSignature {
+	out := make([]LoadedSignature, 0, len(sigs))
+	for _, s := range sigs {
+		md, _ := s.GetMetadata()
+		sel, _ := s.GetSelectedEvents()
+		out = append(out, LoadedSignature{Signature: s, Info: SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
+	}
+	return out
+}

@@ -34,12 +34,7 @@ func startAgent(t *testing.T) *agent {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the live eBPF source loads kernel programs")
 	}
-	var loaded []domain.LoadedSignature
-	for _, sig := range signatures.All() {
-		md, _ := sig.GetMetadata()
-		sel, _ := sig.GetSelectedEvents()
-		loaded = append(loaded, domain.LoadedSignature{Signature: sig, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
-	}
+	loaded := domain.Builtin(signatures.All())
 	catalog := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
 	sel, err := domain.Select(catalog, nil)
 	if err != nil {

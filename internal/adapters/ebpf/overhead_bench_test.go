@@ -33,12 +33,7 @@ type defaultAgent struct {
 
 func startDefaultAgent(t *testing.T) *defaultAgent {
 	t.Helper()
-	var loaded []domain.LoadedSignature
-	for _, s := range signatures.All() {
-		md, _ := s.GetMetadata()
-		sel, _ := s.GetSelectedEvents()
-		loaded = append(loaded, domain.LoadedSignature{Signature: s, Info: domain.SignatureInfo{Metadata: md, Selectors: sel, Origin: "builtin"}})
-	}
+	loaded := domain.Builtin(signatures.All())
 	cat := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
 	// TRACEE_EBPF_BENCH_EVENTS selects other events than the default signatures (to find floors).
 	var names []string
