@@ -4,6 +4,7 @@
 # in-kernel policy scope (narrow vs global policy on a kill storm and an open/close loop).
 # Needs root and a kernel with BTF. Knobs: TRACEE_EBPF_BENCH_SECONDS (5), TRACEE_EBPF_BENCH_PAIRS (5),
 # TRACEE_EBPF_BENCH_DD (2000000), TRACEE_EBPF_BENCH_EVENTS (default: the built-in signatures' events),
+# TRACEE_EBPF_BENCH_RATES (throughput targets, calls/s: 250000,500000,750000,1000000,0),
 # TRACEE_EBPF_BENCH_SCOPE_ROUNDS (4), TRACEE_EBPF_BENCH_SCOPE_SECONDS (2), TRACEE_EBPF_BENCH_SCOPE_OPENS
 # (200000), TRACEE_EBPF_BENCH_RUN: which benchmarks (default 'throughput|overhead|scope'; 'scope'
 # alone takes about a minute and a half).
@@ -18,13 +19,17 @@ bin=$(mktemp -d)/ebpf.test
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 CGO_ENABLED=1 go test -trimpath -c -o "$bin" ./internal/adapters/ebpf/
 # The shipped binary, built as `make` builds it (default signatures, default outputs: its stdout
-# goes to /dev/null). TRACEE_EBPF_BENCH_SHIPPED=0 skips its overhead run.
+# goes to /dev/null). TRACEE_EBPF_BENCH_SHIPPED=0 skips its throughput and overhead runs.
 make -s tracee >/dev/null
 agent="$PWD/dist/tracee"
 run() { TRACEE_EBPF_BENCH=1 "$bin" -test.run "$1" -test.v -test.timeout 60m 2>&1 | grep -E 'RESULT|FAIL|agent events' | sed 's/^ *[a-z_]*\.go:[0-9]*: //'; }
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	run "TestBench_(${TRACEE_EBPF_BENCH_RUN:-throughput|overhead|scope})\$"
+	if [ "${TRACEE_EBPF_BENCH_SHIPPED:-1}" != 0 ] && [[ "${TRACEE_EBPF_BENCH_RUN:-throughput}" == *throughput* ]]; then
+		echo "# throughput of the shipped binary ($agent -e signatures,kill -o none), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+		TRACEE_EBPF_BENCH_AGENT="$agent" run 'TestBench_throughput$'
+	fi
 	if [ "${TRACEE_EBPF_BENCH_SHIPPED:-1}" != 0 ] && [[ "${TRACEE_EBPF_BENCH_RUN:-overhead}" == *overhead* ]]; then
 		echo "# overhead of the shipped binary ($agent), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 		TRACEE_EBPF_BENCH_AGENT="$agent" run 'TestBench_overhead$'

@@ -15,6 +15,7 @@ import (
 // Agent runs one pass of the pipeline: source -> engine -> finding policy -> outputs.
 type Agent struct {
 	source   ports.EventSource
+	recycler ports.EventRecycler // the source, when it reuses the events handed back; nil: none
 	engine   *domain.Engine
 	policy   ports.PolicyEvaluator // optional: finding policies
 	policies *domain.Policies      // optional: Tracee policies (scope, rules, filters)
@@ -81,6 +82,7 @@ func NewAgent(d AgentDeps) (*Agent, []domain.LoadProblem) {
 	}
 	a := &Agent{source: d.Source, policy: d.Policy, policies: d.Policies, outputs: d.Outputs, sel: d.Selection, log: d.Log,
 		bound: d.CallBound, storms: newStormLimiter(d.FindingRate), containers: d.Containers}
+	a.recycler, _ = d.Source.(ports.EventRecycler)
 	var run []domain.LoadedSignature
 	for _, s := range d.Signatures {
 		if d.Selection.Signatures[s.Info.Metadata.EventName] {
@@ -137,13 +139,18 @@ func (a *Agent) Run(ctx context.Context) error {
 // pipeline runs events through the engine until the queue is closed, then tells the signatures
 // that the source ended. A pipeline whose goroutine was abandoned by the watchdog (the count of
 // abandoned calls moved) stops without touching anything; the one started in its place goes on.
+// An event no output queued goes back to a recycling source: the engine is done with it (the
+// signatures got a copy of the struct).
 func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
 	abandoned := a.engine.Stats().Abandoned.Load()
 	live := func() bool { return a.engine.Stats().Abandoned.Load() == abandoned }
 	for ev := range events {
-		a.onEvent(ev)
+		queued := a.onEvent(ev)
 		if !live() {
 			return
+		}
+		if !queued && a.recycler != nil {
+			a.recycler.Recycle(ev)
 		}
 	}
 	a.engine.Complete()
@@ -152,14 +159,16 @@ func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
 	}
 }
 
-func (a *Agent) onEvent(ev *trace.Event) {
+// onEvent runs one event through enrichment, the outputs and the engine; it says whether an output
+// queued the event (then the outputs own it).
+func (a *Agent) onEvent(ev *trace.Event) (queued bool) {
 	a.counters.event(ev.EventName)
 	if a.containers != nil {
 		a.containers.Enrich(ev)
 	}
 	emit, dispatch := a.decide(ev)
 	if emit {
-		a.outputs.Write(ev)
+		queued = a.outputs.Write(ev)
 	}
 	switch {
 	case !dispatch:
@@ -173,6 +182,7 @@ func (a *Agent) onEvent(ev *trace.Event) {
 	default:
 		a.engine.Dispatch(ev)
 	}
+	return queued
 }
 
 // decide says whether ev goes to the outputs and to the signatures: by the policies when there

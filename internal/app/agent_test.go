@@ -41,23 +41,36 @@ func (s *traceMeSignature) OnEvent(ev protocol.Event) error {
 
 func setup(t *testing.T, events []string, policy *mocks.PolicyEvaluator, sink *mocks.EventSink, emitted []trace.Event) *app.Agent {
 	t.Helper()
+	return setupWith(t, events, policy, sink, func(sel domain.Selection) ports.EventSource {
+		source := mocks.NewEventSource(t)
+		source.EXPECT().Run(mock.Anything, sel, mock.Anything).RunAndReturn(
+			func(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
+				for i := range emitted {
+					ev := emitted[i]
+					emit(&ev)
+				}
+				return nil
+			})
+		return source
+	})
+}
+
+// setupWith is setup with the source source(selection) returns.
+func setupWith(t *testing.T, events []string, policy *mocks.PolicyEvaluator, sink *mocks.EventSink,
+	source func(domain.Selection) ports.EventSource) *app.Agent {
+	t.Helper()
 	sig := &traceMeSignature{}
 	sigs := []domain.LoadedSignature{{Signature: sig, Info: domain.SignatureInfo{Metadata: traceMeMeta,
 		Selectors: []detect.SignatureEventSelector{{Source: "tracee", Name: "ptrace", Origin: "*"}}}}}
 	cat := domain.NewCatalog(domain.SignatureEvents(sigs), domain.BaseEvents())
 	sel, err := domain.Select(cat, events)
 	require.NoError(t, err)
-	source := mocks.NewEventSource(t)
-	source.EXPECT().Run(mock.Anything, sel, mock.Anything).RunAndReturn(
-		func(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
-			for i := range emitted {
-				ev := emitted[i]
-				emit(&ev)
-			}
-			return nil
-		})
-	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, []app.NamedSink{{Name: "mock", Sink: sink}}, slog.New(slog.DiscardHandler))
-	deps := app.AgentDeps{Source: source, Outputs: outputs, Catalog: cat, Selection: sel, Signatures: sigs}
+	var sinks []app.NamedSink
+	if sink != nil {
+		sinks = append(sinks, app.NamedSink{Name: "mock", Sink: sink})
+	}
+	outputs := app.NewOutputs(context.Background(), app.OutputConfig{}, sinks, slog.New(slog.DiscardHandler))
+	deps := app.AgentDeps{Source: source(sel), Outputs: outputs, Catalog: cat, Selection: sel, Signatures: sigs}
 	if policy != nil {
 		deps.Policy = policy
 	}
@@ -188,4 +201,75 @@ func TestAgent_finding_of_a_new_container_carries_its_identity(t *testing.T) {
 	assert.Equal(t, "anti_debugging", got[0].EventName)
 	assert.Equal(t, trace.Container{ID: id, Name: "web", ImageName: "nginx:1.27", ImageDigest: "sha256:3ed6"}, got[0].Container)
 	assert.Equal(t, trace.Kubernetes{PodName: "web-1", PodNamespace: "shop", PodUID: "uid-1"}, got[0].Kubernetes)
+}
+
+// recyclingSource emits events and keeps what the agent hands back (ports.EventRecycler).
+type recyclingSource struct {
+	events   []*trace.Event
+	recycled []*trace.Event
+}
+
+func (s *recyclingSource) Run(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
+	for _, ev := range s.events {
+		emit(ev)
+	}
+	return nil
+}
+
+func (s *recyclingSource) Recycle(ev *trace.Event) { s.recycled = append(s.recycled, ev) }
+
+var _ ports.EventRecycler = (*recyclingSource)(nil)
+
+func TestAgent_Run_hands_back_only_events_no_output_queued(t *testing.T) {
+	tests := []struct {
+		name         string
+		events       []string
+		noOutputs    bool
+		wantRecycled int
+		wantFindings int
+	}{
+		{"base events only feed the signatures", nil, false, 2, 2},
+		{"base events printed too", []string{"ptrace,anti_debugging"}, false, 0, 2},
+		{"base events selected, no output (-o none)", []string{"ptrace,anti_debugging"}, true, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var written []*trace.Event
+			var sink *mocks.EventSink
+			if !tt.noOutputs {
+				sink = mocks.NewEventSink(t)
+				sink.EXPECT().Write(mock.Anything, mock.Anything).RunAndReturn(func(_ context.Context, ev *trace.Event) error {
+					mu.Lock()
+					defer mu.Unlock()
+					written = append(written, ev)
+					return nil
+				}).Maybe()
+				sink.EXPECT().Flush(mock.Anything).Return(nil).Maybe()
+				sink.EXPECT().Close(mock.Anything).Return(nil).Once()
+			}
+			source := &recyclingSource{events: []*trace.Event{
+				{EventName: "ptrace", ProcessName: "gdb", HostProcessID: 7},
+				{EventName: "ptrace", ProcessName: "gdb", HostProcessID: 8},
+			}}
+			agent := setupWith(t, tt.events, nil, sink, func(domain.Selection) ports.EventSource { return source })
+			require.NoError(t, agent.Run(context.Background()))
+			require.Len(t, source.recycled, tt.wantRecycled)
+			// The source overwrites what it got back: nothing written may change with it.
+			for _, ev := range source.recycled {
+				*ev = trace.Event{EventName: "overwritten", ProcessName: "overwritten"}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			var findings int
+			for _, ev := range written {
+				assert.Equal(t, "gdb", ev.ProcessName, ev.EventName)
+				assert.NotEqual(t, "overwritten", ev.EventName)
+				if ev.EventName == "anti_debugging" {
+					findings++
+				}
+			}
+			assert.Equal(t, tt.wantFindings, findings)
+		})
+	}
 }

@@ -35,6 +35,9 @@ type NamedSink struct {
 	// a memory queue: for a sink whose Write only makes the event durable (the Elasticsearch spool),
 	// so that a kill -9 cannot lose an alert the engine has handed over.
 	Durable bool
+	// AlertsOnly sinks get signature events only (the embedded alert store): other events are not
+	// queued for them.
+	AlertsOnly bool
 }
 
 // Outputs fans events out to every sink through a bounded queue each, so a slow output never stalls
@@ -152,20 +155,26 @@ func (o *Outputs) fail(ctx context.Context, q *outputQueue, err error) {
 	_ = q.Sink.Close(ctx)
 }
 
-// Write queues ev for every output. ev must not be modified afterwards.
-func (o *Outputs) Write(ev *trace.Event) {
+// Write queues ev for every output and says whether one kept it (queued it, or a durable output
+// took it): then ev must not be modified or reused afterwards.
+func (o *Outputs) Write(ev *trace.Event) (kept bool) {
 	alert := domain.IsSignatureEvent(ev)
 	for _, q := range o.queues {
+		if q.AlertsOnly && !alert {
+			continue
+		}
 		if q.closed.Load() {
 			q.failed.Add(1)
 			continue
 		}
 		if q.Durable {
 			o.writeDurable(q, ev)
+			kept = true // the sink may hold ev in its batch
 			continue
 		}
 		select {
 		case q.ch <- ev:
+			kept = true
 			continue
 		default:
 		}
@@ -174,6 +183,7 @@ func (o *Outputs) Write(ev *trace.Event) {
 			select {
 			case q.ch <- ev:
 				timer.Stop()
+				kept = true
 				continue
 			case <-timer.C:
 			}
@@ -182,6 +192,7 @@ func (o *Outputs) Write(ev *trace.Event) {
 			o.log.Warn("output queue full; events dropped", "output", q.Name, "dropped", n, "alert", alert)
 		}
 	}
+	return kept
 }
 
 // Stats returns each output's counters.

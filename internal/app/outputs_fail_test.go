@@ -117,3 +117,34 @@ func TestOutputs_a_rejected_event_does_not_close_the_output(t *testing.T) {
 	assert.EqualValues(t, 2, st.Written)
 	assert.EqualValues(t, 1, st.Failed)
 }
+
+// An alerts-only output (the embedded store) is not queued base events; Write says whether any
+// output kept the event, so the agent may hand the others back to the source.
+func TestOutputs_alerts_only_output_gets_no_base_events(t *testing.T) {
+	base := &trace.Event{EventName: "ptrace"}
+	tests := []struct {
+		name       string
+		alertsOnly bool
+		ev         *trace.Event
+		wantKept   bool
+		wantWrites int
+	}{
+		{"base event, alerts-only output", true, base, false, 0},
+		{"alert, alerts-only output", true, alert(1), true, 1},
+		{"base event, every-event output", false, base, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := mocks.NewEventSink(t)
+			if tt.wantWrites > 0 { // an unexpected Write fails the mock
+				sink.EXPECT().Write(mock.Anything, tt.ev).Return(nil).Times(tt.wantWrites)
+			}
+			sink.EXPECT().Flush(mock.Anything).Return(nil).Maybe()
+			sink.EXPECT().Close(mock.Anything).Return(nil).Once()
+			outs := app.NewOutputs(context.Background(), app.OutputConfig{},
+				[]app.NamedSink{{Name: "out", Sink: sink, AlertsOnly: tt.alertsOnly}}, slog.New(slog.DiscardHandler))
+			assert.Equal(t, tt.wantKept, outs.Write(tt.ev))
+			require.NoError(t, outs.Close(context.Background()))
+		})
+	}
+}

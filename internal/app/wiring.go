@@ -333,7 +333,7 @@ func provideSinks(p sinkParams) ([]NamedSink, error) {
 		sinks = append(sinks, b.NamedSink)
 	}
 	if p.Store != nil {
-		sinks = append(sinks, NamedSink{Name: "alerts-db", Sink: p.Store})
+		sinks = append(sinks, NamedSink{Name: "alerts-db", Sink: p.Store, AlertsOnly: true}) // it records findings only
 	}
 	return sinks, nil
 }

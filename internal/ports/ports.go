@@ -17,6 +17,14 @@ type EventSource interface {
 	Run(ctx context.Context, sel domain.Selection, emit func(ev *trace.Event)) error
 }
 
+// EventRecycler is an EventSource that reuses the memory of its events. The agent hands back an
+// event it owns once nothing can reach it any more: the engine is done with it (signatures get a
+// copy of the struct) and no output queued it. The source may then overwrite every field of the
+// struct; the slices and maps it pointed to are never reused.
+type EventRecycler interface {
+	Recycle(ev *trace.Event)
+}
+
 // SignatureLoader finds and opens signatures (Go plugins, Rego files) in directories.
 type SignatureLoader interface {
 	// Load judges every file on its own: failures become LoadResult.Problems, never a stop.

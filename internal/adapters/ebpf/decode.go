@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -18,7 +19,8 @@ type decoder struct {
 	containers *containerResolver
 	scratch    []wireArg
 	names      map[string]string // interned comm and hostname strings
-	scoped     bool              // the kernel filters by policy scope: keep its matched bitmap
+	slab       eventSlab
+	scoped     bool // the kernel filters by policy scope: keep its matched bitmap
 }
 
 // wireEvent is what decoding an event needs, prepared once: its definition, its arguments with
@@ -99,7 +101,8 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", def.Name, err)
 	}
-	ev := &trace.Event{
+	ev := d.slab.event()
+	*ev = trace.Event{
 		Timestamp:           int(int64(h.ts) + d.bootOffset),
 		ThreadStartTime:     int(int64(h.startTime) + d.bootOffset),
 		ProcessorID:         int(h.cpu),
@@ -128,7 +131,7 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	if d.scoped {
 		ev.MatchedPoliciesKernel = h.matched
 	}
-	ev.Args = buildArgs(we, wire)
+	ev.Args = buildArgs(we, wire, d.slab.args(len(we.args)))
 	ev.ArgsNum = len(ev.Args)
 	// Tracee gives its time.Time arguments as epoch ns, like the event's timestamp; the kernel
 	// writes boot ns.
@@ -161,6 +164,53 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		}
 	}
 	return ev, nil
+}
+
+// eventSlab hands out events and argument slices. An event is one the agent recycled (Source.Recycle)
+// or is carved from a block of slabEvents; argument slices are carved from blocks and never
+// reused. A block lives while anything carved from it is referenced (an output's queue, a
+// signature's state) and the garbage collector frees it after. Argument slices are capped at their
+// length, so an append by a consumer copies instead of writing over the next event's arguments.
+type eventSlab struct {
+	recycled *sync.Pool // of *trace.Event; nil: none
+	events   []trace.Event
+	argv     []trace.Argument
+}
+
+// slabEvents and slabArgs size the blocks: 64 events of 608 bytes and 256 arguments of 48 bytes,
+// ~39 KB and ~12 KB.
+const (
+	slabEvents = 64
+	slabArgs   = 256
+)
+
+func (s *eventSlab) event() *trace.Event {
+	if s.recycled != nil {
+		if ev, ok := s.recycled.Get().(*trace.Event); ok {
+			return ev
+		}
+	}
+	if len(s.events) == 0 {
+		s.events = make([]trace.Event, slabEvents)
+	}
+	ev := &s.events[0]
+	s.events = s.events[1:]
+	return ev
+}
+
+func (s *eventSlab) args(n int) []trace.Argument {
+	if n == 0 {
+		return []trace.Argument{}
+	}
+	if n > slabArgs {
+		return make([]trace.Argument, n)
+	}
+	if len(s.argv) < n {
+		s.argv = make([]trace.Argument, slabArgs)
+	}
+	out := s.argv[:n:n]
+	s.argv = s.argv[n:]
+	return out
 }
 
 // learnCgroup caches the container ID of the cgroup an internal record names.
@@ -255,10 +305,10 @@ func entityID(id uint32, start uint64) uint32 {
 }
 
 // buildArgs maps wire arguments to the catalog's arguments, in the catalog's order and with
-// the Go types Tracee v0.24.1 gives them. Missing wire arguments give typed zero values.
-func buildArgs(we *wireEvent, w []wireArg) []trace.Argument {
+// the Go types Tracee v0.24.1 gives them, into out (len(we.args) long, zeroed). Missing wire
+// arguments give typed zero values.
+func buildArgs(we *wireEvent, w []wireArg, out []trace.Argument) []trace.Argument {
 	def := &we.def
-	out := make([]trace.Argument, len(we.args))
 	copy(out, we.args)
 	for _, i := range we.fresh {
 		out[i].Value = zeroValue(out[i].Type)

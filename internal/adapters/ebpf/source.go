@@ -30,7 +30,14 @@ type Source struct {
 	mu       sync.Mutex
 	drops    *ebpf.Map
 	lastLost []uint64
+
+	recycled sync.Pool // events the agent handed back (Recycle), reused by the decoder
 }
+
+// Recycle takes back an event this source emitted that nothing references any more
+// (ports.EventRecycler): the decoder overwrites the struct with a later event instead of
+// allocating one (608 bytes). Its argument slice is not reused.
+func (s *Source) Recycle(ev *trace.Event) { s.recycled.Put(ev) }
 
 // New checks the configuration; the kernel is touched only by Run.
 func New(cfg Config, log *slog.Logger) (*Source, error) {
@@ -80,6 +87,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	procs.bootstrap()
 	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
 	dec.scoped = s.cfg.Scope != nil && s.cfg.Scope.AllPolicies != 0
+	dec.slab.recycled = &s.recycled
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
 	return s.readLoop(ctx, rd, dec, sel, emit)
