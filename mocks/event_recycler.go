@@ -21,9 +21,9 @@ func (_m *EventRecycler) EXPECT() *EventRecycler_Expecter {
 	return &EventRecycler_Expecter{mock: &_m.Mock}
 }
 
-// Recycle provides a mock function with given fields: ev
-func (_m *EventRecycler) Recycle(ev *trace.Event) {
-	_m.Called(ev)
+// Recycle provides a mock function with given fields: evs
+func (_m *EventRecycler) Recycle(evs []*trace.Event) {
+	_m.Called(evs)
 }
 
 // EventRecycler_Recycle_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'Recycle'
@@ -32,14 +32,14 @@ type EventRecycler_Recycle_Call struct {
 }
 
 // Recycle is a helper method to define mock.On call
-//   - ev *trace.Event
-func (_e *EventRecycler_Expecter) Recycle(ev interface{}) *EventRecycler_Recycle_Call {
-	return &EventRecycler_Recycle_Call{Call: _e.mock.On("Recycle", ev)}
+//   - evs []*trace.Event
+func (_e *EventRecycler_Expecter) Recycle(evs interface{}) *EventRecycler_Recycle_Call {
+	return &EventRecycler_Recycle_Call{Call: _e.mock.On("Recycle", evs)}
 }
 
-func (_c *EventRecycler_Recycle_Call) Run(run func(ev *trace.Event)) *EventRecycler_Recycle_Call {
+func (_c *EventRecycler_Recycle_Call) Run(run func(evs []*trace.Event)) *EventRecycler_Recycle_Call {
 	_c.Call.Run(func(args mock.Arguments) {
-		run(args[0].(*trace.Event))
+		run(args[0].([]*trace.Event))
 	})
 	return _c
 }
@@ -49,7 +49,7 @@ func (_c *EventRecycler_Recycle_Call) Return() *EventRecycler_Recycle_Call {
 	return _c
 }
 
-func (_c *EventRecycler_Recycle_Call) RunAndReturn(run func(*trace.Event)) *EventRecycler_Recycle_Call {
+func (_c *EventRecycler_Recycle_Call) RunAndReturn(run func([]*trace.Event)) *EventRecycler_Recycle_Call {
 	_c.Run(run)
 	return _c
 }

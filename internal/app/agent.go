@@ -41,6 +41,9 @@ const DefaultCallBound = 5 * time.Second
 // pipelineQueue is the number of events between the source and the pipeline goroutine.
 const pipelineQueue = 1024
 
+// recycleBatch is how many events the pipeline hands back to a recycling source at once.
+const recycleBatch = 64
+
 // outputCloseTimeout bounds the flush of every output at shutdown.
 const outputCloseTimeout = 30 * time.Second
 
@@ -144,14 +147,22 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
 	abandoned := a.engine.Stats().Abandoned.Load()
 	live := func() bool { return a.engine.Stats().Abandoned.Load() == abandoned }
+	var free []*trace.Event
 	for ev := range events {
 		queued := a.onEvent(ev)
 		if !live() {
 			return
 		}
 		if !queued && a.recycler != nil {
-			a.recycler.Recycle(ev)
+			free = append(free, ev)
+			if len(free) == recycleBatch {
+				a.recycler.Recycle(free)
+				free = make([]*trace.Event, 0, recycleBatch)
+			}
 		}
+	}
+	if len(free) > 0 {
+		a.recycler.Recycle(free)
 	}
 	a.engine.Complete()
 	if live() {

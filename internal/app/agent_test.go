@@ -216,7 +216,7 @@ func (s *recyclingSource) Run(_ context.Context, _ domain.Selection, emit func(*
 	return nil
 }
 
-func (s *recyclingSource) Recycle(ev *trace.Event) { s.recycled = append(s.recycled, ev) }
+func (s *recyclingSource) Recycle(evs []*trace.Event) { s.recycled = append(s.recycled, evs...) }
 
 var _ ports.EventRecycler = (*recyclingSource)(nil)
 

@@ -17,12 +17,13 @@ type EventSource interface {
 	Run(ctx context.Context, sel domain.Selection, emit func(ev *trace.Event)) error
 }
 
-// EventRecycler is an EventSource that reuses the memory of its events. The agent hands back an
-// event it owns once nothing can reach it any more: the engine is done with it (signatures get a
-// copy of the struct) and no output queued it. The source may then overwrite every field of the
-// struct; the slices and maps it pointed to are never reused.
+// EventRecycler is an EventSource that reuses the memory of its events. The agent hands back
+// events it owns once nothing can reach them any more: the engine is done with them (signatures
+// get a copy of the struct) and no output queued them. The source may then overwrite every field
+// of each struct; the slices and maps they pointed to are never reused. The agent hands them back
+// in batches, from one goroutine at a time, and does not touch evs afterwards.
 type EventRecycler interface {
-	Recycle(ev *trace.Event)
+	Recycle(evs []*trace.Event)
 }
 
 // SignatureLoader finds and opens signatures (Go plugins, Rego files) in directories.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -172,7 +171,8 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 // signature's state) and the garbage collector frees it after. Argument slices are capped at their
 // length, so an append by a consumer copies instead of writing over the next event's arguments.
 type eventSlab struct {
-	recycled *sync.Pool // of *trace.Event; nil: none
+	recycled <-chan []*trace.Event // batches handed back; nil: none
+	reuse    []*trace.Event        // the batch being reused
 	events   []trace.Event
 	argv     []trace.Argument
 }
@@ -185,10 +185,16 @@ const (
 )
 
 func (s *eventSlab) event() *trace.Event {
-	if s.recycled != nil {
-		if ev, ok := s.recycled.Get().(*trace.Event); ok {
-			return ev
+	if len(s.reuse) == 0 && s.recycled != nil {
+		select {
+		case s.reuse = <-s.recycled:
+		default:
 		}
+	}
+	if n := len(s.reuse); n > 0 {
+		ev := s.reuse[n-1]
+		s.reuse = s.reuse[:n-1]
+		return ev
 	}
 	if len(s.events) == 0 {
 		s.events = make([]trace.Event, slabEvents)

@@ -58,8 +58,16 @@ func startDefaultAgent(t *testing.T) *defaultAgent {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &defaultAgent{cancel: cancel, done: make(chan error, 1), src: src, eng: eng}
 	go func() {
-		// As the app does with no output queuing base events: the engine's done, the event goes back.
-		a.done <- src.Run(ctx, sel, func(ev *trace.Event) { a.emitted.Add(1); eng.Dispatch(ev); src.Recycle(ev) })
+		// As the app does with no output queuing base events: the engine is done, the event goes back.
+		var free []*trace.Event
+		a.done <- src.Run(ctx, sel, func(ev *trace.Event) {
+			a.emitted.Add(1)
+			eng.Dispatch(ev)
+			if free = append(free, ev); len(free) == 64 {
+				src.Recycle(free)
+				free = nil
+			}
+		})
 	}()
 	for src.Stats().EventsRead == 0 {
 		_ = exec.Command("/bin/true").Run()

@@ -31,13 +31,22 @@ type Source struct {
 	drops    *ebpf.Map
 	lastLost []uint64
 
-	recycled sync.Pool // events the agent handed back (Recycle), reused by the decoder
+	recycled chan []*trace.Event // batches of events the agent handed back (Recycle), reused by the decoder
 }
 
-// Recycle takes back an event this source emitted that nothing references any more
-// (ports.EventRecycler): the decoder overwrites the struct with a later event instead of
-// allocating one (608 bytes). Its argument slice is not reused.
-func (s *Source) Recycle(ev *trace.Event) { s.recycled.Put(ev) }
+// recycledBatches bounds the batches of handed-back events waiting for the decoder; more are left
+// to the garbage collector.
+const recycledBatches = 64
+
+// Recycle takes back events this source emitted that nothing references any more
+// (ports.EventRecycler): the decoder overwrites each struct with a later event instead of
+// allocating one (608 bytes). Their argument slices are not reused. It never blocks.
+func (s *Source) Recycle(evs []*trace.Event) {
+	select {
+	case s.recycled <- evs:
+	default: // the decoder has enough: these go to the garbage collector
+	}
+}
 
 // New checks the configuration; the kernel is touched only by Run.
 func New(cfg Config, log *slog.Logger) (*Source, error) {
@@ -48,7 +57,7 @@ func New(cfg Config, log *slog.Logger) (*Source, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg, log: log.With("component", "ebpf")}, nil
+	return &Source{cfg: cfg, log: log.With("component", "ebpf"), recycled: make(chan []*trace.Event, recycledBatches)}, nil
 }
 
 // Run loads and attaches the programs sel.Need requires, emits events until ctx ends and
@@ -87,7 +96,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	procs.bootstrap()
 	dec := newDecoder(defs, bootOffset(), procs, newContainerResolver(s.cfg.ProcRoot))
 	dec.scoped = s.cfg.Scope != nil && s.cfg.Scope.AllPolicies != 0
-	dec.slab.recycled = &s.recycled
+	dec.slab.recycled = s.recycled
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
 	return s.readLoop(ctx, rd, dec, sel, emit)

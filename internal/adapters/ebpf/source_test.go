@@ -113,3 +113,18 @@ func (l *liveSource) mark() int {
 	defer l.mu.Unlock()
 	return len(l.events)
 }
+
+// Recycle never blocks the agent's pipeline: batches beyond what the decoder can hold are left to
+// the garbage collector.
+func TestSource_Recycle_never_blocks(t *testing.T) {
+	src, err := New(Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3*recycledBatches; i++ {
+		src.Recycle([]*trace.Event{{}})
+	}
+	if n := len(src.recycled); n != recycledBatches {
+		t.Fatalf("%d batches held, want %d", n, recycledBatches)
+	}
+}
