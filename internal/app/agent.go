@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
@@ -16,6 +17,7 @@ import (
 type Agent struct {
 	source   ports.EventSource
 	recycler ports.EventRecycler // the source, when it reuses the events handed back; nil: none
+	inflight atomic.Pointer[inflightBatch]
 	engine   *domain.Engine
 	policy   ports.PolicyEvaluator // optional: finding policies
 	policies *domain.Policies      // optional: Tracee policies (scope, rules, filters)
@@ -38,7 +40,8 @@ const findingSettle = 250 * time.Millisecond
 // disables the signature and detection goes on without it.
 const DefaultCallBound = 5 * time.Second
 
-// pipelineQueue is the number of events between the source and the pipeline goroutine.
+// pipelineQueue is the number of batches of events between the source and the pipeline goroutine
+// (a batching source hands over up to a few dozen events at once, another source one at a time).
 const pipelineQueue = 1024
 
 // recycleBatch is how many events the pipeline hands back to a recycling source at once.
@@ -114,14 +117,19 @@ func (a *Agent) Outputs() *Outputs { return a.outputs }
 func (a *Agent) Run(ctx context.Context) error {
 	a.ctx = ctx
 	a.counters.runStarted(time.Now())
-	events := make(chan *trace.Event, pipelineQueue)
+	events := make(chan []*trace.Event, pipelineQueue)
 	finished := make(chan struct{})
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
 	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(events, finished) })
 	go a.pipeline(events, finished)
 
-	err := a.source.Run(ctx, a.sel, func(ev *trace.Event) { events <- ev })
+	var err error
+	if bs, ok := a.source.(ports.BatchSource); ok {
+		err = bs.RunBatches(ctx, a.sel, func(evs []*trace.Event) { events <- evs })
+	} else {
+		err = a.source.Run(ctx, a.sel, func(ev *trace.Event) { events <- []*trace.Event{ev} })
+	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
@@ -141,24 +149,42 @@ func (a *Agent) Run(ctx context.Context) error {
 
 // pipeline runs events through the engine until the queue is closed, then tells the signatures
 // that the source ended. A pipeline whose goroutine was abandoned by the watchdog (the count of
-// abandoned calls moved) stops without touching anything; the one started in its place goes on.
+// abandoned calls moved) stops without touching anything; the one started in its place first
+// finishes the batch the abandoned one was in, from the event after the stuck one, then goes on.
 // An event no output queued goes back to a recycling source: the engine is done with it (the
 // signatures got a copy of the struct).
-func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
+func (a *Agent) pipeline(events <-chan []*trace.Event, finished chan<- struct{}) {
 	abandoned := a.engine.Stats().Abandoned.Load()
 	live := func() bool { return a.engine.Stats().Abandoned.Load() == abandoned }
 	var free []*trace.Event
-	for ev := range events {
-		queued := a.onEvent(ev)
-		if !live() {
-			return
-		}
-		if !queued && a.recycler != nil {
-			free = append(free, ev)
-			if len(free) == recycleBatch {
-				a.recycler.Recycle(free)
-				free = make([]*trace.Event, 0, recycleBatch)
+	run := func(b *inflightBatch) bool {
+		for {
+			i := int(b.next.Add(1)) - 1
+			if i >= len(b.events) {
+				return true
 			}
+			ev := b.events[i]
+			queued := a.onEvent(ev)
+			if !live() {
+				return false
+			}
+			if !queued && a.recycler != nil {
+				free = append(free, ev)
+				if len(free) == recycleBatch {
+					a.recycler.Recycle(free)
+					free = make([]*trace.Event, 0, recycleBatch)
+				}
+			}
+		}
+	}
+	if b := a.inflight.Load(); b != nil && !run(b) { // the batch of the pipeline this one replaces
+		return
+	}
+	for evs := range events {
+		b := &inflightBatch{events: evs}
+		a.inflight.Store(b)
+		if !run(b) {
+			return
 		}
 	}
 	if len(free) > 0 {
@@ -168,6 +194,13 @@ func (a *Agent) pipeline(events <-chan *trace.Event, finished chan<- struct{}) {
 	if live() {
 		close(finished)
 	}
+}
+
+// inflightBatch is the batch a pipeline works through: next is the index of the next event to
+// take, so that a pipeline started in place of an abandoned one goes on after the stuck event.
+type inflightBatch struct {
+	events []*trace.Event
+	next   atomic.Int64
 }
 
 // onEvent runs one event through enrichment, the outputs and the engine; it says whether an output

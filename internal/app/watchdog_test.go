@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-428f5ad7/tracee/internal/app"
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
 	"github.com/seed-428f5ad7/tracee/internal/syncbuf"
 	"github.com/seed-428f5ad7/tracee/mocks"
 	"github.com/seed-428f5ad7/tracee/types/detect"
@@ -42,6 +43,47 @@ func (s *stuckSignature) OnEvent(protocol.Event) error {
 }
 
 func TestAgent_a_stuck_signature_is_abandoned_and_detection_goes_on(t *testing.T) {
+	const n = 100
+	tests := []struct {
+		name   string
+		source func(t *testing.T, sel domain.Selection) ports.EventSource
+	}{
+		{"events one by one", func(t *testing.T, sel domain.Selection) ports.EventSource {
+			source := mocks.NewEventSource(t)
+			source.EXPECT().Run(mock.Anything, sel, mock.Anything).RunAndReturn(
+				func(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
+					for i := 0; i < n; i++ {
+						emit(&trace.Event{EventName: "ptrace", HostProcessID: i})
+					}
+					return nil
+				})
+			return source
+		}},
+		// The stuck call is the first of a batch: the pipeline that replaces the abandoned one
+		// finishes that batch from the next event.
+		{"events in batches", func(t *testing.T, sel domain.Selection) ports.EventSource {
+			source := mocks.NewBatchSource(t)
+			source.EXPECT().RunBatches(mock.Anything, sel, mock.Anything).RunAndReturn(
+				func(_ context.Context, _ domain.Selection, emit func([]*trace.Event)) error {
+					var batch []*trace.Event
+					for i := 0; i < n; i++ {
+						if batch = append(batch, &trace.Event{EventName: "ptrace", HostProcessID: i}); len(batch) == 7 {
+							emit(batch)
+							batch = nil
+						}
+					}
+					emit(batch)
+					return nil
+				})
+			return source
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { stuckSignatureRun(t, n, tt.source) })
+	}
+}
+
+func stuckSignatureRun(t *testing.T, n int, newSource func(*testing.T, domain.Selection) ports.EventSource) {
 	stuck := &stuckSignature{release: make(chan struct{}),
 		meta: detect.SignatureMetadata{ID: "STUCK-1", EventName: "stuck_sig", Version: "1"}}
 	defer close(stuck.release)
@@ -55,15 +97,7 @@ func TestAgent_a_stuck_signature_is_abandoned_and_detection_goes_on(t *testing.T
 	cat := domain.NewCatalog(domain.SignatureEvents(sigs), domain.BaseEvents())
 	sel, err := domain.Select(cat, nil)
 	require.NoError(t, err)
-	const n = 100
-	source := mocks.NewEventSource(t)
-	source.EXPECT().Run(mock.Anything, sel, mock.Anything).RunAndReturn(
-		func(_ context.Context, _ domain.Selection, emit func(*trace.Event)) error {
-			for i := 0; i < n; i++ {
-				emit(&trace.Event{EventName: "ptrace", HostProcessID: i})
-			}
-			return nil
-		})
+	source := newSource(t, sel)
 	sink, written := recordingSink(t)
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))

@@ -17,6 +17,15 @@ type EventSource interface {
 	Run(ctx context.Context, sel domain.Selection, emit func(ev *trace.Event)) error
 }
 
+// BatchSource is an EventSource that can hand its events over in batches, in order: one hand-off
+// per batch instead of one per event. emit takes ownership of the slice and of its events and is
+// called from one goroutine at a time. The source hands over what it has before it waits for more
+// events, so no event waits in a batch for the next one.
+type BatchSource interface {
+	EventSource
+	RunBatches(ctx context.Context, sel domain.Selection, emit func(evs []*trace.Event)) error
+}
+
 // EventRecycler is an EventSource that reuses the memory of its events. The agent hands back
 // events it owns once nothing can reach them any more: the engine is done with them (signatures
 // get a copy of the struct) and no output queued them. The source may then overwrite every field

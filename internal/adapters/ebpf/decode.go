@@ -204,6 +204,9 @@ func (s *eventSlab) event() *trace.Event {
 	return ev
 }
 
+// giveBack returns an event nothing else saw to the events to reuse.
+func (s *eventSlab) giveBack(ev *trace.Event) { s.reuse = append(s.reuse, ev) }
+
 func (s *eventSlab) args(n int) []trace.Argument {
 	if n == 0 {
 		return []trace.Argument{}

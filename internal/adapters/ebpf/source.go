@@ -63,6 +63,25 @@ func New(cfg Config, log *slog.Logger) (*Source, error) {
 // Run loads and attaches the programs sel.Need requires, emits events until ctx ends and
 // detaches everything before returning.
 func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+	return s.run(ctx, sel, func(evs []*trace.Event) {
+		for _, ev := range evs {
+			emit(ev)
+		}
+	}, true)
+}
+
+// RunBatches is Run handing events over in batches (ports.BatchSource): up to maxBatch at once,
+// and whatever was read as soon as the ring buffer runs empty.
+func (s *Source) RunBatches(ctx context.Context, sel domain.Selection, emit func([]*trace.Event)) error {
+	return s.run(ctx, sel, emit, false)
+}
+
+// maxBatch bounds the events of one batch.
+const maxBatch = 64
+
+// run is Run and RunBatches; reuse says emit is done with a batch when it returns, so its slice
+// is reused.
+func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
 	start := time.Now()
 	if err := checkHost(s.cfg.ProcRoot); err != nil {
 		return err
@@ -99,7 +118,7 @@ func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace
 	dec.slab.recycled = s.recycled
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
-	return s.readLoop(ctx, rd, dec, sel, emit)
+	return s.readLoop(ctx, rd, dec, sel, emit, reuse)
 }
 
 func (s *Source) forgetDrops() {
@@ -110,8 +129,22 @@ func (s *Source) forgetDrops() {
 	s.mu.Unlock()
 }
 
-func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder, sel domain.Selection, emit func(*trace.Event)) error {
+func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
 	var rec ringbuf.Record
+	batch := make([]*trace.Event, 0, maxBatch)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		emit(batch)
+		if reuse {
+			clear(batch)
+			batch = batch[:0]
+		} else {
+			batch = make([]*trace.Event, 0, maxBatch)
+		}
+	}
+	defer flush()
 	nextStats := time.Now().Add(s.cfg.StatsInterval)
 	var lostLogged uint64
 	checkDrops := func(now time.Time) {
@@ -132,6 +165,10 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 	for n := uint64(1); ; n++ {
 		if n%64 == 0 && ctx.Err() != nil { // a cancelled reader also stops at its next deadline
 			return nil
+		}
+		// Hand over what was read when the batch is full or before waiting for the kernel.
+		if len(batch) == maxBatch || (len(batch) > 0 && rd.AvailableBytes() == 0) {
+			flush()
 		}
 		err := rd.ReadInto(&rec)
 		if err != nil {
@@ -161,10 +198,11 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 			continue // an internal record (a cgroup's path)
 		}
 		if ev.EventID < 0 || ev.EventID >= len(need) || !need[ev.EventID] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
-			continue // an event kept for the process tree only
+			dec.slab.giveBack(ev) // an event kept for the process tree only: its struct is reused
+			continue
 		}
 		s.counters.emitted.Add(1)
-		emit(ev)
+		batch = append(batch, ev)
 	}
 }
 

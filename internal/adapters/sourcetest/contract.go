@@ -84,21 +84,55 @@ func Run(t *testing.T, newSource NewSource) {
 // RunLive is the part of the contract a live source (one that watches the kernel) can be held to:
 // it emits only the selected events, each its own, ends when its context is cancelled, and runs
 // again after a run ended. trigger makes at least one selected event (sched_process_exec) happen.
+//
+// A source that can hand events over in batches (ports.BatchSource) is held to the same in
+// batches: none empty, and an event handed over without waiting for the batch to fill (the
+// trigger makes one exec at a time).
 func RunLive(t *testing.T, src ports.EventSource, trigger func()) {
+	runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+		return src.Run(ctx, sel, emit)
+	}, trigger, 0)
+	bs, ok := src.(ports.BatchSource)
+	if !ok {
+		return
+	}
+	t.Run("in batches", func(t *testing.T) {
+		runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+			return bs.RunBatches(ctx, sel, func(evs []*trace.Event) {
+				assert.NotEmpty(t, evs, "an empty batch")
+				for _, ev := range evs {
+					emit(ev)
+				}
+			})
+		}, trigger, maxBatchTriggers)
+	})
+}
+
+// maxBatchTriggers bounds the execs a batching source may need before it hands the first over:
+// far fewer than a batch holds (64 for the eBPF source), so a batch that waits to fill fails.
+const maxBatchTriggers = 16
+
+// runLive runs the live contract through runSource; maxTriggers > 0 bounds how many triggers the
+// first event may take.
+func runLive(t *testing.T, runSource func(context.Context, domain.Selection, func(*trace.Event)) error, trigger func(), maxTriggers int) {
 	run := func(t *testing.T) []*trace.Event {
 		ctx, cancel := context.WithCancel(context.Background())
 		var mu sync.Mutex
 		var got []*trace.Event
 		done := make(chan error, 1)
 		go func() {
-			done <- src.Run(ctx, selection(t, "sched_process_exec"), func(ev *trace.Event) {
+			done <- runSource(ctx, selection(t, "sched_process_exec"), func(ev *trace.Event) {
 				mu.Lock()
 				got = append(got, ev)
 				mu.Unlock()
 			})
 		}()
 		deadline := time.Now().Add(30 * time.Second)
-		for {
+		for triggers := 1; ; triggers++ {
+			if maxTriggers > 0 && triggers > maxTriggers {
+				t.Errorf("no event handed over after %d triggers: events wait in a batch", maxTriggers)
+				break
+			}
 			trigger()
 			mu.Lock()
 			n := len(got)
