@@ -86,9 +86,9 @@ func BenchmarkRegoEval_only(b *testing.B) {
 	c := sig.cur.Load()
 	ev := ptraceEvent("PTRACE_ATTACH")
 	in := ast.NewTerm(c.shape.value(&ev))
-	filter := c.match.filter
-	c.match.filter = nil // OPA's evaluation, not the input filter's rejection
-	defer func() { c.match.filter = filter }()
+	filter, direct := c.match.filter, c.match.direct
+	c.match.filter, c.match.direct = nil, nil // OPA's evaluation, not the input filter's or the direct answer
+	defer func() { c.match.filter, c.match.direct = filter, direct }()
 	b.ReportAllocs()
 	cpu := startCPU()
 	for b.Loop() {

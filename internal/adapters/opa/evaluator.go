@@ -30,7 +30,8 @@ const partialNamespace = "tracee_partial_eval"
 //   - on a read transaction of its own empty store opened once, no-op metrics, a never-fired
 //     cancel (no goroutine per evaluation) and pooled rule caches;
 //   - after an input filter (inputfilter.go) that answers, without OPA, for inputs that cannot
-//     give a value.
+//     give a value, and, for queries left as mere comparisons of input fields with constants, a
+//     direct answer (direct.go).
 //
 // Partial evaluation is skipped when it fails or gives several queries (rules OR-ed whose
 // conflicts OPA must see); the plain query then reads the document as compiled.
@@ -44,6 +45,7 @@ type evaluator struct {
 	partial  bool      // the query is partially evaluated
 	reads    fieldSet  // the input fields an evaluation may read; nil: all
 	filter   *inputFilter
+	direct   *directQuery // answers without OPA when the query is simple enough (direct.go)
 }
 
 var noMetrics = metrics.NoOp()
@@ -64,6 +66,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 	queryText := string(resultVar) + " = " + ref
 	if c, q, ok := partiallyEvaluate(ctx, comp, store, queryText); ok {
 		e.compiler, e.query, e.partial, e.reads, e.filter = c, q, true, reads(c, q), newInputFilter(c, q)
+		e.direct = newDirectQuery(c, q)
 		return e, nil
 	}
 	body, err := ast.ParseBody(queryText)
@@ -75,6 +78,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 		return nil, regoError(err)
 	}
 	e.compiler, e.query, e.reads, e.filter = comp, q, reads(comp, q), newInputFilter(comp, q)
+	e.direct = newDirectQuery(comp, q)
 	return e, nil
 }
 
@@ -142,6 +146,11 @@ func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.St
 // eval evaluates the document on input: its value, or nil when undefined. Safe for concurrent
 // use. Several solutions with different values are a conflict, as OPA reports for a complete rule.
 func (e *evaluator) eval(ctx context.Context, input *ast.Term) (*ast.Term, error) {
+	if e.direct != nil {
+		if out, ok := e.direct.eval(input.Value); ok {
+			return out, nil
+		}
+	}
 	if e.filter != nil && !e.filter.pass(input.Value) {
 		return e.filter.rejected, nil
 	}
