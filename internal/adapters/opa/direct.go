@@ -232,26 +232,8 @@ const (
 	stateUnknown
 )
 
-// lookup reads input.<path> as OPA's reference does for objects; anything else on the way is
-// left to OPA.
-func lookup(input ast.Value, path fieldPath) (*ast.Term, directState) {
-	var t *ast.Term
-	v := input
-	for _, k := range path {
-		o, ok := v.(ast.Object)
-		if !ok {
-			return nil, stateUnknown
-		}
-		if t = o.Get(k); t == nil {
-			return nil, stateUndefined
-		}
-		v = t.Value
-	}
-	return t, stateDefined
-}
-
 // eval is the query's result on input (nil: undefined); false when OPA must decide.
-func (d *directQuery) eval(input ast.Value) (*ast.Term, bool) {
+func (d *directQuery) eval(input *inputReader) (*ast.Term, bool) {
 	var out *ast.Term
 	var set []*ast.Term
 	last := -1 // the body that held, when only one did
@@ -287,18 +269,18 @@ func (d *directQuery) eval(input ast.Value) (*ast.Term, bool) {
 }
 
 // holds evaluates the body's bindings and conditions: stateDefined when all hold.
-func (b *directBody) holds(input ast.Value) directState {
+func (b *directBody) holds(input *inputReader) directState {
 	if b.never {
 		return stateUndefined
 	}
 	for _, p := range b.defined {
-		if _, s := lookup(input, p); s != stateDefined {
+		if _, s := input.lookup(p); s != stateDefined {
 			return s
 		}
 	}
 	for i := range b.conds {
 		c := &b.conds[i]
-		t, s := lookup(input, c.path)
+		t, s := input.lookup(c.path)
 		if s != stateDefined {
 			return s
 		}
@@ -311,12 +293,12 @@ func (b *directBody) holds(input ast.Value) directState {
 }
 
 // build makes the value on input: undefined when an input field it reads is.
-func (v *directValue) build(input ast.Value) (*ast.Term, directState) {
+func (v *directValue) build(input *inputReader) (*ast.Term, directState) {
 	switch {
 	case v.constant != nil:
 		return v.constant, stateDefined
 	case v.path != nil:
-		return lookup(input, v.path)
+		return input.lookup(v.path)
 	case v.object:
 		o := ast.NewObjectWithCapacity(len(v.keys))
 		for i := range v.fields {

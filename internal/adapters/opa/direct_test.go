@@ -76,7 +76,8 @@ func TestDirectQuery_answers_as_OPA(t *testing.T) {
 					t.Errorf("%s: %v, %v from OPA", input, got, want)
 				}
 				if direct != nil {
-					if _, ok := direct.eval(in.Value); ok != answered {
+					r := docReader(in.Value)
+					if _, ok := direct.eval(&r); ok != answered {
 						t.Errorf("%s: answered directly %v, want %v", input, ok, answered)
 					}
 				}
@@ -113,5 +114,43 @@ func TestDirectQuery_answers_the_shipped_policies_and_the_test_signature(t *test
 	_, res := loadTestSignatures(t)
 	if sig := byID(t, res, "REGO-102").Signature.(*regoSignature); sig.cur.Load().match.direct == nil {
 		t.Errorf("REGO-102: no direct answer for %v", sig.cur.Load().match.query)
+	}
+}
+
+// TestInputReader_reads_the_event_as_the_document checks that reading a field straight from the
+// event gives what the built input document holds, for every field and key of the differential
+// events, as signature events and as findings.
+func TestInputReader_reads_the_event_as_the_document(t *testing.T) {
+	events := differentialEvents(t)
+	for i := range events {
+		events = append(events, *finding("TRC-103", events[i]))
+	}
+	for i := range events {
+		ev := &events[i]
+		for _, signature := range []bool{false, true} {
+			doc := shapeFor(nil).value(ev)
+			if signature {
+				doc.Insert(signatureField.key, signatureField.build(ev, nil))
+			}
+			var paths []fieldPath
+			doc.Foreach(func(k, v *ast.Term) {
+				paths = append(paths, fieldPath{k}, fieldPath{k, nameTerm("nope")}, fieldPath{k, nameTerm("id"), nameTerm("x")})
+				if o, ok := v.Value.(ast.Object); ok {
+					o.Foreach(func(k2, _ *ast.Term) { paths = append(paths, fieldPath{k, k2}) })
+				}
+			})
+			paths = append(paths, fieldPath{nameTerm("signature")}, fieldPath{nameTerm("signature"), nameTerm("id")}, fieldPath{nameTerm("nope")})
+			fromDoc, fromEvent := docReader(doc), eventReader(ev, signature)
+			for _, p := range paths {
+				for range 2 { // the second read comes from the reader's cache
+					want, wantState := fromDoc.lookup(p)
+					got, gotState := fromEvent.lookup(p)
+					if gotState != wantState || (got == nil) != (want == nil) || (got != nil && !got.Equal(want)) {
+						t.Fatalf("event %d (%s), signature %v, %v: %v (%d) from the event, %v (%d) in the document",
+							i, ev.EventName, signature, p, got, gotState, want, wantState)
+					}
+				}
+			}
+		}
 	}
 }

@@ -146,14 +146,38 @@ func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.St
 // eval evaluates the document on input: its value, or nil when undefined. Safe for concurrent
 // use. Several solutions with different values are a conflict, as OPA reports for a complete rule.
 func (e *evaluator) eval(ctx context.Context, input *ast.Term) (*ast.Term, error) {
+	r := docReader(input.Value)
+	if out, ok := e.answer(&r); ok {
+		return out, nil
+	}
+	return e.evalOPA(ctx, input)
+}
+
+// evalEvent evaluates the document on an event read by r; doc builds the input document, called
+// only when OPA must evaluate it.
+func (e *evaluator) evalEvent(ctx context.Context, r *inputReader, doc func() *ast.Term) (*ast.Term, error) {
+	if out, ok := e.answer(r); ok {
+		return out, nil
+	}
+	return e.evalOPA(ctx, doc())
+}
+
+// answer is the result without OPA: the direct answer, or the filter's for an input that cannot
+// give a value; false when OPA must evaluate.
+func (e *evaluator) answer(r *inputReader) (*ast.Term, bool) {
 	if e.direct != nil {
-		if out, ok := e.direct.eval(input.Value); ok {
-			return out, nil
+		if out, ok := e.direct.eval(r); ok {
+			return out, true
 		}
 	}
-	if e.filter != nil && !e.filter.pass(input.Value) {
-		return e.filter.rejected, nil
+	if e.filter != nil && !e.filter.pass(r) {
+		return e.filter.rejected, true
 	}
+	return nil, false
+}
+
+// evalOPA runs the prepared query on input with OPA's evaluator.
+func (e *evaluator) evalOPA(ctx context.Context, input *ast.Term) (*ast.Term, error) {
 	c := e.caches.Get().(*evalCaches)
 	defer e.caches.Put(c)
 	c.reset()

@@ -18,7 +18,7 @@ type inputFilter struct {
 
 // inputCondition says input.<path> must equal one of values (with not: none of them).
 type inputCondition struct {
-	path   []*ast.Term
+	path   fieldPath
 	values []*ast.Term
 	not    bool
 }
@@ -141,12 +141,12 @@ func bodyConditions(body ast.Body) []inputCondition {
 }
 
 // inputPath reads input.a.b (string keys only) as interned key terms.
-func inputKeyPath(t *ast.Term) ([]*ast.Term, bool) {
+func inputKeyPath(t *ast.Term) (fieldPath, bool) {
 	ref, ok := t.Value.(ast.Ref)
 	if !ok || len(ref) < 2 || !ref[0].Equal(ast.InputRootDocument) {
 		return nil, false
 	}
-	path := make([]*ast.Term, 0, len(ref)-1)
+	path := make(fieldPath, 0, len(ref)-1)
 	for _, k := range ref[1:] {
 		s, ok := k.Value.(ast.String)
 		if !ok {
@@ -177,7 +177,7 @@ func constantElements(t *ast.Term) ([]*ast.Term, bool) {
 }
 
 // pass reports whether input may give a value: some body has all its conditions met.
-func (f *inputFilter) pass(input ast.Value) bool {
+func (f *inputFilter) pass(input *inputReader) bool {
 	for _, conds := range f.bodies {
 		if conditionsMet(conds, input) {
 			return true
@@ -186,24 +186,16 @@ func (f *inputFilter) pass(input ast.Value) bool {
 	return false
 }
 
-func conditionsMet(conds []inputCondition, input ast.Value) bool {
+func conditionsMet(conds []inputCondition, input *inputReader) bool {
 	for i := range conds {
 		c := &conds[i]
-		v := input
-		for _, k := range c.path {
-			o, ok := v.(ast.Object)
-			if !ok {
-				return false // undefined: the comparison fails
-			}
-			t := o.Get(k)
-			if t == nil {
-				return false
-			}
-			v = t.Value
+		t, s := input.lookup(c.path)
+		if s != stateDefined {
+			return false // undefined: the comparison fails
 		}
 		found := false
 		for _, want := range c.values {
-			if ast.Compare(v, want.Value) == 0 {
+			if ast.Compare(t.Value, want.Value) == 0 {
 				found = true
 				break
 			}

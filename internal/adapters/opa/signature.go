@@ -119,7 +119,7 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	if c.pre != nil && !c.pre.mayMatch(ev) {
 		return nil
 	}
-	data, matched, err := c.eval(context.Background(), s.inputs.get(pe, ev))
+	data, matched, err := c.eval(context.Background(), ev, func() *ast.Term { return s.inputs.get(pe, ev) })
 	if err != nil || !matched {
 		return err
 	}
@@ -127,9 +127,10 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	return nil
 }
 
-// eval runs the prepared match query on input.
-func (c *compiledSignature) eval(ctx context.Context, input *ast.Term) (map[string]interface{}, bool, error) {
-	v, err := c.match.eval(ctx, input)
+// eval runs the prepared match query on ev; input builds the input document when OPA needs it.
+func (c *compiledSignature) eval(ctx context.Context, ev *trace.Event, input func() *ast.Term) (map[string]interface{}, bool, error) {
+	r := eventReader(ev, false)
+	v, err := c.match.evalEvent(ctx, &r, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
 	}
