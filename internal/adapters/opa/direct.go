@@ -343,3 +343,59 @@ func compare(op directOp, x, y *ast.Term) bool {
 }
 
 func isVar(t *ast.Term) bool { _, ok := t.Value.(ast.Var); return ok }
+
+// evalGo is eval's result as Go values (as goValue converts them), built without the Rego
+// value in between; for one body that is not a set rule. stateUnknown: use eval.
+func (d *directQuery) evalGo(input *inputReader) (interface{}, directState) {
+	if d.set || len(d.bodies) != 1 {
+		return nil, stateUnknown
+	}
+	b := &d.bodies[0]
+	if s := b.holds(input); s != stateDefined {
+		return nil, s
+	}
+	return b.value.goBuild(input)
+}
+
+// goBuild is goValue(build(input)).
+func (v *directValue) goBuild(input *inputReader) (interface{}, directState) {
+	var t *ast.Term
+	switch {
+	case v.constant != nil:
+		t = v.constant
+	case v.path != nil:
+		var s directState
+		if t, s = input.lookup(v.path); s != stateDefined {
+			return nil, s
+		}
+	case v.object:
+		out := make(map[string]interface{}, len(v.keys))
+		for i := range v.fields {
+			k, ok := v.keys[i].Value.(ast.String)
+			if !ok {
+				return nil, stateUnknown // goValue writes other keys as JSON
+			}
+			x, s := v.fields[i].goBuild(input)
+			if s != stateDefined {
+				return nil, s
+			}
+			out[string(k)] = x
+		}
+		return out, stateDefined
+	default:
+		out := make([]interface{}, len(v.array))
+		for i := range v.array {
+			x, s := v.array[i].goBuild(input)
+			if s != stateDefined {
+				return nil, s
+			}
+			out[i] = x
+		}
+		return out, stateDefined
+	}
+	x, err := goValue(t.Value)
+	if err != nil {
+		return nil, stateUnknown
+	}
+	return x, stateDefined
+}

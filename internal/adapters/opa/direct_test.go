@@ -2,6 +2,7 @@ package opa
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -75,10 +76,20 @@ func TestDirectQuery_answers_as_OPA(t *testing.T) {
 				if (got == nil) != (want == nil) || (got != nil && !got.Equal(want)) {
 					t.Errorf("%s: %v, %v from OPA", input, got, want)
 				}
-				if direct != nil {
-					r := docReader(in.Value)
-					if _, ok := direct.eval(&r); ok != answered {
-						t.Errorf("%s: answered directly %v, want %v", input, ok, answered)
+				if direct == nil {
+					return
+				}
+				r := docReader(in.Value)
+				if _, ok := direct.eval(&r); ok != answered {
+					t.Errorf("%s: answered directly %v, want %v", input, ok, answered)
+				}
+				if v, s := direct.evalGo(&r); s != stateUnknown {
+					var wantGo interface{}
+					if want != nil {
+						wantGo, _ = goValue(want.Value)
+					}
+					if (s == stateDefined) != (want != nil) || !reflect.DeepEqual(v, wantGo) {
+						t.Errorf("%s: %#v (%d) as Go values, %#v from OPA", input, v, s, wantGo)
 					}
 				}
 			}

@@ -162,6 +162,21 @@ func (e *evaluator) evalEvent(ctx context.Context, r *inputReader, doc func() *a
 	return e.evalOPA(ctx, doc())
 }
 
+// evalEventGo is evalEvent's result as Go values (goValue); defined is false when undefined.
+func (e *evaluator) evalEventGo(ctx context.Context, r *inputReader, doc func() *ast.Term) (interface{}, bool, error) {
+	if e.direct != nil {
+		if v, s := e.direct.evalGo(r); s != stateUnknown {
+			return v, s == stateDefined, nil
+		}
+	}
+	t, err := e.evalEvent(ctx, r, doc)
+	if err != nil || t == nil {
+		return nil, false, err
+	}
+	v, err := goValue(t.Value)
+	return v, true, err
+}
+
 // answer is the result without OPA: the direct answer, or the filter's for an input that cannot
 // give a value; false when OPA must evaluate.
 func (e *evaluator) answer(r *inputReader) (*ast.Term, bool) {

@@ -95,27 +95,22 @@ func (d decision) reads() fieldSet {
 // eval is the decision's value as Go values; nil when undefined.
 func (d decision) eval(ctx context.Context, r *inputReader, doc func() *ast.Term) (interface{}, error) {
 	if d.whole != nil {
-		v, err := d.whole.evalEvent(ctx, r, doc)
-		if err != nil || v == nil {
-			return nil, err
-		}
-		return goValue(v.Value)
+		v, _, err := d.whole.evalEventGo(ctx, r, doc)
+		return v, err
 	}
 	var out map[string]interface{}
 	for i, e := range d.byKey {
-		v, err := e.evalEvent(ctx, r, doc)
+		v, defined, err := e.evalEventGo(ctx, r, doc)
 		if err != nil {
 			return nil, err
 		}
-		if v == nil {
+		if !defined {
 			continue
 		}
 		if out == nil {
 			out = make(map[string]interface{}, len(d.byKey))
 		}
-		if out[d.keys[i]], err = goValue(v.Value); err != nil {
-			return nil, err
-		}
+		out[d.keys[i]] = v
 	}
 	if out == nil {
 		return nil, nil
