@@ -50,6 +50,7 @@ type directCond struct {
 // directValue is a constant, an input field, or an array or object of them (constant keys).
 type directValue struct {
 	constant *ast.Term
+	scalar   interface{} // a scalar constant as a Go value, boxed once (immutable, so shared)
 	path     fieldPath
 	array    []directValue
 	keys     []*ast.Term // object keys, with the values in fields
@@ -190,7 +191,11 @@ func directPath(t *ast.Term, aliases map[ast.Var]fieldPath) (fieldPath, bool) {
 
 func readDirectValue(t *ast.Term, aliases map[ast.Var]fieldPath) (directValue, bool) {
 	if ast.IsConstant(t.Value) {
-		return directValue{constant: t}, true
+		v := directValue{constant: t}
+		if ast.IsScalar(t.Value) {
+			v.scalar, _ = goValue(t.Value)
+		}
+		return v, true
 	}
 	if p, ok := directPath(t, aliases); ok {
 		return directValue{path: p}, true
@@ -347,8 +352,11 @@ func isVar(t *ast.Term) bool { _, ok := t.Value.(ast.Var); return ok }
 // evalGo is eval's result as Go values (as goValue converts them), built without the Rego
 // value in between; for one body that is not a set rule. stateUnknown: use eval.
 func (d *directQuery) evalGo(input *inputReader) (interface{}, directState) {
-	if d.set || len(d.bodies) != 1 {
-		return nil, stateUnknown
+	if d.set {
+		return d.evalSetGo(input)
+	}
+	if len(d.bodies) != 1 {
+		return nil, stateUnknown // several bodies may conflict: eval compares the values
 	}
 	b := &d.bodies[0]
 	if s := b.holds(input); s != stateDefined {
@@ -357,10 +365,33 @@ func (d *directQuery) evalGo(input *inputReader) (interface{}, directState) {
 	return b.value.goBuild(input)
 }
 
+// evalSetGo is evalGo for a set document: nothing, or one constant; others are left to eval.
+func (d *directQuery) evalSetGo(input *inputReader) (interface{}, directState) {
+	var held *directBody
+	for i := range d.bodies {
+		switch d.bodies[i].holds(input) {
+		case stateUnknown:
+			return nil, stateUnknown
+		case stateDefined:
+			if held != nil || d.bodies[i].value.constant == nil {
+				return nil, stateUnknown
+			}
+			held = &d.bodies[i]
+		}
+	}
+	if held == nil {
+		return emptyList, stateDefined
+	}
+	x, s := held.value.goBuild(input)
+	return []interface{}{x}, s
+}
+
 // goBuild is goValue(build(input)).
 func (v *directValue) goBuild(input *inputReader) (interface{}, directState) {
 	var t *ast.Term
 	switch {
+	case v.scalar != nil:
+		return v.scalar, stateDefined
 	case v.constant != nil:
 		t = v.constant
 	case v.path != nil:

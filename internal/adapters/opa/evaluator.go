@@ -365,13 +365,19 @@ func goValue(v ast.Value) (interface{}, error) {
 		}
 		return out, nil
 	case ast.Set:
-		out := make([]interface{}, 0, x.Len())
-		err := x.Iter(func(t *ast.Term) error {
+		terms := x.Slice() // in Iter's order
+		if len(terms) == 0 {
+			return emptyList, nil
+		}
+		out := make([]interface{}, len(terms))
+		for i, t := range terms {
 			item, err := goValue(t.Value)
-			out = append(out, item)
-			return err
-		})
-		return out, err
+			if err != nil {
+				return nil, err
+			}
+			out[i] = item
+		}
+		return out, nil
 	case ast.Object:
 		out := make(map[string]interface{}, x.Len())
 		err := x.Iter(func(k, t *ast.Term) error {
@@ -392,3 +398,6 @@ func goValue(v ast.Value) (interface{}, error) {
 }
 
 var errNonStringKey = errors.New("non-string key")
+
+// emptyList is the Go value of an empty set, boxed once: a decision a filter rejects is one.
+var emptyList interface{} = []interface{}{}
