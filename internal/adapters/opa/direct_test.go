@@ -165,3 +165,24 @@ func TestInputReader_reads_the_event_as_the_document(t *testing.T) {
 		}
 	}
 }
+
+func TestInputCondition_compares_as_ast_Compare(t *testing.T) {
+	inputs := []string{`"a"`, `"b"`, `""`, `0`, `0.0`, `true`, `null`, `{"a": 1}`, `["a"]`}
+	for _, values := range []string{`["a"]`, `["a", "b"]`, `[""]`, `[0, "a"]`, `[true]`} {
+		var terms []*ast.Term
+		ast.MustParseTerm(values).Value.(*ast.Array).Foreach(func(t *ast.Term) { terms = append(terms, t) })
+		for _, not := range []bool{false, true} {
+			c := newInputCondition(nil, terms, not)
+			for _, in := range inputs {
+				v := ast.MustParseTerm(in).Value
+				found := false
+				for _, want := range terms {
+					found = found || ast.Compare(v, want.Value) == 0
+				}
+				if got := c.holds(v); got != (found != not) {
+					t.Errorf("%s in %s (not %v): %v, want %v", in, values, not, got, found != not)
+				}
+			}
+		}
+	}
+}
