@@ -357,7 +357,11 @@ fields := {"image": input.container.image, "sev": input.signature.severity} if i
 						"tags": want.Metadata.Tags, "properties": props,
 					}
 					d, _ := plainEval(t, comp, "data.plain_decision", jsonInput(t, want, map[string]interface{}{"signature": signature}))
-					wantVerdict, err := apply(d.(map[string]interface{}), want)
+					var decisions [len(decisionNames)]interface{}
+					for i, name := range decisionNames {
+						decisions[i] = d.(map[string]interface{})[name]
+					}
+					wantVerdict, err := apply(decisions, want)
 					if err != nil {
 						t.Fatal(err)
 					}

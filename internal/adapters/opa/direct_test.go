@@ -3,6 +3,8 @@ package opa
 import (
 	"context"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -184,5 +186,27 @@ func TestInputCondition_compares_as_ast_Compare(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestContextTerm_interns_a_bounded_set(t *testing.T) {
+	long := strings.Repeat("x", maxContextTermLen+1)
+	if a, b := contextTerm(long), contextTerm(long); a == b || !a.Equal(ast.StringTerm(long)) {
+		t.Errorf("a string over %d bytes: interned %v", maxContextTermLen, a == b)
+	}
+	if contextTerm("gdb") != contextTerm("gdb") {
+		t.Error("gdb not interned")
+	}
+	for i := 0; i < maxContextTerms+10; i++ {
+		s := "comm-" + strconv.Itoa(i)
+		if got := contextTerm(s); !got.Equal(ast.StringTerm(s)) {
+			t.Fatalf("%s: %v", s, got)
+		}
+	}
+	contextTerms.RLock()
+	n := len(contextTerms.m)
+	contextTerms.RUnlock()
+	if n > maxContextTerms {
+		t.Errorf("%d strings interned, bound %d", n, maxContextTerms)
 	}
 }

@@ -251,7 +251,7 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 		}
 	}
-	return apply(map[string]interface{}{"suppress": d[0], "severity": d[1], "tags": d[2], "fields": d[3]}, ev)
+	return apply(d, ev)
 }
 
 // signatureField summarises the signature of a finding: id, name, eventName, severity, tags,
@@ -307,9 +307,10 @@ func signatureMember(ev *trace.Event, key string) *ast.Term {
 	return nil
 }
 
-func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
+// apply applies the decisions, in decisionNames' order, to ev.
+func apply(d [len(decisionNames)]interface{}, ev *trace.Event) (domain.Verdict, error) {
 	var v domain.Verdict
-	switch s := d["suppress"].(type) {
+	switch s := d[0].(type) {
 	case bool:
 		if s {
 			v.Suppress, v.Reason = true, "suppressed by a finding policy"
@@ -328,7 +329,7 @@ func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
 		return v, nil
 	}
 	severity, haveSeverity := -1, false
-	switch s := d["severity"].(type) {
+	switch s := d[1].(type) {
 	case int:
 		severity, haveSeverity = s, true
 	case []interface{}: // several policies set one: the highest wins
@@ -338,8 +339,8 @@ func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
 			}
 		}
 	}
-	tags, _ := d["tags"].([]interface{})
-	fields, _ := d["fields"].(map[string]interface{})
+	tags, _ := d[2].([]interface{})
+	fields, _ := d[3].(map[string]interface{})
 	if !haveSeverity && len(tags) == 0 && len(fields) == 0 {
 		return v, nil
 	}

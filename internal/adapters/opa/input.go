@@ -115,20 +115,20 @@ var inputFields = []inputField{
 	scalar("userId", func(ev *trace.Event) *ast.Term { return intTerm(ev.UserID) }),
 	scalar("mountNamespace", func(ev *trace.Event) *ast.Term { return intTerm(ev.MountNS) }),
 	scalar("pidNamespace", func(ev *trace.Event) *ast.Term { return intTerm(ev.PIDNS) }),
-	scalar("processName", func(ev *trace.Event) *ast.Term { return strTerm(ev.ProcessName) }),
-	objectField("executable", objectMember{"path", func(ev *trace.Event) *ast.Term { return strTerm(ev.Executable.Path) }}),
-	scalar("hostName", func(ev *trace.Event) *ast.Term { return strTerm(ev.HostName) }),
-	scalar("containerId", func(ev *trace.Event) *ast.Term { return strTerm(ev.ContainerID) }),
+	scalar("processName", func(ev *trace.Event) *ast.Term { return contextTerm(ev.ProcessName) }),
+	objectField("executable", objectMember{"path", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Executable.Path) }}),
+	scalar("hostName", func(ev *trace.Event) *ast.Term { return contextTerm(ev.HostName) }),
+	scalar("containerId", func(ev *trace.Event) *ast.Term { return contextTerm(ev.ContainerID) }),
 	objectField("container",
-		objectMember{"id", func(ev *trace.Event) *ast.Term { return strTerm(ev.Container.ID) }},
-		objectMember{"name", func(ev *trace.Event) *ast.Term { return strTerm(ev.Container.Name) }},
-		objectMember{"image", func(ev *trace.Event) *ast.Term { return strTerm(ev.Container.ImageName) }},
-		objectMember{"imageDigest", func(ev *trace.Event) *ast.Term { return strTerm(ev.Container.ImageDigest) }},
+		objectMember{"id", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.ID) }},
+		objectMember{"name", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.Name) }},
+		objectMember{"image", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.ImageName) }},
+		objectMember{"imageDigest", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.ImageDigest) }},
 	),
 	objectField("kubernetes",
-		objectMember{"podName", func(ev *trace.Event) *ast.Term { return strTerm(ev.Kubernetes.PodName) }},
-		objectMember{"podNamespace", func(ev *trace.Event) *ast.Term { return strTerm(ev.Kubernetes.PodNamespace) }},
-		objectMember{"podUID", func(ev *trace.Event) *ast.Term { return strTerm(ev.Kubernetes.PodUID) }},
+		objectMember{"podName", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Kubernetes.PodName) }},
+		objectMember{"podNamespace", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Kubernetes.PodNamespace) }},
+		objectMember{"podUID", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Kubernetes.PodUID) }},
 		objectMember{"podSandbox", func(ev *trace.Event) *ast.Term { return ast.InternedTerm(ev.Kubernetes.PodSandbox) }},
 	),
 	// Tracee's JSON writes eventId as a string.
@@ -143,7 +143,7 @@ var inputFields = []inputField{
 	}),
 	scalar("argsNum", func(ev *trace.Event) *ast.Term { return intTerm(ev.ArgsNum) }),
 	scalar("returnValue", func(ev *trace.Event) *ast.Term { return intTerm(ev.ReturnValue) }),
-	scalar("syscall", func(ev *trace.Event) *ast.Term { return strTerm(ev.Syscall) }),
+	scalar("syscall", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Syscall) }),
 	scalar("stackAddresses", func(ev *trace.Event) *ast.Term {
 		terms := make([]*ast.Term, len(ev.StackAddresses))
 		for i, a := range ev.StackAddresses {
@@ -220,6 +220,44 @@ var fieldByName = func() map[string]*inputField {
 	}
 	return m
 }()
+
+// contextTerms interns the strings of an event's context (process name, executable path, host,
+// container and pod fields, syscall), which repeat from event to event: at most
+// maxContextTerms strings of at most maxContextTermLen bytes, the first seen; past that, a
+// term per read. The bound keeps names an attacker chooses from growing it.
+var contextTerms = struct {
+	sync.RWMutex
+	m map[string]*ast.Term
+}{m: map[string]*ast.Term{}}
+
+const (
+	maxContextTerms   = 1024
+	maxContextTermLen = 256
+)
+
+func contextTerm(s string) *ast.Term {
+	if s == "" {
+		return ast.InternedEmptyString
+	}
+	if len(s) > maxContextTermLen {
+		return ast.StringTerm(s)
+	}
+	contextTerms.RLock()
+	t := contextTerms.m[s]
+	contextTerms.RUnlock()
+	if t != nil {
+		return t
+	}
+	t = ast.StringTerm(s)
+	contextTerms.Lock()
+	if old, ok := contextTerms.m[s]; ok {
+		t = old
+	} else if len(contextTerms.m) < maxContextTerms {
+		contextTerms.m[s] = t
+	}
+	contextTerms.Unlock()
+	return t
+}
 
 // nameTerms interns names: argument names and types, event names and object keys, bounded sets
 // (the catalog's) seen on every event.
