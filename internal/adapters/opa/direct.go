@@ -30,6 +30,7 @@ type directBody struct {
 	never   bool      // a comparison of constants that fails
 }
 
+// fieldPath is an input field's keys: input.data.request is ["data", "request"] (string terms).
 type fieldPath []*ast.Term
 
 type directOp int

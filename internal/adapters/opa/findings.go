@@ -287,10 +287,10 @@ var signatureKeys = [...]string{"id", "name", "eventName", "severity", "tags", "
 func signatureMember(ev *trace.Event, key string) *ast.Term {
 	md := ev.Metadata
 	switch key {
-	case "id": // IDs and names: the loaded signatures' bounded set
-		return nameTerm(domain.PropertyString(md.Properties, "signatureID"))
+	case "id": // IDs and names repeat from finding to finding
+		return contextTerm(domain.PropertyString(md.Properties, "signatureID"))
 	case "name":
-		return nameTerm(domain.PropertyString(md.Properties, "signatureName"))
+		return contextTerm(domain.PropertyString(md.Properties, "signatureName"))
 	case "eventName":
 		return nameTerm(ev.EventName)
 	case "severity":

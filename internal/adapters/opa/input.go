@@ -222,7 +222,8 @@ var fieldByName = func() map[string]*inputField {
 }()
 
 // contextTerms interns the strings of an event's context (process name, executable path, host,
-// container and pod fields, syscall), which repeat from event to event: at most
+// container and pod fields, syscall; a finding's signature ID and name), which repeat from event
+// to event: at most
 // maxContextTerms strings of at most maxContextTermLen bytes, the first seen; past that, a
 // term per read. The bound keeps names an attacker chooses from growing it.
 var contextTerms = struct {

@@ -10,9 +10,9 @@ import (
 // document when it is built, otherwise straight from the event, building only the values read
 // (input.data.request is one argument's value, not the data object), each once.
 type inputReader struct {
-	doc       ast.Value    // the input document; nil: read ev
-	ev        *trace.Event //
-	signature bool         // a finding's input: input.signature is there
+	doc       ast.Value // the input document; nil: read ev
+	ev        *trace.Event
+	signature bool // a finding's input: input.signature is there
 	n         int
 	cache     [8]readEntry
 }
