@@ -86,9 +86,9 @@ func BenchmarkRegoEval_only(b *testing.B) {
 	c := sig.cur.Load()
 	ev := ptraceEvent("PTRACE_ATTACH")
 	in := ast.NewTerm(c.shape.value(&ev))
-	filter := c.match.filter
-	c.match.filter = nil // OPA's evaluation, not the input filter's rejection
-	defer func() { c.match.filter = filter }()
+	filter, direct := c.match.filter, c.match.direct
+	c.match.filter, c.match.direct = nil, nil // OPA's evaluation, not the input filter's or the direct answer
+	defer func() { c.match.filter, c.match.direct = filter, direct }()
 	b.ReportAllocs()
 	cpu := startCPU()
 	for b.Loop() {
@@ -193,6 +193,35 @@ func BenchmarkEngine_anti_debugging(b *testing.B) {
 // BenchmarkFindingEvaluator is the cost of the finding policies per finding (debugger exception
 // plus container tagging, as shipped in policies/findings).
 func BenchmarkFindingEvaluator(b *testing.B) { benchFindingPolicy(b) }
+
+// BenchmarkFindingEvaluator_through_OPA is the shipped policies on findings whose decisions
+// OPA evaluates (builtins the direct answer does not run): a breakout signature in a container
+// (severity: plus, min) and a debugger's ptrace (suppress: startswith, regex.replace, sprintf).
+func BenchmarkFindingEvaluator_through_OPA(b *testing.B) {
+	e, err := NewFindingEvaluator(FindingConfig{Paths: []string{"../../../policies/findings"}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	breakout := ptraceEvent("PTRACE_POKETEXT")
+	breakout.Container = trace.Container{ID: "abc", ImageName: "alpine"}
+	gdb := ptraceEvent("PTRACE_POKETEXT")
+	gdb.ProcessName, gdb.Executable.Path = "gdb", "/usr/bin/gdb"
+	for _, tc := range []struct {
+		name, sig string
+		trigger   trace.Event
+	}{{"breakout-severity", "TRC-1014", breakout}, {"debugger-suppress", "TRC-103", gdb}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := startCPU()
+			for b.Loop() {
+				if _, err := e.EvaluateFinding(context.Background(), finding(tc.sig, tc.trigger)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
+	}
+}
 
 // benchFindingPolicy builds a finding event (as the engine does) and evaluates the shipped
 // policies on it: a TRC-103 finding in a container, tagged and given the image as a field.

@@ -30,7 +30,8 @@ const partialNamespace = "tracee_partial_eval"
 //   - on a read transaction of its own empty store opened once, no-op metrics, a never-fired
 //     cancel (no goroutine per evaluation) and pooled rule caches;
 //   - after an input filter (inputfilter.go) that answers, without OPA, for inputs that cannot
-//     give a value.
+//     give a value, and, for queries left as mere comparisons of input fields with constants, a
+//     direct answer (direct.go).
 //
 // Partial evaluation is skipped when it fails or gives several queries (rules OR-ed whose
 // conflicts OPA must see); the plain query then reads the document as compiled.
@@ -44,6 +45,7 @@ type evaluator struct {
 	partial  bool      // the query is partially evaluated
 	reads    fieldSet  // the input fields an evaluation may read; nil: all
 	filter   *inputFilter
+	direct   *directQuery // answers without OPA when the query is simple enough (direct.go)
 }
 
 var noMetrics = metrics.NoOp()
@@ -64,6 +66,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 	queryText := string(resultVar) + " = " + ref
 	if c, q, ok := partiallyEvaluate(ctx, comp, store, queryText); ok {
 		e.compiler, e.query, e.partial, e.reads, e.filter = c, q, true, reads(c, q), newInputFilter(c, q)
+		e.direct = newDirectQuery(c, q)
 		return e, nil
 	}
 	body, err := ast.ParseBody(queryText)
@@ -75,6 +78,7 @@ func prepare(ctx context.Context, comp *ast.Compiler, ref string) (*evaluator, e
 		return nil, regoError(err)
 	}
 	e.compiler, e.query, e.reads, e.filter = comp, q, reads(comp, q), newInputFilter(comp, q)
+	e.direct = newDirectQuery(comp, q)
 	return e, nil
 }
 
@@ -142,9 +146,53 @@ func partiallyEvaluate(ctx context.Context, comp *ast.Compiler, store storage.St
 // eval evaluates the document on input: its value, or nil when undefined. Safe for concurrent
 // use. Several solutions with different values are a conflict, as OPA reports for a complete rule.
 func (e *evaluator) eval(ctx context.Context, input *ast.Term) (*ast.Term, error) {
-	if e.filter != nil && !e.filter.pass(input.Value) {
-		return e.filter.rejected, nil
+	r := docReader(input.Value)
+	if out, ok := e.answer(&r); ok {
+		return out, nil
 	}
+	return e.evalOPA(ctx, input)
+}
+
+// evalEvent evaluates the document on an event read by r; doc builds the input document, called
+// only when OPA must evaluate it.
+func (e *evaluator) evalEvent(ctx context.Context, r *inputReader, doc func() *ast.Term) (*ast.Term, error) {
+	if out, ok := e.answer(r); ok {
+		return out, nil
+	}
+	return e.evalOPA(ctx, doc())
+}
+
+// evalEventGo is evalEvent's result as Go values (goValue); defined is false when undefined.
+func (e *evaluator) evalEventGo(ctx context.Context, r *inputReader, doc func() *ast.Term) (interface{}, bool, error) {
+	if e.direct != nil {
+		if v, s := e.direct.evalGo(r); s != stateUnknown {
+			return v, s == stateDefined, nil
+		}
+	}
+	t, err := e.evalEvent(ctx, r, doc)
+	if err != nil || t == nil {
+		return nil, false, err
+	}
+	v, err := goValue(t.Value)
+	return v, true, err
+}
+
+// answer is the result without OPA: the direct answer, or the filter's for an input that cannot
+// give a value; false when OPA must evaluate.
+func (e *evaluator) answer(r *inputReader) (*ast.Term, bool) {
+	if e.direct != nil {
+		if out, ok := e.direct.eval(r); ok {
+			return out, true
+		}
+	}
+	if e.filter != nil && !e.filter.pass(r) {
+		return e.filter.rejected, true
+	}
+	return nil, false
+}
+
+// evalOPA runs the prepared query on input with OPA's evaluator.
+func (e *evaluator) evalOPA(ctx context.Context, input *ast.Term) (*ast.Term, error) {
 	c := e.caches.Get().(*evalCaches)
 	defer e.caches.Put(c)
 	c.reset()
@@ -317,13 +365,19 @@ func goValue(v ast.Value) (interface{}, error) {
 		}
 		return out, nil
 	case ast.Set:
-		out := make([]interface{}, 0, x.Len())
-		err := x.Iter(func(t *ast.Term) error {
+		terms := x.Slice() // in Iter's order
+		if len(terms) == 0 {
+			return emptyList, nil
+		}
+		out := make([]interface{}, len(terms))
+		for i, t := range terms {
 			item, err := goValue(t.Value)
-			out = append(out, item)
-			return err
-		})
-		return out, err
+			if err != nil {
+				return nil, err
+			}
+			out[i] = item
+		}
+		return out, nil
 	case ast.Object:
 		out := make(map[string]interface{}, x.Len())
 		err := x.Iter(func(k, t *ast.Term) error {
@@ -344,3 +398,6 @@ func goValue(v ast.Value) (interface{}, error) {
 }
 
 var errNonStringKey = errors.New("non-string key")
+
+// emptyList is the Go value of an empty set, boxed once: a decision a filter rejects is one.
+var emptyList interface{} = []interface{}{}

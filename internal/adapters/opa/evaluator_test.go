@@ -186,7 +186,8 @@ func TestInputFilter_reads_conditions(t *testing.T) {
 				if (got == nil) != (want == nil) || (got != nil && !got.Equal(want)) {
 					t.Errorf("%s: %v with the filter, %v from OPA", input, got, want)
 				}
-				if filter != nil && filter.pass(in.Value) != wantPass {
+				r := docReader(in.Value)
+				if filter != nil && filter.pass(&r) != wantPass {
 					t.Errorf("%s: pass = %v, want %v", input, !wantPass, wantPass)
 				}
 			}
@@ -210,14 +211,15 @@ func TestFindingEvaluator_shipped_policies_skip_decisions_that_cannot_apply(t *t
 	trigger.Container = trace.Container{ID: "abc", ImageName: "alpine"}
 	ev := finding("TRC-103", trigger) // not a breakout signature
 	input := p.shape.value(ev)
-	input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
+	input.Insert(signatureField.key, signatureField.build(ev, p.signatureKeys))
 	for i, name := range decisionNames {
 		evaluators := p.decisions[i].byKey
 		if p.decisions[i].whole != nil {
 			evaluators = []*evaluator{p.decisions[i].whole}
 		}
 		for _, q := range evaluators {
-			skipped := q.filter != nil && !q.filter.pass(input)
+			r := eventReader(ev, true)
+			skipped := q.filter != nil && !q.filter.pass(&r)
 			if want := name == "suppress" || name == "severity"; skipped != want {
 				t.Errorf("%s: skipped = %v, want %v", name, skipped, want)
 			}

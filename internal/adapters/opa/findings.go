@@ -93,29 +93,24 @@ func (d decision) reads() fieldSet {
 }
 
 // eval is the decision's value as Go values; nil when undefined.
-func (d decision) eval(ctx context.Context, input *ast.Term) (interface{}, error) {
+func (d decision) eval(ctx context.Context, r *inputReader, doc func() *ast.Term) (interface{}, error) {
 	if d.whole != nil {
-		v, err := d.whole.eval(ctx, input)
-		if err != nil || v == nil {
-			return nil, err
-		}
-		return goValue(v.Value)
+		v, _, err := d.whole.evalEventGo(ctx, r, doc)
+		return v, err
 	}
 	var out map[string]interface{}
 	for i, e := range d.byKey {
-		v, err := e.eval(ctx, input)
+		v, defined, err := e.evalEventGo(ctx, r, doc)
 		if err != nil {
 			return nil, err
 		}
-		if v == nil {
+		if !defined {
 			continue
 		}
 		if out == nil {
 			out = make(map[string]interface{}, len(d.byKey))
 		}
-		if out[d.keys[i]], err = goValue(v.Value); err != nil {
-			return nil, err
-		}
+		out[d.keys[i]] = v
 	}
 	if out == nil {
 		return nil, nil
@@ -237,53 +232,85 @@ func (e *FindingEvaluator) EvaluateFinding(ctx context.Context, ev *trace.Event)
 	if len(p.files) == 0 {
 		return domain.Verdict{}, nil
 	}
-	input := p.shape.value(ev)
-	if p.signature {
-		input.Insert(nameTerm("signature"), signatureTerm(ev, p.signatureKeys))
+	r := eventReader(ev, p.signature)
+	var term *ast.Term // the input document: built once, when a decision needs OPA
+	doc := func() *ast.Term {
+		if term == nil {
+			input := p.shape.value(ev)
+			if p.signature {
+				input.Insert(signatureField.key, signatureField.build(ev, p.signatureKeys))
+			}
+			term = ast.NewTerm(input)
+		}
+		return term
 	}
-	term := ast.NewTerm(input) // built once, read by every decision
 	var d [len(decisionNames)]interface{}
 	for i, dec := range p.decisions {
 		var err error
-		if d[i], err = dec.eval(ctx, term); err != nil {
+		if d[i], err = dec.eval(ctx, &r, doc); err != nil {
 			return domain.Verdict{}, fmt.Errorf("finding policy: %w", err)
 		}
 	}
-	return apply(map[string]interface{}{"suppress": d[0], "severity": d[1], "tags": d[2], "fields": d[3]}, ev)
+	return apply(d, ev)
 }
 
-// signatureTerm summarises the signature of a finding: id, name, eventName, severity, tags,
-// properties; only the keys in sub (nil: all).
-func signatureTerm(ev *trace.Event, sub map[string]bool) *ast.Term {
+// signatureField summarises the signature of a finding: id, name, eventName, severity, tags,
+// properties; null when the finding has no metadata.
+var signatureField = inputField{
+	key: nameTerm("signature"),
+	build: func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		if ev.Metadata == nil {
+			return ast.InternedNullTerm
+		}
+		o := newObject(sub, len(signatureKeys))
+		for _, k := range signatureKeys {
+			if o.wants(k) {
+				o.put(k, signatureMember(ev, k))
+			}
+		}
+		return o.term()
+	},
+	member: func(ev *trace.Event, key string) (*ast.Term, directState) {
+		if ev.Metadata == nil {
+			return nil, stateUnknown // a key of null: left to OPA
+		}
+		if t := signatureMember(ev, key); t != nil {
+			return t, stateDefined
+		}
+		return nil, stateUndefined
+	},
+}
+
+var signatureKeys = [...]string{"id", "name", "eventName", "severity", "tags", "properties"}
+
+// signatureMember is one key of input.signature; nil when it has no such key.
+func signatureMember(ev *trace.Event, key string) *ast.Term {
 	md := ev.Metadata
-	if md == nil {
-		return ast.InternedNullTerm
-	}
-	props, o := md.Properties, newObject(sub, 6)
-	if o.wants("id") {
-		o.put("id", strTerm(domain.PropertyString(props, "signatureID")))
-	}
-	if o.wants("name") {
-		o.put("name", strTerm(domain.PropertyString(props, "signatureName")))
-	}
-	o.put("eventName", nameTerm(ev.EventName))
-	o.put("severity", intTerm(domain.PropertyInt(props, "Severity")))
-	if o.wants("tags") {
-		o.put("tags", valueTerm(md.Tags))
-	}
-	if o.wants("properties") {
-		p := ast.NewObjectWithCapacity(len(props))
-		for k, v := range props {
+	switch key {
+	case "id": // IDs and names repeat from finding to finding
+		return contextTerm(domain.PropertyString(md.Properties, "signatureID"))
+	case "name":
+		return contextTerm(domain.PropertyString(md.Properties, "signatureName"))
+	case "eventName":
+		return nameTerm(ev.EventName)
+	case "severity":
+		return intTerm(domain.PropertyInt(md.Properties, "Severity"))
+	case "tags":
+		return valueTerm(md.Tags)
+	case "properties":
+		p := ast.NewObjectWithCapacity(len(md.Properties))
+		for k, v := range md.Properties {
 			p.Insert(nameTerm(k), valueTerm(v)) // property names: the signatures' bounded set
 		}
-		o.put("properties", ast.NewTerm(p))
+		return ast.NewTerm(p)
 	}
-	return o.term()
+	return nil
 }
 
-func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
+// apply applies the decisions, in decisionNames' order, to ev.
+func apply(d [len(decisionNames)]interface{}, ev *trace.Event) (domain.Verdict, error) {
 	var v domain.Verdict
-	switch s := d["suppress"].(type) {
+	switch s := d[0].(type) {
 	case bool:
 		if s {
 			v.Suppress, v.Reason = true, "suppressed by a finding policy"
@@ -302,7 +329,7 @@ func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
 		return v, nil
 	}
 	severity, haveSeverity := -1, false
-	switch s := d["severity"].(type) {
+	switch s := d[1].(type) {
 	case int:
 		severity, haveSeverity = s, true
 	case []interface{}: // several policies set one: the highest wins
@@ -312,8 +339,8 @@ func apply(d map[string]interface{}, ev *trace.Event) (domain.Verdict, error) {
 			}
 		}
 	}
-	tags, _ := d["tags"].([]interface{})
-	fields, _ := d["fields"].(map[string]interface{})
+	tags, _ := d[2].([]interface{})
+	fields, _ := d[3].(map[string]interface{})
 	if !haveSeverity && len(tags) == 0 && len(fields) == 0 {
 		return v, nil
 	}

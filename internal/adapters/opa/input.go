@@ -20,6 +20,36 @@ import (
 type inputField struct {
 	key   *ast.Term
 	build func(ev *trace.Event, sub map[string]bool) *ast.Term
+	// member reads one key of an object field without building the object; nil: build it.
+	member func(ev *trace.Event, key string) (*ast.Term, directState)
+}
+
+// objectMember is one key of an object field whose keys do not depend on the event.
+type objectMember struct {
+	key string
+	get func(ev *trace.Event) *ast.Term
+}
+
+// objectField is an object field with fixed keys: built with the keys read, or read key by key.
+func objectField(key string, members ...objectMember) inputField {
+	f := field(key, func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		o := newObject(sub, len(members))
+		for _, m := range members {
+			if o.wants(m.key) {
+				o.put(m.key, m.get(ev))
+			}
+		}
+		return o.term()
+	})
+	f.member = func(ev *trace.Event, key string) (*ast.Term, directState) {
+		for _, m := range members {
+			if m.key == key {
+				return m.get(ev), stateDefined
+			}
+		}
+		return nil, stateUndefined
+	}
+	return f
 }
 
 func intTerm(n int) *ast.Term { return ast.InternedTerm(n) }
@@ -85,30 +115,22 @@ var inputFields = []inputField{
 	scalar("userId", func(ev *trace.Event) *ast.Term { return intTerm(ev.UserID) }),
 	scalar("mountNamespace", func(ev *trace.Event) *ast.Term { return intTerm(ev.MountNS) }),
 	scalar("pidNamespace", func(ev *trace.Event) *ast.Term { return intTerm(ev.PIDNS) }),
-	scalar("processName", func(ev *trace.Event) *ast.Term { return strTerm(ev.ProcessName) }),
-	field("executable", func(ev *trace.Event, sub map[string]bool) *ast.Term {
-		o := newObject(sub, 1)
-		o.put("path", strTerm(ev.Executable.Path))
-		return o.term()
-	}),
-	scalar("hostName", func(ev *trace.Event) *ast.Term { return strTerm(ev.HostName) }),
-	scalar("containerId", func(ev *trace.Event) *ast.Term { return strTerm(ev.ContainerID) }),
-	field("container", func(ev *trace.Event, sub map[string]bool) *ast.Term {
-		c, o := &ev.Container, newObject(sub, 4)
-		o.put("id", strTerm(c.ID))
-		o.put("name", strTerm(c.Name))
-		o.put("image", strTerm(c.ImageName))
-		o.put("imageDigest", strTerm(c.ImageDigest))
-		return o.term()
-	}),
-	field("kubernetes", func(ev *trace.Event, sub map[string]bool) *ast.Term {
-		k, o := &ev.Kubernetes, newObject(sub, 4)
-		o.put("podName", strTerm(k.PodName))
-		o.put("podNamespace", strTerm(k.PodNamespace))
-		o.put("podUID", strTerm(k.PodUID))
-		o.put("podSandbox", ast.InternedTerm(k.PodSandbox))
-		return o.term()
-	}),
+	scalar("processName", func(ev *trace.Event) *ast.Term { return contextTerm(ev.ProcessName) }),
+	objectField("executable", objectMember{"path", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Executable.Path) }}),
+	scalar("hostName", func(ev *trace.Event) *ast.Term { return contextTerm(ev.HostName) }),
+	scalar("containerId", func(ev *trace.Event) *ast.Term { return contextTerm(ev.ContainerID) }),
+	objectField("container",
+		objectMember{"id", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.ID) }},
+		objectMember{"name", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.Name) }},
+		objectMember{"image", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.ImageName) }},
+		objectMember{"imageDigest", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Container.ImageDigest) }},
+	),
+	objectField("kubernetes",
+		objectMember{"podName", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Kubernetes.PodName) }},
+		objectMember{"podNamespace", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Kubernetes.PodNamespace) }},
+		objectMember{"podUID", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Kubernetes.PodUID) }},
+		objectMember{"podSandbox", func(ev *trace.Event) *ast.Term { return ast.InternedTerm(ev.Kubernetes.PodSandbox) }},
+	),
 	// Tracee's JSON writes eventId as a string.
 	scalar("eventId", func(ev *trace.Event) *ast.Term { return ast.InternedIntegerString(ev.EventID) }),
 	scalar("eventName", func(ev *trace.Event) *ast.Term { return nameTerm(ev.EventName) }),
@@ -121,7 +143,7 @@ var inputFields = []inputField{
 	}),
 	scalar("argsNum", func(ev *trace.Event) *ast.Term { return intTerm(ev.ArgsNum) }),
 	scalar("returnValue", func(ev *trace.Event) *ast.Term { return intTerm(ev.ReturnValue) }),
-	scalar("syscall", func(ev *trace.Event) *ast.Term { return strTerm(ev.Syscall) }),
+	scalar("syscall", func(ev *trace.Event) *ast.Term { return contextTerm(ev.Syscall) }),
 	scalar("stackAddresses", func(ev *trace.Event) *ast.Term {
 		terms := make([]*ast.Term, len(ev.StackAddresses))
 		for i, a := range ev.StackAddresses {
@@ -129,12 +151,10 @@ var inputFields = []inputField{
 		}
 		return ast.ArrayTerm(terms...)
 	}),
-	field("contextFlags", func(ev *trace.Event, sub map[string]bool) *ast.Term {
-		o := newObject(sub, 2)
-		o.put("containerStarted", ast.InternedTerm(ev.ContextFlags.ContainerStarted))
-		o.put("isCompat", ast.InternedTerm(ev.ContextFlags.IsCompat))
-		return o.term()
-	}),
+	objectField("contextFlags",
+		objectMember{"containerStarted", func(ev *trace.Event) *ast.Term { return ast.InternedTerm(ev.ContextFlags.ContainerStarted) }},
+		objectMember{"isCompat", func(ev *trace.Event) *ast.Term { return ast.InternedTerm(ev.ContextFlags.IsCompat) }},
+	),
 	scalar("threadEntityId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ThreadEntityId)) }),
 	scalar("processEntityId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ProcessEntityId)) }),
 	scalar("parentEntityId", func(ev *trace.Event) *ast.Term { return uintTerm(uint64(ev.ParentEntityId)) }),
@@ -150,17 +170,7 @@ var inputFields = []inputField{
 		}
 		return ast.ArrayTerm(terms...)
 	}),
-	// data holds the arguments by name ({"pathname": "/etc/shadow", ...}), as Tracee's policy
-	// filters call them: one object lookup instead of a scan of args.
-	field("data", func(ev *trace.Event, sub map[string]bool) *ast.Term {
-		o := newObject(sub, len(ev.Args))
-		for i := range ev.Args {
-			if o.wants(ev.Args[i].Name) {
-				o.put(ev.Args[i].Name, valueTerm(ev.Args[i].Value))
-			}
-		}
-		return o.term()
-	}),
+	dataField,
 	field("metadata", func(ev *trace.Event, sub map[string]bool) *ast.Term {
 		if ev.Metadata == nil {
 			return ast.InternedNullTerm
@@ -178,6 +188,78 @@ var inputFields = []inputField{
 	}),
 }
 
+// dataField holds the arguments by name ({"pathname": "/etc/shadow", ...}), as Tracee's policy
+// filters call them: one object lookup instead of a scan of args. Of several arguments with one
+// name, the last is kept (as the object built from them keeps it).
+var dataField = inputField{
+	key: nameTerm("data"),
+	build: func(ev *trace.Event, sub map[string]bool) *ast.Term {
+		o := newObject(sub, len(ev.Args))
+		for i := range ev.Args {
+			if o.wants(ev.Args[i].Name) {
+				o.put(ev.Args[i].Name, valueTerm(ev.Args[i].Value))
+			}
+		}
+		return o.term()
+	},
+	member: func(ev *trace.Event, key string) (*ast.Term, directState) {
+		for i := len(ev.Args) - 1; i >= 0; i-- {
+			if ev.Args[i].Name == key {
+				return valueTerm(ev.Args[i].Value), stateDefined
+			}
+		}
+		return nil, stateUndefined
+	},
+}
+
+// fieldByName finds a top-level field of the event document by its key.
+var fieldByName = func() map[string]*inputField {
+	m := make(map[string]*inputField, len(inputFields))
+	for i := range inputFields {
+		m[string(inputFields[i].key.Value.(ast.String))] = &inputFields[i]
+	}
+	return m
+}()
+
+// contextTerms interns the strings of an event's context (process name, executable path, host,
+// container and pod fields, syscall; a finding's signature ID and name), which repeat from event
+// to event: at most
+// maxContextTerms strings of at most maxContextTermLen bytes, the first seen; past that, a
+// term per read. The bound keeps names an attacker chooses from growing it.
+var contextTerms = struct {
+	sync.RWMutex
+	m map[string]*ast.Term
+}{m: map[string]*ast.Term{}}
+
+const (
+	maxContextTerms   = 1024
+	maxContextTermLen = 256
+)
+
+func contextTerm(s string) *ast.Term {
+	if s == "" {
+		return ast.InternedEmptyString
+	}
+	if len(s) > maxContextTermLen {
+		return ast.StringTerm(s)
+	}
+	contextTerms.RLock()
+	t := contextTerms.m[s]
+	contextTerms.RUnlock()
+	if t != nil {
+		return t
+	}
+	t = ast.StringTerm(s)
+	contextTerms.Lock()
+	if old, ok := contextTerms.m[s]; ok {
+		t = old
+	} else if len(contextTerms.m) < maxContextTerms {
+		contextTerms.m[s] = t
+	}
+	contextTerms.Unlock()
+	return t
+}
+
 // nameTerms interns names: argument names and types, event names and object keys, bounded sets
 // (the catalog's) seen on every event.
 var nameTerms sync.Map
@@ -186,9 +268,8 @@ func nameTerm(name string) *ast.Term {
 	if t, ok := nameTerms.Load(name); ok {
 		return t.(*ast.Term)
 	}
-	t := ast.StringTerm(name)
-	nameTerms.Store(name, t)
-	return t
+	t, _ := nameTerms.LoadOrStore(name, ast.StringTerm(name))
+	return t.(*ast.Term)
 }
 
 // fieldSet names the input fields a set of modules reads: each top-level field with the keys

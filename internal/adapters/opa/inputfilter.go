@@ -18,9 +18,45 @@ type inputFilter struct {
 
 // inputCondition says input.<path> must equal one of values (with not: none of them).
 type inputCondition struct {
-	path   []*ast.Term
-	values []*ast.Term
-	not    bool
+	path    fieldPath
+	values  []*ast.Term
+	strings []string // the values when all are strings: compared as Go strings
+	not     bool
+}
+
+func newInputCondition(path fieldPath, values []*ast.Term, not bool) inputCondition {
+	c := inputCondition{path: path, values: values, not: not}
+	for _, v := range values {
+		s, ok := v.Value.(ast.String)
+		if !ok {
+			c.strings = nil
+			break
+		}
+		c.strings = append(c.strings, string(s))
+	}
+	return c
+}
+
+// holds compares v with the values as ast.Compare does.
+func (c *inputCondition) holds(v ast.Value) bool {
+	found := false
+	if c.strings != nil {
+		s, isString := v.(ast.String)
+		for _, want := range c.strings {
+			if isString && string(s) == want {
+				found = true
+				break
+			}
+		}
+	} else {
+		for _, want := range c.values {
+			if ast.Compare(v, want.Value) == 0 {
+				found = true
+				break
+			}
+		}
+	}
+	return found != c.not
 }
 
 var emptySet = ast.NewTerm(ast.NewSet())
@@ -128,12 +164,12 @@ func bodyConditions(body ast.Body) []inputCondition {
 			if !ok || !ast.IsScalar(y.Value) {
 				continue
 			}
-			conds = append(conds, inputCondition{path: path, values: []*ast.Term{y}, not: e.Operator().String() == ast.NotEqual.Name})
+			conds = append(conds, newInputCondition(path, []*ast.Term{y}, e.Operator().String() == ast.NotEqual.Name))
 		case ast.Member.Name:
 			path, ok := pathOf(x)
 			values, constant := constantElements(y)
 			if ok && constant {
-				conds = append(conds, inputCondition{path: path, values: values})
+				conds = append(conds, newInputCondition(path, values, false))
 			}
 		}
 	}
@@ -141,12 +177,12 @@ func bodyConditions(body ast.Body) []inputCondition {
 }
 
 // inputPath reads input.a.b (string keys only) as interned key terms.
-func inputKeyPath(t *ast.Term) ([]*ast.Term, bool) {
+func inputKeyPath(t *ast.Term) (fieldPath, bool) {
 	ref, ok := t.Value.(ast.Ref)
 	if !ok || len(ref) < 2 || !ref[0].Equal(ast.InputRootDocument) {
 		return nil, false
 	}
-	path := make([]*ast.Term, 0, len(ref)-1)
+	path := make(fieldPath, 0, len(ref)-1)
 	for _, k := range ref[1:] {
 		s, ok := k.Value.(ast.String)
 		if !ok {
@@ -177,7 +213,7 @@ func constantElements(t *ast.Term) ([]*ast.Term, bool) {
 }
 
 // pass reports whether input may give a value: some body has all its conditions met.
-func (f *inputFilter) pass(input ast.Value) bool {
+func (f *inputFilter) pass(input *inputReader) bool {
 	for _, conds := range f.bodies {
 		if conditionsMet(conds, input) {
 			return true
@@ -186,29 +222,14 @@ func (f *inputFilter) pass(input ast.Value) bool {
 	return false
 }
 
-func conditionsMet(conds []inputCondition, input ast.Value) bool {
+func conditionsMet(conds []inputCondition, input *inputReader) bool {
 	for i := range conds {
 		c := &conds[i]
-		v := input
-		for _, k := range c.path {
-			o, ok := v.(ast.Object)
-			if !ok {
-				return false // undefined: the comparison fails
-			}
-			t := o.Get(k)
-			if t == nil {
-				return false
-			}
-			v = t.Value
+		t, s := input.lookup(c.path)
+		if s != stateDefined {
+			return false // undefined: the comparison fails
 		}
-		found := false
-		for _, want := range c.values {
-			if ast.Compare(v, want.Value) == 0 {
-				found = true
-				break
-			}
-		}
-		if found == c.not {
+		if !c.holds(t.Value) {
 			return false
 		}
 	}

@@ -68,7 +68,7 @@ func TestPrefilter_never_rejects_what_OPA_matches(t *testing.T) {
 			rejected := 0
 			for i := range events {
 				ev := &events[i]
-				_, matched, err := c.eval(context.Background(), ast.NewTerm(shapeFor(nil).value(ev)))
+				_, matched, err := c.eval(context.Background(), ev, func() *ast.Term { return ast.NewTerm(shapeFor(nil).value(ev)) })
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -119,7 +119,7 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	if c.pre != nil && !c.pre.mayMatch(ev) {
 		return nil
 	}
-	data, matched, err := c.eval(context.Background(), s.inputs.get(pe, ev))
+	data, matched, err := c.eval(context.Background(), ev, func() *ast.Term { return s.inputs.get(pe, ev) })
 	if err != nil || !matched {
 		return err
 	}
@@ -127,35 +127,33 @@ func (s *regoSignature) OnEvent(pe protocol.Event) error {
 	return nil
 }
 
-// eval runs the prepared match query on input.
-func (c *compiledSignature) eval(ctx context.Context, input *ast.Term) (map[string]interface{}, bool, error) {
-	v, err := c.match.eval(ctx, input)
+// eval runs the prepared match query on ev; input builds the input document when OPA needs it.
+func (c *compiledSignature) eval(ctx context.Context, ev *trace.Event, input func() *ast.Term) (map[string]interface{}, bool, error) {
+	r := eventReader(ev, false)
+	v, defined, err := c.match.evalEventGo(ctx, &r, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", c.meta.ID, err)
 	}
-	if v == nil {
+	if !defined {
 		return nil, false, nil
 	}
-	return interpret(v.Value)
+	data, matched := interpret(v)
+	return data, matched, nil
 }
 
-// interpret reads a tracee_match value: true (a finding without data), an object (its data),
-// false or null (no finding); any other value becomes {"value": v}.
-func interpret(v ast.Value) (map[string]interface{}, bool, error) {
+// interpret reads a tracee_match value (as goValue converts it): true (a finding without
+// data), an object (its data), false or null (no finding); any other value becomes
+// {"value": v}.
+func interpret(v interface{}) (map[string]interface{}, bool) {
 	switch x := v.(type) {
-	case ast.Boolean:
-		return nil, bool(x), nil
-	case ast.Null:
-		return nil, false, nil
+	case bool:
+		return nil, x
+	case nil:
+		return nil, false
+	case map[string]interface{}:
+		return x, true
 	}
-	x, err := goValue(v)
-	if err != nil {
-		return nil, false, err
-	}
-	if m, ok := x.(map[string]interface{}); ok {
-		return m, true, nil
-	}
-	return map[string]interface{}{"value": x}, true, nil
+	return map[string]interface{}{"value": v}, true
 }
 
 // compileSignature builds a signature from its module and the library modules it may import.
