@@ -22,6 +22,7 @@ type fakeSignature struct {
 	initErr   error
 	initPanic bool
 	onEvent   func(cb detect.SignatureHandler, ev protocol.Event) error
+	onSignal  func()
 	cb        detect.SignatureHandler
 	seen      []string
 	signals   []detect.Signal
@@ -49,6 +50,9 @@ func (s *fakeSignature) OnEvent(ev protocol.Event) error {
 }
 func (s *fakeSignature) OnSignal(sig detect.Signal) error {
 	s.signals = append(s.signals, sig)
+	if s.onSignal != nil {
+		s.onSignal()
+	}
 	return nil
 }
 
