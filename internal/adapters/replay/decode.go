@@ -25,7 +25,8 @@ type Decoder struct {
 // NewDecoder returns a decoder that knows defs. A Decoder is for one goroutine at a time.
 func NewDecoder(defs []domain.EventDefinition) *Decoder {
 	d := &Decoder{params: make(map[string]map[string]string, len(defs)), ids: make(map[string]int, len(defs)),
-		fast: fastState{names: map[string]string{}, values: map[string]any{}, argNames: map[string][]trace.ArgMeta{}}}
+		fast: fastState{names: map[string]string{}, values: map[string]any{}, argNames: map[string][]trace.ArgMeta{},
+			order: newKeyOrders()}}
 	for _, def := range defs {
 		m := make(map[string]string, len(def.Params))
 		for _, p := range def.Params {

@@ -23,6 +23,7 @@ type fastState struct {
 	lits     [][]byte                   // scratch: each argument's number literal (nil: not a number)
 	out      []trace.Argument           // scratch: the arguments typed, what ev.Args holds
 	stack    []any                      // scratch: the items of the lists being read
+	order    keyOrders                  // the key orders last seen
 }
 
 // lastContext holds strings that repeat from one event to the next.
@@ -102,26 +103,25 @@ func (s *scanner) intField(dst *int) bool {
 	if s.null() {
 		return true
 	}
-	lit, ok := s.number()
-	if !ok {
+	neg, n, ok := s.integer()
+	switch {
+	case !ok:
 		return false
+	case neg:
+		*dst = -int(n)
+		return n <= 1<<63
 	}
-	v, ok := parseInt(lit, 64)
-	*dst = int(v)
-	return ok
+	*dst = int(n)
+	return n < 1<<63
 }
 
 func (s *scanner) uintField(dst *uint64, bits uint) bool {
 	if s.null() {
 		return true
 	}
-	lit, ok := s.number()
-	if !ok {
-		return false
-	}
-	v, ok := parseUint(lit, bits)
-	*dst = v
-	return ok
+	neg, n, ok := s.integer()
+	*dst = n
+	return ok && !neg && (bits == 64 || n < 1<<bits)
 }
 
 func (s *scanner) boolField(dst *bool) bool {
@@ -153,7 +153,7 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string)
 	st := &d.fast
 	defer func() { clear(st.args); clear(st.lits) }()
 	s := scanner{b: raw, st: st, want: want}
-	if !s.object(func(key []byte) (uint64, bool) { return s.eventField(key, ev) }) {
+	if !s.object(eventKeys, st.order.event[:], func(k int) bool { return s.eventField(k, ev) }) {
 		return false
 	}
 	if s.ws(); s.i != len(s.b) {
@@ -190,143 +190,182 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string)
 	return true
 }
 
-// eventField reads the value of one of trace.Event's keys and returns the key's bit.
-func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
-	switch k := string(key); k {
-	case "timestamp":
-		return 1 << 0, s.intField(&ev.Timestamp)
-	case "threadStartTime":
-		return 1 << 1, s.intField(&ev.ThreadStartTime)
-	case "processorId":
-		return 1 << 2, s.intField(&ev.ProcessorID)
-	case "processId":
-		return 1 << 3, s.intField(&ev.ProcessID)
-	case "threadId":
-		return 1 << 4, s.intField(&ev.ThreadID)
-	case "parentProcessId":
-		return 1 << 5, s.intField(&ev.ParentProcessID)
-	case "hostProcessId":
-		return 1 << 6, s.intField(&ev.HostProcessID)
-	case "hostThreadId":
-		return 1 << 7, s.intField(&ev.HostThreadID)
-	case "hostParentProcessId":
-		return 1 << 8, s.intField(&ev.HostParentProcessID)
-	case "userId":
-		return 1 << 9, s.intField(&ev.UserID)
-	case "mountNamespace":
-		return 1 << 10, s.intField(&ev.MountNS)
-	case "pidNamespace":
-		return 1 << 11, s.intField(&ev.PIDNS)
-	case "argsNum":
-		return 1 << 12, s.intField(&ev.ArgsNum)
-	case "returnValue":
-		return 1 << 13, s.intField(&ev.ReturnValue)
-	case "cgroupId":
+// The keys of a trace.Event, in the order Tracee's printer writes them.
+const (
+	keyTimestamp = iota
+	keyThreadStartTime
+	keyProcessorID
+	keyProcessID
+	keyCgroupID
+	keyThreadID
+	keyParentProcessID
+	keyHostProcessID
+	keyHostThreadID
+	keyHostParentProcessID
+	keyUserID
+	keyMountNS
+	keyPIDNS
+	keyProcessName
+	keyExecutable
+	keyHostName
+	keyContainerID
+	keyContainer
+	keyKubernetes
+	keyEventID
+	keyEventName
+	keyMatchedPolicies
+	keyArgsNum
+	keyReturnValue
+	keySyscall
+	keyStackAddresses
+	keyContextFlags
+	keyThreadEntityID
+	keyProcessEntityID
+	keyParentEntityID
+	keyArgs
+	keyMetadata
+	eventKeyCount
+)
+
+var (
+	eventKeys = newKeySet("timestamp", "threadStartTime", "processorId", "processId", "cgroupId", "threadId",
+		"parentProcessId", "hostProcessId", "hostThreadId", "hostParentProcessId", "userId", "mountNamespace",
+		"pidNamespace", "processName", "executable", "hostName", "containerId", "container", "kubernetes",
+		"eventId", "eventName", "matchedPolicies", "argsNum", "returnValue", "syscall", "stackAddresses",
+		"contextFlags", "threadEntityId", "processEntityId", "parentEntityId", "args", "metadata")
+	argKeys        = newKeySet("name", "type", "value")
+	executableKeys = newKeySet("path")
+	containerKeys  = newKeySet("id", "name", "image", "imageDigest")
+	kubernetesKeys = newKeySet("podName", "podNamespace", "podUID", "podSandbox")
+	flagKeys       = newKeySet("containerStarted", "isCompat")
+)
+
+// keyOrders are the key orders last seen in each kind of object (see scanner.object).
+type keyOrders struct {
+	event                                    [eventKeyCount + 1]int8
+	arg                                      [4]int8
+	executable, container, kubernetes, flags [5]int8
+}
+
+func newKeyOrders() keyOrders {
+	var o keyOrders
+	for _, f := range [][]int8{o.event[:], o.arg[:], o.executable[:2], o.container[:], o.kubernetes[:], o.flags[:3]} {
+		for i := range f {
+			f[i] = int8(max(0, min(i, len(f)-2)))
+		}
+	}
+	return o
+}
+
+// eventField reads the value of trace.Event's key k.
+func (s *scanner) eventField(k int, ev *trace.Event) bool {
+	switch k {
+	case keyTimestamp:
+		return s.intField(&ev.Timestamp)
+	case keyThreadStartTime:
+		return s.intField(&ev.ThreadStartTime)
+	case keyProcessorID:
+		return s.intField(&ev.ProcessorID)
+	case keyProcessID:
+		return s.intField(&ev.ProcessID)
+	case keyThreadID:
+		return s.intField(&ev.ThreadID)
+	case keyParentProcessID:
+		return s.intField(&ev.ParentProcessID)
+	case keyHostProcessID:
+		return s.intField(&ev.HostProcessID)
+	case keyHostThreadID:
+		return s.intField(&ev.HostThreadID)
+	case keyHostParentProcessID:
+		return s.intField(&ev.HostParentProcessID)
+	case keyUserID:
+		return s.intField(&ev.UserID)
+	case keyMountNS:
+		return s.intField(&ev.MountNS)
+	case keyPIDNS:
+		return s.intField(&ev.PIDNS)
+	case keyArgsNum:
+		return s.intField(&ev.ArgsNum)
+	case keyReturnValue:
+		return s.intField(&ev.ReturnValue)
+	case keyCgroupID:
 		var v uint64
 		ok := s.uintField(&v, 64)
 		ev.CgroupID = uint(v)
-		return 1 << 14, ok
-	case "threadEntityId", "processEntityId", "parentEntityId":
+		return ok
+	case keyThreadEntityID, keyProcessEntityID, keyParentEntityID:
 		var v uint64
 		ok := s.uintField(&v, 32)
 		switch k {
-		case "threadEntityId":
+		case keyThreadEntityID:
 			ev.ThreadEntityId = uint32(v)
-			return 1 << 15, ok
-		case "processEntityId":
+		case keyProcessEntityID:
 			ev.ProcessEntityId = uint32(v)
-			return 1 << 16, ok
 		default:
 			ev.ParentEntityId = uint32(v)
-			return 1 << 17, ok
 		}
-	case "processName":
+		return ok
+	case keyProcessName:
 		ok := s.strField(&ev.ProcessName, s.st.last.processName)
 		s.st.last.processName = ev.ProcessName
-		return 1 << 18, ok
-	case "hostName":
+		return ok
+	case keyHostName:
 		ok := s.strField(&ev.HostName, s.st.last.hostName)
 		s.st.last.hostName = ev.HostName
-		return 1 << 19, ok
-	case "containerId":
+		return ok
+	case keyContainerID:
 		ok := s.strField(&ev.ContainerID, s.st.last.containerID)
 		s.st.last.containerID = ev.ContainerID
-		return 1 << 20, ok
-	case "eventName":
+		return ok
+	case keyEventName:
 		s.sawName = true
 		ok := s.strField(&ev.EventName, "")
 		s.check = s.want != nil && !s.want(ev.EventName)
-		return 1 << 21, ok
-	case "syscall":
-		return 1 << 22, s.strField(&ev.Syscall, "")
-	case "eventId":
+		return ok
+	case keySyscall:
+		return s.strField(&ev.Syscall, "")
+	case keyEventID:
 		// `json:",string"`: a quoted integer; anything else goes to encoding/json
 		raw, plain, ok := s.rawString()
 		if !ok || !plain || len(raw) == 0 || !validInt(raw) {
-			return 1 << 23, false
+			return false
 		}
 		v, ok := parseInt(raw, 64)
 		ev.EventID = int(v)
-		return 1 << 23, ok
-	case "executable":
-		return 1 << 24, s.null() || s.object(func(k []byte) (uint64, bool) {
-			if string(k) == "path" {
-				ok := s.strField(&ev.Executable.Path, s.st.last.path)
-				s.st.last.path = ev.Executable.Path
-				return 1, ok
-			}
-			return 0, false
+		return ok
+	case keyExecutable:
+		return s.null() || s.object(executableKeys, s.st.order.executable[:2], func(int) bool {
+			ok := s.strField(&ev.Executable.Path, s.st.last.path)
+			s.st.last.path = ev.Executable.Path
+			return ok
 		})
-	case "container":
-		return 1 << 25, s.null() || s.object(func(k []byte) (uint64, bool) {
+	case keyContainer:
+		return s.null() || s.object(containerKeys, s.st.order.container[:], func(k int) bool {
 			c := &ev.Container
-			switch string(k) {
-			case "id":
-				return 1, s.strField(&c.ID, "")
-			case "name":
-				return 2, s.strField(&c.Name, "")
-			case "image":
-				return 4, s.strField(&c.ImageName, "")
-			case "imageDigest":
-				return 8, s.strField(&c.ImageDigest, "")
-			}
-			return 0, false
+			return s.strField([]*string{&c.ID, &c.Name, &c.ImageName, &c.ImageDigest}[k], "")
 		})
-	case "kubernetes":
-		return 1 << 26, s.null() || s.object(func(k []byte) (uint64, bool) {
+	case keyKubernetes:
+		return s.null() || s.object(kubernetesKeys, s.st.order.kubernetes[:], func(k int) bool {
 			p := &ev.Kubernetes
-			switch string(k) {
-			case "podName":
-				return 1, s.strField(&p.PodName, "")
-			case "podNamespace":
-				return 2, s.strField(&p.PodNamespace, "")
-			case "podUID":
-				return 4, s.strField(&p.PodUID, "")
-			case "podSandbox":
-				return 8, s.boolField(&p.PodSandbox)
+			if k == 3 {
+				return s.boolField(&p.PodSandbox)
 			}
-			return 0, false
+			return s.strField([]*string{&p.PodName, &p.PodNamespace, &p.PodUID}[k], "")
 		})
-	case "contextFlags":
-		return 1 << 27, s.null() || s.object(func(k []byte) (uint64, bool) {
-			switch string(k) {
-			case "containerStarted":
-				return 1, s.boolField(&ev.ContextFlags.ContainerStarted)
-			case "isCompat":
-				return 2, s.boolField(&ev.ContextFlags.IsCompat)
-			}
-			return 0, false
+	case keyContextFlags:
+		return s.null() || s.object(flagKeys, s.st.order.flags[:3], func(k int) bool {
+			return s.boolField([]*bool{&ev.ContextFlags.ContainerStarted, &ev.ContextFlags.IsCompat}[k])
 		})
-	case "matchedPolicies":
-		return 1 << 28, s.null() || s.stringList(&ev.MatchedPolicies)
-	case "stackAddresses":
-		return 1 << 29, s.null() || s.uintList(&ev.StackAddresses)
-	case "args":
-		return 1 << 30, s.null() || s.args(ev)
-	case "metadata":
-		return 1 << 31, s.null() // a finding's metadata goes to encoding/json
+	case keyMatchedPolicies:
+		return s.null() || s.stringList(&ev.MatchedPolicies)
+	case keyStackAddresses:
+		return s.null() || s.uintList(&ev.StackAddresses)
+	case keyArgs:
+		return s.null() || s.args(ev)
+	case keyMetadata:
+		return s.null() // a finding's metadata goes to encoding/json
 	}
-	return 0, false
+	return false
 }
 
 func (s *scanner) stringList(dst *[]string) bool {
@@ -396,23 +435,21 @@ func (s *scanner) args(ev *trace.Event) bool {
 			if i := len(st.args); i < len(like) {
 				was = like[i]
 			}
-			ok := s.object(func(k []byte) (uint64, bool) {
-				switch string(k) {
-				case "name":
-					return 1, s.strField(&a.Name, was.Name)
-				case "type":
-					return 2, s.strField(&a.Type, was.Type)
-				case "value":
-					if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
-						var ok bool
-						lit, ok = s.number() // typed by typeArg: no json.Number in between
-						return 4, ok
-					}
-					v, ok := s.value()
-					a.Value = v
-					return 4, ok
+			ok := s.object(argKeys, st.order.arg[:], func(k int) bool {
+				switch k {
+				case 0:
+					return s.strField(&a.Name, was.Name)
+				case 1:
+					return s.strField(&a.Type, was.Type)
 				}
-				return 0, false
+				if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
+					var ok bool
+					lit, ok = s.number() // typed by typeArg: no json.Number in between
+					return ok
+				}
+				v, ok := s.value()
+				a.Value = v
+				return ok
 			})
 			if !ok {
 				return false
