@@ -152,7 +152,9 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 	defer stop()
 	work := make(chan *batch, workers)
 	inOrder := make(chan *batch, 2*workers+1)
-	free := make(chan *batch, 2*workers+2)
+	// Every batch comes back to free once Run has taken its events: the reader makes at most
+	// cap(free) of them, then reuses them, so the memory of a replay is bounded and allocated once.
+	free := make(chan *batch, 2*workers+3)
 	go r.read(readCtx, in, work, inOrder, free)
 	want := func(name string) bool { return !sel.Signatures[name] && (sel.Need[name] || sel.Emit[name]) }
 	for range workers {
@@ -188,10 +190,7 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 			return fmt.Errorf("replay %s after line %d: %w", r.name, line, b.err)
 		}
 		clear(b.evs) // the events belong to the pipeline now
-		select {
-		case free <- b:
-		default:
-		}
+		free <- b    // never blocks: there are at most cap(free) batches
 	}
 	return ctx.Err()
 }
@@ -200,14 +199,24 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 func (r *replayRun) read(ctx context.Context, in *bufio.Reader, work, inOrder chan<- *batch, free <-chan *batch) {
 	defer close(inOrder)
 	defer close(work)
+	made := 0
 	for {
 		var b *batch
 		select {
 		case b = <-free:
-			b.data, b.ends, b.err = b.data[:0], b.ends[:0], nil
 		default:
-			b = &batch{data: make([]byte, 0, batchBytes+batchBytes/4)}
+			if made < cap(free) {
+				made++
+				b = &batch{data: make([]byte, 0, batchBytes+batchBytes/4)}
+			} else {
+				select {
+				case b = <-free:
+				case <-ctx.Done():
+					return
+				}
+			}
 		}
+		b.data, b.ends, b.err = b.data[:0], b.ends[:0], nil
 		b.done = make(chan struct{})
 		last := false
 		for len(b.ends) < batchLines && len(b.data) < batchBytes {
