@@ -53,8 +53,8 @@ func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
 // either way.
 func (d *Decoder) decodeWanted(raw []byte, ev *trace.Event, want func(name string) bool) (wanted bool, err error) {
 	*ev = trace.Event{}
-	if d.decodeFast(raw, ev, want) {
-		if want != nil && !want(ev.EventName) {
+	if ok, wanted := d.decodeFast(raw, ev, want); ok {
+		if !wanted {
 			return false, nil
 		}
 		if len(ev.Args) > 0 {

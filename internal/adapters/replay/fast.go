@@ -148,18 +148,21 @@ func (s *scanner) strField(dst *string, like string) bool {
 // decodeFast decodes raw into ev as Decode's Tracee path does before its final step (d.finish),
 // or answers false. ev must be zero. ev.Args is the decoder's scratch, valid until the next call:
 // Decode copies it. When want (if set) does not want the event's name, the arguments are only
-// checked: the answer is the same, but only ev's name is to be used.
-func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string) bool) bool {
+// checked: the answer is the same, but only ev's name is to be used, and wanted is false.
+func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string) bool) (ok, wanted bool) {
 	st := &d.fast
 	defer func() { clear(st.args); clear(st.lits) }()
 	s := scanner{b: raw, st: st, want: want}
 	if !s.object(eventKeys, st.order.event[:], func(k int) bool { return s.eventField(k, ev) }) {
-		return false
+		return false, false
 	}
 	if s.ws(); s.i != len(s.b) {
-		return false
+		return false, false
 	}
-	check := want != nil && !want(ev.EventName)
+	if !s.sawName && want != nil {
+		s.check = !want(ev.EventName) // as for an empty name; eventName set it otherwise
+	}
+	check := s.check
 	typed := true
 	for i := range ev.Args {
 		if !typeArg(&ev.Args[i], st.lits[i], check) {
@@ -168,10 +171,10 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string)
 		}
 	}
 	if typed {
-		return true
+		return true, !check
 	}
 	if !s.sawName {
-		return false // Tracee's decoder refused the line and there is no event to retype
+		return false, false // Tracee's decoder refused the line and there is no event to retype
 	}
 	// What Decode does when Tracee's decoder refuses the line: type the arguments by the event's
 	// definition (or the C type's Go name) and decode them again.
@@ -180,14 +183,14 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string)
 		a := st.args[i]
 		a.Type = retypeName(known, a.Name, a.Type)
 		if st.lits[i] != nil && !numericType[a.Type] {
-			return false
+			return false, false
 		}
 		if !typeArg(&a, st.lits[i], check) {
-			return false
+			return false, false
 		}
 		ev.Args[i] = a
 	}
-	return true
+	return true, !check
 }
 
 // The keys of a trace.Event, in the order Tracee's printer writes them.

@@ -156,7 +156,7 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 	// cap(free) of them, then reuses them, so the memory of a replay is bounded and allocated once.
 	free := make(chan *batch, 2*workers+3)
 	go r.read(readCtx, in, work, inOrder, free)
-	want := func(name string) bool { return !sel.Signatures[name] && (sel.Need[name] || sel.Emit[name]) }
+	want := wantedNames(sel)
 	for range workers {
 		go func() {
 			dec := NewDecoder(r.defs)
@@ -193,6 +193,19 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 		free <- b    // never blocks: there are at most cap(free) batches
 	}
 	return ctx.Err()
+}
+
+// wantedNames says which events the source emits: the base events the selection needs or emits.
+func wantedNames(sel domain.Selection) func(string) bool {
+	wanted := map[string]bool{}
+	for _, names := range []map[string]bool{sel.Need, sel.Emit} {
+		for name, on := range names {
+			if on && !sel.Signatures[name] {
+				wanted[name] = true
+			}
+		}
+	}
+	return func(name string) bool { return wanted[name] }
 }
 
 // read cuts the input into batches and hands each to the workers and, in order, to Run.
