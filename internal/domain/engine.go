@@ -201,11 +201,12 @@ func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) {
 	}
 	e.stats.Matched.Add(1)
 	e.watch.ev.Store(ev)
-	// Same as ev.ToProtocol(), without its extra copy of the event: one boxing, shared by every signature.
+	// Same as ev.ToProtocol(), without its copies of the event: the payload is ev itself, shared by
+	// every signature.
 	origin := string(ev.Origin())
 	pe := protocol.Event{
 		Headers: protocol.EventHeaders{Selector: protocol.Selector{Name: ev.EventName, Origin: origin, Source: trace.EventSource}},
-		Payload: *ev,
+		Payload: eventPayload(ev),
 	}
 	w, ok := outer, true
 	for _, s := range exact {
