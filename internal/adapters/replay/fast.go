@@ -24,6 +24,9 @@ type fastState struct {
 	out      []trace.Argument           // scratch: the arguments typed, what ev.Args holds
 	stack    []any                      // scratch: the items of the lists being read
 	order    keyOrders                  // the key orders last seen
+	// recently read names and values, in front of names and values
+	recentNames  [recentSize]string
+	recentValues [recentSize]recentValue
 }
 
 // lastContext holds strings that repeat from one event to the next.
@@ -61,15 +64,38 @@ func (s *scanner) strLike(like string) (string, bool) {
 	if string(raw) == like {
 		return like, true
 	}
-	if v, found := s.st.names[string(raw)]; found { // no allocation for the lookup
-		return v, true
+	slot := &s.st.recentNames[recentSlot(raw)]
+	if *slot == string(raw) {
+		return *slot, true
 	}
-	if len(s.st.names) >= maxInterned {
-		clear(s.st.names)
+	v, found := s.st.names[string(raw)] // no allocation for the lookup
+	if !found {
+		if len(s.st.names) >= maxInterned {
+			clear(s.st.names)
+		}
+		v = string(raw)
+		s.st.names[v] = v
 	}
-	v := string(raw)
-	s.st.names[v] = v
+	*slot = v
 	return v, true
+}
+
+// recentSlot places a string in a cache of recently read strings (fastState.recentNames and
+// recentValues): one that repeats is found by comparing it with one entry, without hashing it.
+func recentSlot(raw []byte) int {
+	n := len(raw)
+	if n == 0 {
+		return 0
+	}
+	return (n*31 + int(raw[0])*7 + int(raw[n/2])*131 + int(raw[n-1])) & (recentSize - 1)
+}
+
+const recentSize = 1024
+
+// recentValue is a string argument value and its box.
+type recentValue struct {
+	s string
+	v any
 }
 
 // strValue reads a string argument value, boxed: repeated values share one box.
@@ -88,14 +114,19 @@ func (s *scanner) strValue() (any, bool) {
 	if len(raw) > maxInternedValue {
 		return string(raw), true
 	}
-	if v, found := s.st.values[string(raw)]; found {
-		return v, true
+	slot := &s.st.recentValues[recentSlot(raw)]
+	if slot.s == string(raw) && slot.v != nil {
+		return slot.v, true
 	}
-	if len(s.st.values) >= maxInternedValues {
-		clear(s.st.values)
+	v, found := s.st.values[string(raw)]
+	if !found {
+		if len(s.st.values) >= maxInternedValues {
+			clear(s.st.values)
+		}
+		v = string(raw)
+		s.st.values[v.(string)] = v
 	}
-	var v any = string(raw)
-	s.st.values[v.(string)] = v
+	*slot = recentValue{s: v.(string), v: v}
 	return v, true
 }
 

@@ -320,17 +320,38 @@ func (s *scanner) null() bool {
 // keySet is the keys an object may have, in the order they usually come. An object's keys are
 // read by comparing the bytes of the key expected next (`"name":`) before scanning for any other.
 type keySet struct {
-	quoted []string       // each key with its quotes and colon
+	quoted []quotedKey    // each key with its quotes and colon
 	index  map[string]int // each key's place
 }
 
 func newKeySet(keys ...string) *keySet {
 	ks := &keySet{index: map[string]int{}}
 	for i, k := range keys {
-		ks.quoted = append(ks.quoted, `"`+k+`":`)
+		q := quotedKey{s: `"` + k + `":`}
+		for j := 0; j < len(q.s) && j < 8*len(q.w); j++ {
+			q.w[j/8] |= uint64(q.s[j]) << (8 * (j % 8))
+			q.m[j/8] |= 0xff << (8 * (j % 8))
+		}
+		ks.quoted = append(ks.quoted, q)
 		ks.index[k] = i
 	}
 	return ks
+}
+
+// quotedKey is a key as it appears in compact JSON (`"name":`), with its bytes as words for a
+// comparison without a call.
+type quotedKey struct {
+	s    string
+	w, m [3]uint64 // s's bytes, little-endian and zero-padded, and the mask of its bytes
+}
+
+// at says b starts with the key.
+func (q *quotedKey) at(b []byte) bool {
+	if len(b) < 8*len(q.w) || len(q.s) > 8*len(q.w) {
+		return len(b) >= len(q.s) && string(b[:len(q.s)]) == q.s
+	}
+	le := binary.LittleEndian
+	return le.Uint64(b)&q.m[0] == q.w[0] && le.Uint64(b[8:])&q.m[1] == q.w[1] && le.Uint64(b[16:])&q.m[2] == q.w[2]
 }
 
 // object calls field with the place of each key of an object; field reads the key's value. A key
@@ -348,8 +369,8 @@ func (s *scanner) object(keys *keySet, follow []int8, field func(k int) bool) bo
 	last := -1
 	for {
 		k := int(follow[last+1])
-		if q := keys.quoted[k]; s.next() == '"' && len(s.b)-s.i >= len(q) && string(s.b[s.i:s.i+len(q)]) == q {
-			s.i += len(q)
+		if q := &keys.quoted[k]; s.next() == '"' && q.at(s.b[s.i:]) {
+			s.i += len(q.s)
 		} else {
 			key, plain, ok := s.rawString()
 			if !ok || !plain || !s.take(':') {
