@@ -188,8 +188,9 @@ func (e *Engine) Dispatch(ev *trace.Event) {
 
 // dispatch offers ev to the signatures at depth (0, or one deeper than the call outer whose
 // finding ev is). The calls are chained from outer's word; after the last, the word goes back to
-// outer, or to idle at depth 0.
-func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) {
+// outer, or to idle at depth 0. It returns false when the watchdog abandoned a call on the way:
+// the caller must then return without touching the engine.
+func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) bool {
 	e.stats.Events.Add(1)
 	if e.observing {
 		e.procs.Observe(ev)
@@ -197,7 +198,7 @@ func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) {
 	}
 	exact := e.byName[ev.EventName]
 	if len(exact) == 0 && len(e.wildcards) == 0 {
-		return
+		return true
 	}
 	e.stats.Matched.Add(1)
 	e.watch.ev.Store(ev)
@@ -212,24 +213,25 @@ func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) {
 	for _, s := range exact {
 		if s.origin == "" || s.origin == origin {
 			if w, ok = e.call(s.sig, pe, w, depth); !ok {
-				return // abandoned by the watchdog: this goroutine touches nothing more
+				return false // abandoned by the watchdog: this goroutine touches nothing more
 			}
 		}
 	}
 	for _, s := range e.wildcards {
 		if s.origin == "" || s.origin == origin {
 			if w, ok = e.call(s.sig, pe, w, depth); !ok {
-				return
+				return false
 			}
 		}
 	}
-	if w != outer {
-		back := outer
-		if depth == 0 {
-			back = w.idle()
-		}
-		e.watch.move(w, back) // failing: the last call was abandoned, and nothing is left to do
+	if w == outer {
+		return true
 	}
+	back := outer
+	if depth == 0 {
+		back = w.idle()
+	}
+	return e.watch.move(w, back)
 }
 
 // call runs one OnEvent under the watchdog's eye, chained from the word prev, and returns its own
@@ -297,8 +299,9 @@ func (e *Engine) onFinding(rs *runningSignature, f *detect.Finding) {
 	outer := e.watch.load()
 	if outer.sig() == rs.place && outer.depth() < maxChainDepth && len(e.byName[ev.EventName]) > 0 {
 		was := e.watch.ev.Load()
-		e.dispatch(&ev, outer, outer.depth()+1)
-		e.watch.ev.Store(was) // the outer call's event, should the watchdog report that call
+		if e.dispatch(&ev, outer, outer.depth()+1) {
+			e.watch.ev.Store(was) // the outer call's event, should the watchdog report that call
+		}
 	}
 }
 
