@@ -3,7 +3,7 @@
 # events (testdata/live-sample.jsonl of internal/adapters/replay repeated, timestamps renumbered),
 # with the built-in signatures loaded and no output. Reports events per second of wall time and
 # events per CPU second (user+sys of the process: what one core sustains), at GOMAXPROCS=1 and at
-# the machine's default.
+# the machine's default, and the peak resident memory when GNU time (/usr/bin/time) is installed.
 #
 #   scripts/bench-replay.sh [LINES]            # default 500000 lines (~450 MB, written to a temp dir)
 #   BASELINE=/path/to/tracee scripts/bench-replay.sh
@@ -35,17 +35,21 @@ if [ -n "${BASELINE:-}" ]; then
 	binaries+=("baseline:$work/baseline/tracee")
 fi
 
+timed=()
+if [ -x /usr/bin/time ]; then timed=(/usr/bin/time -f %M -o "$work/rss"); fi
+
 run() { # label binary procs
-	local t0 t1 wall cpu
+	local t0 t1 wall cpu rss=n/a
 	t0=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
 	local start=$EPOCHREALTIME
-	GOMAXPROCS=$3 "$2" --replay "$work/corpus.jsonl" --output none --alerts-db none >/dev/null 2>"$work/stderr" ||
+	GOMAXPROCS=$3 "${timed[@]}" "$2" --replay "$work/corpus.jsonl" --output none --alerts-db none >/dev/null 2>"$work/stderr" ||
 		{ cat "$work/stderr" >&2; exit 1; }
 	wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{print b-a}')
 	t1=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
 	cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN{print (b-a)/hz}')
-	awk -v l="$1" -v p="$3" -v n="$lines" -v w="$wall" -v c="$cpu" 'BEGIN{
-		printf "%-9s GOMAXPROCS=%-2s wall=%6.2fs cpu=%6.2fs events/s=%8.0f events/s-per-core=%8.0f\n", l, p, w, c, n/w, n/c}'
+	if [ -s "$work/rss" ]; then rss="$(($(tail -1 "$work/rss") / 1024))MB"; fi
+	awk -v l="$1" -v p="$3" -v n="$lines" -v w="$wall" -v c="$cpu" -v r="$rss" 'BEGIN{
+		printf "%-9s GOMAXPROCS=%-2s wall=%6.2fs cpu=%6.2fs events/s=%8.0f events/s-per-core=%8.0f max-rss=%s\n", l, p, w, c, n/w, n/c, r}'
 }
 
 for procs in 1 "$(nproc)"; do

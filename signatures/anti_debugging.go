@@ -25,7 +25,7 @@ func (s *AntiDebugging) OnEvent(event protocol.Event) error {
 	if ev.EventName != "ptrace" {
 		return nil
 	}
-	if req, err := ev.GetIntArgumentByName("request"); err == nil && req == ptraceTraceMe {
+	if req, err := intArg(ev, "request"); err == nil && req == ptraceTraceMe {
 		s.report(event, map[string]interface{}{"request": "PTRACE_TRACEME"})
 	}
 	return nil

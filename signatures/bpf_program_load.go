@@ -37,7 +37,7 @@ func (s *BpfProgramLoad) OnEvent(event protocol.Event) error {
 	if ev.EventName != "bpf" || ev.HostProcessID == s.self {
 		return nil
 	}
-	if cmd, err := ev.GetIntArgumentByName("cmd"); err != nil || cmd != bpfProgLoad {
+	if cmd, err := intArg(ev, "cmd"); err != nil || cmd != bpfProgLoad {
 		return nil
 	}
 	// systemd's cgroup firewalls, container runtimes' device filters (by executable path)

@@ -32,7 +32,7 @@ func (s *DBSpawnedProcess) OnEvent(event protocol.Event) error {
 	if ev.EventName != "sched_process_exec" || !isDBServer(previous) {
 		return nil
 	}
-	p, _ := ev.GetStringArgumentByName("pathname")
+	p, _ := stringArg(ev, "pathname")
 	if isDBServer(baseName(p)) {
 		return nil
 	}

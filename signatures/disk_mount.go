@@ -25,11 +25,11 @@ func (s *DiskMount) OnEvent(event protocol.Event) error {
 	if ev.EventName != "security_sb_mount" || !inContainer(ev) {
 		return nil
 	}
-	dev, _ := ev.GetStringArgumentByName("dev_name")
+	dev, _ := stringArg(ev, "dev_name")
 	if !strings.HasPrefix(dev, "/dev/") {
 		return nil
 	}
-	target, _ := ev.GetStringArgumentByName("path")
+	target, _ := stringArg(ev, "path")
 	s.report(event, map[string]interface{}{"mounted device": dev, "mount path": target})
 	return nil
 }

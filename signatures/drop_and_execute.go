@@ -48,7 +48,7 @@ func (s *DropAndExecute) OnEvent(event protocol.Event) error {
 		}
 		s.written[fileID{dev, inode}] = p
 	case "security_inode_rename":
-		p, err := ev.GetStringArgumentByName("new_path")
+		p, err := stringArg(ev, "new_path")
 		if err != nil {
 			return nil
 		}
@@ -57,7 +57,7 @@ func (s *DropAndExecute) OnEvent(event protocol.Event) error {
 		}
 		s.renamed[ev.Container.ID+"|"+p] = true
 	case "sched_process_exec":
-		p, _ := ev.GetStringArgumentByName("pathname")
+		p, _ := stringArg(ev, "pathname")
 		dev, _ := trace.ArgVal[uint32](ev.Args, "dev")
 		inode, _ := trace.ArgVal[uint64](ev.Args, "inode")
 		written, ok := s.written[fileID{dev, inode}]

@@ -24,7 +24,7 @@ func (s *DroppedExecutable) OnEvent(event protocol.Event) error {
 	if ev.EventName != "magic_write" || !inContainer(ev) {
 		return nil
 	}
-	p, _ := ev.GetStringArgumentByName("pathname")
+	p, _ := stringArg(ev, "pathname")
 	b, _ := ev.GetBytesSliceArgumentByName("bytes")
 	if helpers.IsElf(b) && !helpers.IsMemoryPath(p) {
 		s.report(event, map[string]interface{}{"path": p})

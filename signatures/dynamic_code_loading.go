@@ -49,7 +49,7 @@ func (s *DynamicCodeLoading) OnEvent(event protocol.Event) error {
 	// simultaneous W+X and write-then-execute of executable memory are reported.
 	switch a := trace.MemProtAlert(alert); a {
 	case trace.ProtAlertMmapWX, trace.ProtAlertMprotectXToWX, trace.ProtAlertMprotectWXToX:
-		file, _ := ev.GetStringArgumentByName("pathname")
+		file, _ := stringArg(ev, "pathname")
 		data := map[string]interface{}{"alert": a.String()}
 		if file == "" {
 			data["memory"] = "anonymous (JIT-like)"

@@ -48,8 +48,8 @@ func exeName(ev *trace.Event) string {
 // (symlinks followed), and of its argv[0] as typed: tools are recognised by either, so neither a
 // symlink farm (busybox) nor a renamed copy invoked by its usual name hides them.
 func execName(ev *trace.Event) (exe, arg0 string) {
-	p, _ := ev.GetStringArgumentByName("pathname")
-	if argv, err := ev.GetSliceStringArgumentByName("argv"); err == nil && len(argv) > 0 {
+	p, _ := stringArg(ev, "pathname")
+	if argv, err := stringsArg(ev, "argv"); err == nil && len(argv) > 0 {
 		arg0 = baseName(argv[0])
 	}
 	return baseName(p), arg0

@@ -258,7 +258,7 @@ func NewHTTPProxyEnv() detect.Signature {
 			if ev.EventName != evExec {
 				return nil, 0, false
 			}
-			env, err := ev.GetSliceStringArgumentByName("env")
+			env, err := stringsArg(ev, "env")
 			if err != nil {
 				return nil, 0, false
 			}
@@ -280,7 +280,7 @@ func NewGlibcTunablesEnv() detect.Signature {
 			if ev.EventName != evExec {
 				return nil, 0, false
 			}
-			env, err := ev.GetSliceStringArgumentByName("env")
+			env, err := stringsArg(ev, "env")
 			if err != nil {
 				return nil, 0, false
 			}
@@ -292,7 +292,7 @@ func NewGlibcTunablesEnv() detect.Signature {
 			if mode, _ := trace.ArgVal[uint16](ev.Args, "inode_mode"); mode&(modeSetuid|modeSetgid) != 0 {
 				sev = 3
 			}
-			p, _ := ev.GetStringArgumentByName("pathname")
+			p, _ := stringArg(ev, "pathname")
 			return map[string]interface{}{"value": v, "pathname": p}, sev, true
 		})
 }

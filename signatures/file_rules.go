@@ -23,7 +23,7 @@ func NewDirectoryTraversalRead() detect.Signature {
 			if !ok {
 				return nil, 0, false
 			}
-			raw, err := ev.GetStringArgumentByName("syscall_pathname")
+			raw, err := stringArg(ev, "syscall_pathname")
 			if err != nil || strings.Count(raw, "../") < 2 {
 				return nil, 0, false
 			}

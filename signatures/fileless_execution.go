@@ -26,8 +26,8 @@ func (s *FilelessExecution) OnEvent(event protocol.Event) error {
 	if ev.EventName != "sched_process_exec" {
 		return nil
 	}
-	pathname, _ := ev.GetStringArgumentByName("pathname")
-	cmdpath, _ := ev.GetStringArgumentByName("cmdpath")
+	pathname, _ := stringArg(ev, "pathname")
+	cmdpath, _ := stringArg(ev, "cmdpath")
 	if strings.Contains(pathname, "memfd:runc_cloned:") {
 		return nil // runc (before 1.2) re-executes a sealed memfd copy of itself at every container start
 	}

@@ -18,7 +18,7 @@ const oTrunc = 0o1000
 // finds an int32; about 22 signatures read flags on every security_file_open, the most frequent
 // event, where that took the set from 1 to 64 allocations per event (BenchmarkSet_benign_events).
 func fileOpenArgs(ev *trace.Event) (path string, flags int, ok bool) {
-	path, err := ev.GetStringArgumentByName("pathname")
+	path, err := stringArg(ev, "pathname")
 	if err != nil {
 		return "", 0, false
 	}
@@ -35,7 +35,7 @@ func writtenPath(ev *trace.Event) (string, bool) {
 			return p, true
 		}
 	case "security_inode_rename":
-		p, err := ev.GetStringArgumentByName("new_path")
+		p, err := stringArg(ev, "new_path")
 		return p, err == nil
 	}
 	return "", false
@@ -74,7 +74,7 @@ func persistenceTarget(ev *trace.Event, tool string, isTarget func(string) bool)
 		return "", "", false
 	}
 	if ev.EventName == "sched_process_exec" {
-		p, _ := ev.GetStringArgumentByName("pathname")
+		p, _ := stringArg(ev, "pathname")
 		return "command", p, tool != "" && baseName(p) == tool
 	}
 	p, ok := writtenPath(ev)

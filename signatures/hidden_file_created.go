@@ -24,7 +24,7 @@ func (s *HiddenFileCreated) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "magic_write":
-		p, _ := ev.GetStringArgumentByName("pathname")
+		p, _ := stringArg(ev, "pathname")
 		if !isHiddenName(p) {
 			return nil
 		}
@@ -33,7 +33,7 @@ func (s *HiddenFileCreated) OnEvent(event protocol.Event) error {
 			s.report(event, map[string]interface{}{"pathname": p})
 		}
 	case "sched_process_exec":
-		if p, _ := ev.GetStringArgumentByName("pathname"); isHiddenName(p) {
+		if p, _ := stringArg(ev, "pathname"); isHiddenName(p) {
 			s.report(event, map[string]interface{}{"pathname": p})
 		}
 	}

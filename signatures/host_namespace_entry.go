@@ -30,9 +30,9 @@ func (s *HostNamespaceEntry) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "security_file_open":
-		p, _ := ev.GetStringArgumentByName("syscall_pathname")
+		p, _ := stringArg(ev, "syscall_pathname")
 		if !strings.HasPrefix(p, "/proc/1/ns/") {
-			p, _ = ev.GetStringArgumentByName("pathname")
+			p, _ = stringArg(ev, "pathname")
 		}
 		if strings.HasPrefix(p, "/proc/1/ns/") {
 			if len(s.opened) >= maxTrackedContainers {
@@ -45,7 +45,7 @@ func (s *HostNamespaceEntry) OnEvent(event protocol.Event) error {
 		if !seen || ev.ReturnValue < 0 {
 			return nil
 		}
-		nstype, _ := ev.GetIntArgumentByName("nstype")
+		nstype, _ := intArg(ev, "nstype")
 		s.report(event, map[string]interface{}{"namespace": p, "nstype": nstype})
 	case "sched_process_exit":
 		delete(s.opened, ev.HostProcessID)

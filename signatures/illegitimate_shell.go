@@ -28,7 +28,7 @@ func (s *IllegitimateShell) OnEvent(event protocol.Event) error {
 	if ev.EventName != "sched_process_exec" || !isWebServer(previous) {
 		return nil
 	}
-	p, _ := ev.GetStringArgumentByName("pathname")
+	p, _ := stringArg(ev, "pathname")
 	if isShell(baseName(p)) {
 		s.report(event, map[string]interface{}{"web server": previous, "shell": p})
 	}

@@ -36,7 +36,7 @@ func (s *K8sAPIConnection) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "sched_process_exec":
-		env, _ := ev.GetSliceStringArgumentByName("env")
+		env, _ := stringsArg(ev, "env")
 		for _, kv := range env {
 			if host, ok := strings.CutPrefix(kv, "KUBERNETES_SERVICE_HOST="); ok && host != "" {
 				if s.apiHost[id] != host {

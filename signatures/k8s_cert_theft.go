@@ -28,7 +28,7 @@ func (s *K8sCertTheft) OnEvent(event protocol.Event) error {
 	case "security_file_open":
 		p, _ = readPath(ev)
 	case "security_inode_rename":
-		p, _ = ev.GetStringArgumentByName("old_path")
+		p, _ = stringArg(ev, "old_path")
 	}
 	if !underDir(p, k8sPKIDir) {
 		return nil

@@ -22,10 +22,10 @@ func (s *KernelModuleLoading) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "init_module", "finit_module":
-		params, _ := ev.GetStringArgumentByName("param_values")
+		params, _ := stringArg(ev, "param_values")
 		s.report(event, map[string]interface{}{"syscall": ev.EventName, "param_values": params})
 	case "module_load":
-		name, _ := ev.GetStringArgumentByName("name")
+		name, _ := stringArg(ev, "name")
 		s.report(event, map[string]interface{}{"name": name})
 	}
 	return nil

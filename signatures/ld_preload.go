@@ -29,7 +29,7 @@ func (s *LdPreload) OnEvent(event protocol.Event) error {
 	}
 	switch ev.EventName {
 	case "sched_process_exec":
-		env, _ := ev.GetSliceStringArgumentByName("env")
+		env, _ := stringsArg(ev, "env")
 		for _, kv := range env {
 			if strings.HasPrefix(kv, "LD_PRELOAD=") && len(kv) > len("LD_PRELOAD=") {
 				s.report(event, map[string]interface{}{"LD_PRELOAD": kv[len("LD_PRELOAD="):]})
@@ -41,8 +41,8 @@ func (s *LdPreload) OnEvent(event protocol.Event) error {
 			s.report(event, map[string]interface{}{"pathname": path, "flags": flags})
 		}
 	case "security_inode_rename":
-		if newPath, _ := ev.GetStringArgumentByName("new_path"); newPath == ldSoPreload {
-			oldPath, _ := ev.GetStringArgumentByName("old_path")
+		if newPath, _ := stringArg(ev, "new_path"); newPath == ldSoPreload {
+			oldPath, _ := stringArg(ev, "old_path")
 			s.report(event, map[string]interface{}{"old_path": oldPath, "new_path": newPath})
 		}
 	}

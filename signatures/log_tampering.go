@@ -34,14 +34,14 @@ func (s *LogTampering) OnEvent(event protocol.Event) error {
 		}
 		p, action = path, "truncated"
 	case "do_truncate":
-		p, _ = ev.GetStringArgumentByName("pathname")
+		p, _ = stringArg(ev, "pathname")
 		action = "truncated"
 	case "unlink", "unlinkat":
 		if ev.ReturnValue < 0 {
 			return nil
 		}
 		// unlinkat paths relative to a directory fd cannot be placed; absolute ones can.
-		p, _ = ev.GetStringArgumentByName("pathname")
+		p, _ = stringArg(ev, "pathname")
 		action = "deleted"
 	default:
 		return nil

@@ -23,7 +23,7 @@ func (s *ProcessVMWriteInject) OnEvent(event protocol.Event) error {
 		return nil
 	}
 	// The pid argument is in the caller's PID namespace, like ProcessID.
-	if pid, err := ev.GetIntArgumentByName("pid"); err == nil && pid != ev.ProcessID && pid > 0 {
+	if pid, err := intArg(ev, "pid"); err == nil && pid != ev.ProcessID && pid > 0 {
 		s.report(event, map[string]interface{}{"target pid": pid})
 	}
 	return nil

@@ -25,7 +25,7 @@ func newExeTracker() commTracker { return commTracker{names: make(map[int]string
 func (t *commTracker) name(ev *trace.Event) string {
 	if t.byExe {
 		if ev.EventName == "sched_process_exec" {
-			p, _ := ev.GetStringArgumentByName("pathname")
+			p, _ := stringArg(ev, "pathname")
 			return baseName(p)
 		}
 		return exeName(ev)

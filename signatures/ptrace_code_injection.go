@@ -27,7 +27,7 @@ func (s *PtraceCodeInjection) OnEvent(event protocol.Event) error {
 	if ev.EventName != "ptrace" {
 		return nil
 	}
-	req, err := ev.GetIntArgumentByName("request")
+	req, err := intArg(ev, "request")
 	if err != nil || (req != ptracePokeText && req != ptracePokeData) {
 		return nil
 	}
@@ -35,7 +35,7 @@ func (s *PtraceCodeInjection) OnEvent(event protocol.Event) error {
 	if req == ptracePokeData {
 		name = "PTRACE_POKEDATA"
 	}
-	pid, _ := ev.GetIntArgumentByName("pid")
+	pid, _ := intArg(ev, "pid")
 	s.report(event, map[string]interface{}{"ptrace request": name, "target pid": pid})
 	return nil
 }

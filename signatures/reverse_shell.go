@@ -39,7 +39,7 @@ func (s *ReverseShell) OnEvent(event protocol.Event) error {
 	if err != nil || mode&modeTypeMask != modeSocket {
 		return nil
 	}
-	p, _ := ev.GetStringArgumentByName("pathname")
+	p, _ := stringArg(ev, "pathname")
 	if !isShell(baseName(p)) {
 		return nil
 	}
@@ -47,7 +47,7 @@ func (s *ReverseShell) OnEvent(event protocol.Event) error {
 	case "sshd", "sshd-session", "systemd", "inetd", "xinetd", "dropbear":
 		return nil // non-pty SSH sessions and socket activation hand shells a socket on purpose
 	}
-	stdin, _ := ev.GetStringArgumentByName("stdin_path")
+	stdin, _ := stringArg(ev, "stdin_path")
 	s.report(event, map[string]interface{}{"shell": p, "stdin": stdin, "parent": previous})
 	return nil
 }

@@ -57,11 +57,11 @@ func execArgs(ev *trace.Event) (path string, argv []string, ok bool) {
 	if ev.EventName != "sched_process_exec" {
 		return "", nil, false
 	}
-	path, err := ev.GetStringArgumentByName("pathname")
+	path, err := stringArg(ev, "pathname")
 	if err != nil {
 		return "", nil, false
 	}
-	argv, _ = ev.GetSliceStringArgumentByName("argv")
+	argv, _ = stringsArg(ev, "argv")
 	return path, argv, true
 }
 
@@ -96,7 +96,7 @@ func stdinIsTerminal(ev *trace.Event) bool {
 	if err != nil || mode&0o170000 != 0o020000 {
 		return false
 	}
-	p, _ := ev.GetStringArgumentByName("stdin_path")
+	p, _ := stringArg(ev, "stdin_path")
 	return strings.HasPrefix(p, "/dev/pts/") || strings.HasPrefix(p, "/dev/tty") || p == "/dev/console"
 }
 

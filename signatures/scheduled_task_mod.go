@@ -44,7 +44,7 @@ func isCronPath(p string) bool {
 
 // onlyListsCrontab reports `crontab -l`, which reads the table without changing it.
 func onlyListsCrontab(ev *trace.Event) bool {
-	argv, _ := ev.GetSliceStringArgumentByName("argv")
+	argv, _ := stringsArg(ev, "argv")
 	for _, a := range argv[min(1, len(argv)):] {
 		if a == "-l" {
 			return true

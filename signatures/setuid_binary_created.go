@@ -38,7 +38,7 @@ func (s *SetuidBinaryCreated) OnEvent(event protocol.Event) error {
 	if err != nil || mode&(modeSetuid|modeSetgid) == 0 || ev.ReturnValue < 0 || byPackageManager(ev) {
 		return nil
 	}
-	p, _ := ev.GetStringArgumentByName("pathname")
+	p, _ := stringArg(ev, "pathname")
 	s.report(event, map[string]interface{}{"pathname": p, "mode": "0" + strconv.FormatUint(uint64(mode&0o7777), 8), "uid": ev.UserID, "bits": specialBits(mode)})
 	return nil
 }

@@ -47,7 +47,7 @@ func NewSymlinkOverSensitiveFile() detect.Signature {
 			if ev.EventName != "symlink" && ev.EventName != "symlinkat" {
 				return nil, 0, false
 			}
-			target, err := ev.GetStringArgumentByName("target")
+			target, err := stringArg(ev, "target")
 			if err != nil {
 				return nil, 0, false
 			}
@@ -61,7 +61,7 @@ func NewSymlinkOverSensitiveFile() detect.Signature {
 			if !ok {
 				return nil, 0, false
 			}
-			link, _ := ev.GetStringArgumentByName("linkpath")
+			link, _ := stringArg(ev, "linkpath")
 			return map[string]interface{}{"target": file, "linkpath": link}, 2, true
 		})
 }
@@ -75,7 +75,7 @@ func NewHardlinkOverSensitiveFile() detect.Signature {
 			if ev.EventName != "link" && ev.EventName != "linkat" {
 				return nil, 0, false
 			}
-			old, err := ev.GetStringArgumentByName("oldpath")
+			old, err := stringArg(ev, "oldpath")
 			if err != nil {
 				return nil, 0, false
 			}
@@ -83,7 +83,7 @@ func NewHardlinkOverSensitiveFile() detect.Signature {
 			if !ok {
 				return nil, 0, false
 			}
-			newp, _ := ev.GetStringArgumentByName("newpath")
+			newp, _ := stringArg(ev, "newpath")
 			return map[string]interface{}{"oldpath": file, "newpath": newp, "retval": ev.ReturnValue}, 2, true
 		})
 }
@@ -135,25 +135,25 @@ func NewShellHistoryTampering() detect.Signature {
 			var p, action string
 			switch ev.EventName {
 			case "unlink", "unlinkat":
-				p, _ = ev.GetStringArgumentByName("pathname")
+				p, _ = stringArg(ev, "pathname")
 				action = "deleted"
 			case "security_inode_rename":
-				p, _ = ev.GetStringArgumentByName("old_path")
+				p, _ = stringArg(ev, "old_path")
 				action = "renamed"
 				if !isHistoryFile(baseName(p)) {
 					// ln -sf and mv replace the file by renaming something onto it; shells save
 					// history the same way, so they are left out of this case.
-					p, _ = ev.GetStringArgumentByName("new_path")
+					p, _ = stringArg(ev, "new_path")
 					if trustedExe(ev, isShell) {
 						return nil, 0, false
 					}
 					action = "replaced"
 				}
 			case "symlink", "symlinkat":
-				p, _ = ev.GetStringArgumentByName("linkpath")
+				p, _ = stringArg(ev, "linkpath")
 				action = "replaced by a symlink"
 			case "truncate":
-				p, _ = ev.GetStringArgumentByName("path")
+				p, _ = stringArg(ev, "path")
 				action = "truncated"
 			case evFileOpen:
 				path, flags, ok := openArgs(ev)

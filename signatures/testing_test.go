@@ -88,7 +88,7 @@ func collect(t testing.TB, sig detect.Signature, events []trace.Event) []*detect
 func checkOpenInterest(t testing.TB, sig detect.Signature, ev *trace.Event, fired bool, seen map[fileID]string) {
 	t.Helper()
 	p, flags, _ := fileOpenArgs(ev)
-	raw, _ := ev.GetStringArgumentByName("syscall_pathname")
+	raw, _ := stringArg(ev, "syscall_pathname")
 	dev, _ := trace.ArgVal[uint32](ev.Args, "dev")
 	inode, _ := trace.ArgVal[uint64](ev.Args, "inode")
 	id := fileID{dev, inode}

@@ -160,7 +160,7 @@ func NewHiddenPathCreated() detect.Signature {
 			var p, kind string
 			switch ev.EventName {
 			case "mkdir", "mkdirat":
-				p, _ = ev.GetStringArgumentByName("pathname")
+				p, _ = stringArg(ev, "pathname")
 				kind = "directory"
 			default:
 				path, flags, ok := openArgs(ev)

@@ -35,6 +35,7 @@ func BenchmarkAgent_Replay(b *testing.B) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	perRun := countLines(b, path)
+	defer app.TuneGCForReplay(os.Getenv)() // as app.Run does for --replay
 	cpu := processCPU()
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)

@@ -32,6 +32,9 @@ import (
 // Run builds the agent with fx and runs it until the source ends or a signal arrives.
 // SIGHUP reloads policies, finding policies and Rego signatures; SIGUSR1 logs the stats.
 func Run(ctx context.Context, cfg Config, st Streams, log *slog.Logger) error {
+	if cfg.Replay != "" {
+		defer TuneGCForReplay(os.Getenv)()
+	}
 	sourceModule, err := eventSourceModule(cfg, st.In)
 	if err != nil {
 		return err

@@ -41,7 +41,6 @@ type Engine struct {
 	sigs      []*runningSignature
 	byName    map[string][]selection // exact event names of source "tracee"
 	wildcards []selection            // name "*"
-	depth     int
 	stats     EngineStats
 
 	dataSources *DataSources
@@ -73,6 +72,7 @@ type selection struct {
 type runningSignature struct {
 	LoadedSignature
 	eventID   int
+	place     int // in Engine.sigs, plus one: what a callWord names
 	panics    uint64
 	errors    uint64
 	disabled  atomic.Bool // set by the watchdog too
@@ -107,6 +107,12 @@ func NewEngine(cfg EngineConfig, sigs []LoadedSignature, catalog *Catalog, emit 
 		if def, ok := catalog.Lookup(ls.Info.Metadata.EventName); ok {
 			rs.eventID = def.ID
 		}
+		if len(e.sigs) >= maxSignatures {
+			problems = append(problems, LoadProblem{Path: ls.Info.Origin,
+				Cause: fmt.Sprintf("signature %s: more than %d signatures", ls.Info.Metadata.ID, maxSignatures),
+				Fix:   "load fewer signatures (select them with -e or split the --signatures-dir)"})
+			continue
+		}
 		if missing, err := e.initSignature(rs); err != nil {
 			fix := "fix the signature's Init (it must not fail or panic) and rebuild the plugin"
 			if len(missing) > 0 {
@@ -119,6 +125,7 @@ func NewEngine(cfg EngineConfig, sigs []LoadedSignature, catalog *Catalog, emit 
 			continue
 		}
 		e.sigs = append(e.sigs, rs)
+		rs.place = len(e.sigs)
 		for _, sel := range ls.Info.Selectors {
 			if sel.Source != "" && sel.Source != "*" && sel.Source != trace.EventSource {
 				continue // another producer's events never reach this agent
@@ -176,6 +183,14 @@ func (e *Engine) Selects(name string) bool {
 // Dispatch offers ev to every signature that selects it. Events nobody selects cost a map lookup
 // and no allocation.
 func (e *Engine) Dispatch(ev *trace.Event) {
+	e.dispatch(ev, e.watch.load(), 0)
+}
+
+// dispatch offers ev to the signatures at depth (0, or one deeper than the call outer whose
+// finding ev is). The calls are chained from outer's word; after the last, the word goes back to
+// outer, or to idle at depth 0. It returns false when the watchdog abandoned a call on the way:
+// the caller must then return without touching the engine.
+func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) bool {
 	e.stats.Events.Add(1)
 	if e.observing {
 		e.procs.Observe(ev)
@@ -183,52 +198,66 @@ func (e *Engine) Dispatch(ev *trace.Event) {
 	}
 	exact := e.byName[ev.EventName]
 	if len(exact) == 0 && len(e.wildcards) == 0 {
-		return
+		return true
 	}
 	e.stats.Matched.Add(1)
 	e.watch.ev.Store(ev)
-	// Same as ev.ToProtocol(), without its extra copy of the event: one boxing, shared by every signature.
+	// Same as ev.ToProtocol(), without its copies of the event: the payload is ev itself, shared by
+	// every signature.
 	origin := string(ev.Origin())
 	pe := protocol.Event{
 		Headers: protocol.EventHeaders{Selector: protocol.Selector{Name: ev.EventName, Origin: origin, Source: trace.EventSource}},
-		Payload: *ev,
+		Payload: eventPayload(ev),
 	}
+	w, ok := outer, true
 	for _, s := range exact {
-		if (s.origin == "" || s.origin == origin) && !e.call(s.sig, pe) {
-			return // abandoned by the watchdog: this goroutine touches nothing more
+		if s.origin == "" || s.origin == origin {
+			if w, ok = e.call(s.sig, pe, w, depth); !ok {
+				return false // abandoned by the watchdog: this goroutine touches nothing more
+			}
 		}
 	}
 	for _, s := range e.wildcards {
-		if (s.origin == "" || s.origin == origin) && !e.call(s.sig, pe) {
-			return
+		if s.origin == "" || s.origin == origin {
+			if w, ok = e.call(s.sig, pe, w, depth); !ok {
+				return false
+			}
 		}
 	}
-}
-
-// call runs one OnEvent under the watchdog's eye. It returns false when the watchdog abandoned the
-// call while it ran: the caller must then return without touching the engine.
-func (e *Engine) call(rs *runningSignature, pe protocol.Event) (ok bool) {
-	if rs.disabled.Load() {
+	if w == outer {
 		return true
 	}
-	id := e.watch.begin(rs)
+	back := outer
+	if depth == 0 {
+		back = w.idle()
+	}
+	return e.watch.move(w, back)
+}
+
+// call runs one OnEvent under the watchdog's eye, chained from the word prev, and returns its own
+// word. It returns false when the watchdog abandoned prev's call or this one: the caller must then
+// return without touching the engine.
+func (e *Engine) call(rs *runningSignature, pe protocol.Event, prev callWord, depth int) (w callWord, ok bool) {
+	if rs.disabled.Load() {
+		return prev, true
+	}
+	w = prev.next(rs.place, depth)
+	if !e.watch.move(prev, w) {
+		return prev, false
+	}
 	defer func() {
-		r := recover()
-		if !e.watch.end(id) {
-			ok = false
-			return
-		}
-		ok = true
-		if r != nil {
-			e.onPanic(rs, r)
+		if r := recover(); r != nil {
+			if ok = e.watch.load() == w; ok {
+				e.onPanic(rs, r)
+			}
 		}
 	}()
-	if err := rs.Signature.OnEvent(pe); err != nil && e.watch.current.Load() == id.id {
+	if err := rs.Signature.OnEvent(pe); err != nil && e.watch.load() == w {
 		rs.errors++
 		e.stats.Errors.Add(1)
 		e.rateLimited(rs, "signature OnEvent failed", "error", err, "errors", rs.errors)
 	}
-	return true
+	return w, true
 }
 
 func (e *Engine) onPanic(rs *runningSignature, r interface{}) {
@@ -265,11 +294,14 @@ func (e *Engine) onFinding(rs *runningSignature, f *detect.Finding) {
 	}
 	ev := FindingToEvent(f, rs.eventID)
 	e.emit(&ev)
-	// Signatures may select other signatures' events, as in Tracee.
-	if e.depth < maxChainDepth && (len(e.byName[ev.EventName]) > 0) {
-		e.depth++
-		e.Dispatch(&ev)
-		e.depth--
+	// Signatures may select other signatures' events, as in Tracee: dispatched from inside the
+	// call that reported the finding (one that is not, a late one, goes to the outputs only).
+	outer := e.watch.load()
+	if outer.sig() == rs.place && outer.depth() < maxChainDepth && len(e.byName[ev.EventName]) > 0 {
+		was := e.watch.ev.Load()
+		if e.dispatch(&ev, outer, outer.depth()+1) {
+			e.watch.ev.Store(was) // the outer call's event, should the watchdog report that call
+		}
 	}
 }
 
@@ -288,14 +320,18 @@ func (e *Engine) Complete() {
 
 func (e *Engine) signal(rs *runningSignature, sig detect.Signal) (ok bool) {
 	e.watch.ev.Store(nil)
-	id := e.watch.begin(rs)
+	prev := e.watch.load()
+	w := prev.next(rs.place, 0)
+	if !e.watch.move(prev, w) {
+		return false
+	}
 	defer func() {
 		r := recover()
-		if ok = e.watch.end(id); ok && r != nil {
+		if ok = e.watch.move(w, w.idle()); ok && r != nil {
 			e.onPanic(rs, r)
 		}
 	}()
-	if err := rs.Signature.OnSignal(sig); err != nil && e.watch.current.Load() == id.id {
+	if err := rs.Signature.OnSignal(sig); err != nil && e.watch.load() == w {
 		e.rateLimited(rs, "signature OnSignal failed", "error", err)
 	}
 	return true

@@ -22,6 +22,7 @@ type fakeSignature struct {
 	initErr   error
 	initPanic bool
 	onEvent   func(cb detect.SignatureHandler, ev protocol.Event) error
+	onSignal  func()
 	cb        detect.SignatureHandler
 	seen      []string
 	signals   []detect.Signal
@@ -49,6 +50,9 @@ func (s *fakeSignature) OnEvent(ev protocol.Event) error {
 }
 func (s *fakeSignature) OnSignal(sig detect.Signal) error {
 	s.signals = append(s.signals, sig)
+	if s.onSignal != nil {
+		s.onSignal()
+	}
 	return nil
 }
 
@@ -262,4 +266,29 @@ func TestDedupeSignatures_names_both_files(t *testing.T) {
 	require.Len(t, problems, 2)
 	assert.True(t, strings.HasPrefix(problems[0].String(), "other/x.so: signature ID \"X\" is already defined by test/X.so"), problems[0].String())
 	assert.Contains(t, problems[1].String(), fmt.Sprintf("event name %q already used by test/X.so", "ev_a"))
+}
+
+// payloadSignature keeps the payload of the last event it was given.
+type payloadSignature struct {
+	fakeSignature
+	got trace.Event
+}
+
+func (s *payloadSignature) OnEvent(ev protocol.Event) error {
+	s.got = ev.Payload.(trace.Event)
+	return nil
+}
+
+// A matched event reaches the signatures as a trace.Event payload equal to it, without a copy of
+// the event being allocated.
+func TestEngine_Dispatch_matched_event_is_not_copied(t *testing.T) {
+	sig := &payloadSignature{fakeSignature: *newSig("A", "a", sel("ptrace", "*"))}
+	sigs := []domain.LoadedSignature{{Signature: sig, Info: domain.SignatureInfo{Metadata: sig.meta, Selectors: sig.selectors}}}
+	e := newEngine(t, sigs, nil)
+	ev := &trace.Event{EventName: "ptrace", ProcessName: "gdb",
+		Args: []trace.Argument{{ArgMeta: trace.ArgMeta{Name: "request"}, Value: int64(16)}}}
+	e.Dispatch(ev)
+	assert.Equal(t, *ev, sig.got)
+	allocs := testing.AllocsPerRun(1000, func() { e.Dispatch(ev) })
+	assert.Zero(t, allocs)
 }

@@ -8,41 +8,49 @@ import (
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
-// callWatch tracks the signature call in progress so that a watchdog can tell one that does not
-// return. The dispatching goroutine pays a few atomic operations per call and no allocation.
+// callWatch publishes the signature call in progress as one word, so that a watchdog can tell a
+// call that does not return. The calls an event goes to are chained: the word moves from one call
+// straight to the next with one compare-and-swap, and to idle after the last. The dispatching
+// goroutine pays one atomic operation per call plus one per event, and no allocation. The
+// watchdog abandons a call by swapping its word for idle: the goroutine stuck in it then fails its
+// next swap and stops.
 type callWatch struct {
-	seq     atomic.Uint64 // ids of calls, never reused
-	current atomic.Uint64 // id of the innermost call in progress, 0 when none or abandoned
-	sig     atomic.Pointer[runningSignature]
+	current atomic.Uint64               // a callWord
 	ev      atomic.Pointer[trace.Event] // the event being dispatched, set once per matched event
 }
 
-// callFrame is what begin saved for end. A finding may dispatch to other signatures from inside a
-// call: then prev is the outer call, restored by end.
-type callFrame struct {
-	id, prev uint64
-	outer    *runningSignature
+// A callWord names the call in progress: the signature's place in Engine.sigs plus one (0: no
+// call), the depth of dispatch (findings dispatched from inside a call are one deeper) and a
+// sequence number, so that each call's word differs from the ones before it. A finding dispatched
+// from inside a call puts the outer call's word back when it is done, so a call that keeps
+// reporting findings past the bound is still seen as one call.
+type callWord uint64
+
+const (
+	callSigBits   = 20
+	callDepthBits = 3
+	callSeqShift  = callSigBits + callDepthBits
+	// maxSignatures is how many signatures a call word can name.
+	maxSignatures = 1<<callSigBits - 1
+)
+
+func (w callWord) sig() int        { return int(w & (1<<callSigBits - 1)) }
+func (w callWord) depth() int      { return int(w>>callSigBits) & (1<<callDepthBits - 1) }
+func (w callWord) seqNext() uint64 { return (uint64(w)>>callSeqShift + 1) << callSeqShift }
+
+// next is the word of the call to sig (a place plus one) after w, at depth.
+func (w callWord) next(sig, depth int) callWord {
+	return callWord(w.seqNext() | uint64(depth)<<callSigBits | uint64(sig))
 }
 
-func (w *callWatch) begin(rs *runningSignature) callFrame {
-	f := callFrame{id: w.seq.Add(1), prev: w.current.Load()}
-	if f.prev != 0 {
-		f.outer = w.sig.Load()
-	}
-	w.sig.Store(rs)
-	w.current.Store(f.id)
-	return f
-}
+// idle is the word of no call after w.
+func (w callWord) idle() callWord { return callWord(w.seqNext()) }
 
-// end closes the call; false means the watchdog abandoned it and the goroutine must stop.
-func (w *callWatch) end(f callFrame) bool {
-	if !w.current.CompareAndSwap(f.id, f.prev) {
-		return false
-	}
-	if f.prev != 0 {
-		w.sig.Store(f.outer)
-	}
-	return true
+func (w *callWatch) load() callWord { return callWord(w.current.Load()) }
+
+// move swaps from for to; false means the watchdog abandoned from and the goroutine must stop.
+func (w *callWatch) move(from, to callWord) bool {
+	return w.current.CompareAndSwap(uint64(from), uint64(to))
 }
 
 func (w *callWatch) abandoned(rs *runningSignature) bool { return rs.abandoned.Load() }
@@ -63,7 +71,7 @@ type StuckCall struct {
 func (e *Engine) Watch(ctx context.Context, bound time.Duration, onAbandon func(StuckCall)) {
 	tick := time.NewTicker(max(bound/4, time.Millisecond))
 	defer tick.Stop()
-	var lastID uint64
+	var lastID callWord
 	var since time.Time
 	for {
 		select {
@@ -71,17 +79,17 @@ func (e *Engine) Watch(ctx context.Context, bound time.Duration, onAbandon func(
 			return
 		case now := <-tick.C:
 			// One OnEvent running past the bound is stuck, even if findings it reports are
-			// dispatched meanwhile (those are calls inside it).
-			id := e.watch.current.Load()
-			if id == 0 || id != lastID {
+			// dispatched meanwhile (those are calls inside it, which put its word back).
+			id := e.watch.load()
+			if id.sig() == 0 || id != lastID {
 				lastID, since = id, now
 				continue
 			}
-			if now.Sub(since) < bound {
+			if now.Sub(since) < bound || id.sig() > len(e.sigs) {
 				continue
 			}
-			rs, ev := e.watch.sig.Load(), e.watch.ev.Load()
-			if rs == nil || !e.watch.current.CompareAndSwap(id, 0) {
+			rs, ev := e.sigs[id.sig()-1], e.watch.ev.Load()
+			if !e.watch.move(id, id.idle()) {
 				continue
 			}
 			rs.abandoned.Store(true)

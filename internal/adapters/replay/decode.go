@@ -25,7 +25,8 @@ type Decoder struct {
 // NewDecoder returns a decoder that knows defs. A Decoder is for one goroutine at a time.
 func NewDecoder(defs []domain.EventDefinition) *Decoder {
 	d := &Decoder{params: make(map[string]map[string]string, len(defs)), ids: make(map[string]int, len(defs)),
-		fast: fastState{names: map[string]string{}, values: map[string]any{}, argNames: map[string][]trace.ArgMeta{}}}
+		fast: fastState{names: map[string]string{}, values: map[string]any{}, argNames: map[string][]trace.ArgMeta{},
+			order: newKeyOrders()}}
 	for _, def := range defs {
 		m := make(map[string]string, len(def.Params))
 		for _, p := range def.Params {
@@ -52,8 +53,8 @@ func (d *Decoder) Decode(raw []byte, ev *trace.Event) error {
 // either way.
 func (d *Decoder) decodeWanted(raw []byte, ev *trace.Event, want func(name string) bool) (wanted bool, err error) {
 	*ev = trace.Event{}
-	if d.decodeFast(raw, ev, want) {
-		if want != nil && !want(ev.EventName) {
+	if ok, wanted := d.decodeFast(raw, ev, want); ok {
+		if !wanted {
 			return false, nil
 		}
 		if len(ev.Args) > 0 {

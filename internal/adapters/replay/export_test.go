@@ -12,7 +12,7 @@ func (d *Decoder) DecodeTracee(raw []byte, ev *trace.Event) error { return d.dec
 // DecodeFast runs the fast decoder alone and says whether it took the line.
 func (d *Decoder) DecodeFast(raw []byte, ev *trace.Event) bool {
 	*ev = trace.Event{}
-	if !d.decodeFast(raw, ev, nil) {
+	if ok, _ := d.decodeFast(raw, ev, nil); !ok {
 		return false
 	}
 	ev.Args = slices.Clone(ev.Args)

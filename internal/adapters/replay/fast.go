@@ -23,6 +23,10 @@ type fastState struct {
 	lits     [][]byte                   // scratch: each argument's number literal (nil: not a number)
 	out      []trace.Argument           // scratch: the arguments typed, what ev.Args holds
 	stack    []any                      // scratch: the items of the lists being read
+	order    keyOrders                  // the key orders last seen
+	// recently read names and values, in front of names and values
+	recentNames  [recentSize]string
+	recentValues [recentSize]recentValue
 }
 
 // lastContext holds strings that repeat from one event to the next.
@@ -60,15 +64,38 @@ func (s *scanner) strLike(like string) (string, bool) {
 	if string(raw) == like {
 		return like, true
 	}
-	if v, found := s.st.names[string(raw)]; found { // no allocation for the lookup
-		return v, true
+	slot := &s.st.recentNames[recentSlot(raw)]
+	if *slot == string(raw) {
+		return *slot, true
 	}
-	if len(s.st.names) >= maxInterned {
-		clear(s.st.names)
+	v, found := s.st.names[string(raw)] // no allocation for the lookup
+	if !found {
+		if len(s.st.names) >= maxInterned {
+			clear(s.st.names)
+		}
+		v = string(raw)
+		s.st.names[v] = v
 	}
-	v := string(raw)
-	s.st.names[v] = v
+	*slot = v
 	return v, true
+}
+
+// recentSlot places a string in a cache of recently read strings (fastState.recentNames and
+// recentValues): one that repeats is found by comparing it with one entry, without hashing it.
+func recentSlot(raw []byte) int {
+	n := len(raw)
+	if n == 0 {
+		return 0
+	}
+	return (n*31 + int(raw[0])*7 + int(raw[n/2])*131 + int(raw[n-1])) & (recentSize - 1)
+}
+
+const recentSize = 1024
+
+// recentValue is a string argument value and its box.
+type recentValue struct {
+	s string
+	v any
 }
 
 // strValue reads a string argument value, boxed: repeated values share one box.
@@ -87,14 +114,19 @@ func (s *scanner) strValue() (any, bool) {
 	if len(raw) > maxInternedValue {
 		return string(raw), true
 	}
-	if v, found := s.st.values[string(raw)]; found {
-		return v, true
+	slot := &s.st.recentValues[recentSlot(raw)]
+	if slot.s == string(raw) && slot.v != nil {
+		return slot.v, true
 	}
-	if len(s.st.values) >= maxInternedValues {
-		clear(s.st.values)
+	v, found := s.st.values[string(raw)]
+	if !found {
+		if len(s.st.values) >= maxInternedValues {
+			clear(s.st.values)
+		}
+		v = string(raw)
+		s.st.values[v.(string)] = v
 	}
-	var v any = string(raw)
-	s.st.values[v.(string)] = v
+	*slot = recentValue{s: v.(string), v: v}
 	return v, true
 }
 
@@ -102,26 +134,25 @@ func (s *scanner) intField(dst *int) bool {
 	if s.null() {
 		return true
 	}
-	lit, ok := s.number()
-	if !ok {
+	neg, n, ok := s.integer()
+	switch {
+	case !ok:
 		return false
+	case neg:
+		*dst = -int(n)
+		return n <= 1<<63
 	}
-	v, ok := parseInt(lit, 64)
-	*dst = int(v)
-	return ok
+	*dst = int(n)
+	return n < 1<<63
 }
 
 func (s *scanner) uintField(dst *uint64, bits uint) bool {
 	if s.null() {
 		return true
 	}
-	lit, ok := s.number()
-	if !ok {
-		return false
-	}
-	v, ok := parseUint(lit, bits)
-	*dst = v
-	return ok
+	neg, n, ok := s.integer()
+	*dst = n
+	return ok && !neg && (bits == 64 || n < 1<<bits)
 }
 
 func (s *scanner) boolField(dst *bool) bool {
@@ -148,18 +179,21 @@ func (s *scanner) strField(dst *string, like string) bool {
 // decodeFast decodes raw into ev as Decode's Tracee path does before its final step (d.finish),
 // or answers false. ev must be zero. ev.Args is the decoder's scratch, valid until the next call:
 // Decode copies it. When want (if set) does not want the event's name, the arguments are only
-// checked: the answer is the same, but only ev's name is to be used.
-func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string) bool) bool {
+// checked: the answer is the same, but only ev's name is to be used, and wanted is false.
+func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string) bool) (ok, wanted bool) {
 	st := &d.fast
 	defer func() { clear(st.args); clear(st.lits) }()
 	s := scanner{b: raw, st: st, want: want}
-	if !s.object(func(key []byte) (uint64, bool) { return s.eventField(key, ev) }) {
-		return false
+	if !s.object(eventKeys, st.order.event[:], func(k int) bool { return s.eventField(k, ev) }) {
+		return false, false
 	}
 	if s.ws(); s.i != len(s.b) {
-		return false
+		return false, false
 	}
-	check := want != nil && !want(ev.EventName)
+	if !s.sawName && want != nil {
+		s.check = !want(ev.EventName) // as for an empty name; eventName set it otherwise
+	}
+	check := s.check
 	typed := true
 	for i := range ev.Args {
 		if !typeArg(&ev.Args[i], st.lits[i], check) {
@@ -168,10 +202,10 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string)
 		}
 	}
 	if typed {
-		return true
+		return true, !check
 	}
 	if !s.sawName {
-		return false // Tracee's decoder refused the line and there is no event to retype
+		return false, false // Tracee's decoder refused the line and there is no event to retype
 	}
 	// What Decode does when Tracee's decoder refuses the line: type the arguments by the event's
 	// definition (or the C type's Go name) and decode them again.
@@ -180,153 +214,14 @@ func (d *Decoder) decodeFast(raw []byte, ev *trace.Event, want func(name string)
 		a := st.args[i]
 		a.Type = retypeName(known, a.Name, a.Type)
 		if st.lits[i] != nil && !numericType[a.Type] {
-			return false
+			return false, false
 		}
 		if !typeArg(&a, st.lits[i], check) {
-			return false
+			return false, false
 		}
 		ev.Args[i] = a
 	}
-	return true
-}
-
-// eventField reads the value of one of trace.Event's keys and returns the key's bit.
-func (s *scanner) eventField(key []byte, ev *trace.Event) (uint64, bool) {
-	switch k := string(key); k {
-	case "timestamp":
-		return 1 << 0, s.intField(&ev.Timestamp)
-	case "threadStartTime":
-		return 1 << 1, s.intField(&ev.ThreadStartTime)
-	case "processorId":
-		return 1 << 2, s.intField(&ev.ProcessorID)
-	case "processId":
-		return 1 << 3, s.intField(&ev.ProcessID)
-	case "threadId":
-		return 1 << 4, s.intField(&ev.ThreadID)
-	case "parentProcessId":
-		return 1 << 5, s.intField(&ev.ParentProcessID)
-	case "hostProcessId":
-		return 1 << 6, s.intField(&ev.HostProcessID)
-	case "hostThreadId":
-		return 1 << 7, s.intField(&ev.HostThreadID)
-	case "hostParentProcessId":
-		return 1 << 8, s.intField(&ev.HostParentProcessID)
-	case "userId":
-		return 1 << 9, s.intField(&ev.UserID)
-	case "mountNamespace":
-		return 1 << 10, s.intField(&ev.MountNS)
-	case "pidNamespace":
-		return 1 << 11, s.intField(&ev.PIDNS)
-	case "argsNum":
-		return 1 << 12, s.intField(&ev.ArgsNum)
-	case "returnValue":
-		return 1 << 13, s.intField(&ev.ReturnValue)
-	case "cgroupId":
-		var v uint64
-		ok := s.uintField(&v, 64)
-		ev.CgroupID = uint(v)
-		return 1 << 14, ok
-	case "threadEntityId", "processEntityId", "parentEntityId":
-		var v uint64
-		ok := s.uintField(&v, 32)
-		switch k {
-		case "threadEntityId":
-			ev.ThreadEntityId = uint32(v)
-			return 1 << 15, ok
-		case "processEntityId":
-			ev.ProcessEntityId = uint32(v)
-			return 1 << 16, ok
-		default:
-			ev.ParentEntityId = uint32(v)
-			return 1 << 17, ok
-		}
-	case "processName":
-		ok := s.strField(&ev.ProcessName, s.st.last.processName)
-		s.st.last.processName = ev.ProcessName
-		return 1 << 18, ok
-	case "hostName":
-		ok := s.strField(&ev.HostName, s.st.last.hostName)
-		s.st.last.hostName = ev.HostName
-		return 1 << 19, ok
-	case "containerId":
-		ok := s.strField(&ev.ContainerID, s.st.last.containerID)
-		s.st.last.containerID = ev.ContainerID
-		return 1 << 20, ok
-	case "eventName":
-		s.sawName = true
-		ok := s.strField(&ev.EventName, "")
-		s.check = s.want != nil && !s.want(ev.EventName)
-		return 1 << 21, ok
-	case "syscall":
-		return 1 << 22, s.strField(&ev.Syscall, "")
-	case "eventId":
-		// `json:",string"`: a quoted integer; anything else goes to encoding/json
-		raw, plain, ok := s.rawString()
-		if !ok || !plain || len(raw) == 0 || !validInt(raw) {
-			return 1 << 23, false
-		}
-		v, ok := parseInt(raw, 64)
-		ev.EventID = int(v)
-		return 1 << 23, ok
-	case "executable":
-		return 1 << 24, s.null() || s.object(func(k []byte) (uint64, bool) {
-			if string(k) == "path" {
-				ok := s.strField(&ev.Executable.Path, s.st.last.path)
-				s.st.last.path = ev.Executable.Path
-				return 1, ok
-			}
-			return 0, false
-		})
-	case "container":
-		return 1 << 25, s.null() || s.object(func(k []byte) (uint64, bool) {
-			c := &ev.Container
-			switch string(k) {
-			case "id":
-				return 1, s.strField(&c.ID, "")
-			case "name":
-				return 2, s.strField(&c.Name, "")
-			case "image":
-				return 4, s.strField(&c.ImageName, "")
-			case "imageDigest":
-				return 8, s.strField(&c.ImageDigest, "")
-			}
-			return 0, false
-		})
-	case "kubernetes":
-		return 1 << 26, s.null() || s.object(func(k []byte) (uint64, bool) {
-			p := &ev.Kubernetes
-			switch string(k) {
-			case "podName":
-				return 1, s.strField(&p.PodName, "")
-			case "podNamespace":
-				return 2, s.strField(&p.PodNamespace, "")
-			case "podUID":
-				return 4, s.strField(&p.PodUID, "")
-			case "podSandbox":
-				return 8, s.boolField(&p.PodSandbox)
-			}
-			return 0, false
-		})
-	case "contextFlags":
-		return 1 << 27, s.null() || s.object(func(k []byte) (uint64, bool) {
-			switch string(k) {
-			case "containerStarted":
-				return 1, s.boolField(&ev.ContextFlags.ContainerStarted)
-			case "isCompat":
-				return 2, s.boolField(&ev.ContextFlags.IsCompat)
-			}
-			return 0, false
-		})
-	case "matchedPolicies":
-		return 1 << 28, s.null() || s.stringList(&ev.MatchedPolicies)
-	case "stackAddresses":
-		return 1 << 29, s.null() || s.uintList(&ev.StackAddresses)
-	case "args":
-		return 1 << 30, s.null() || s.args(ev)
-	case "metadata":
-		return 1 << 31, s.null() // a finding's metadata goes to encoding/json
-	}
-	return 0, false
+	return true, !check
 }
 
 func (s *scanner) stringList(dst *[]string) bool {
@@ -396,23 +291,21 @@ func (s *scanner) args(ev *trace.Event) bool {
 			if i := len(st.args); i < len(like) {
 				was = like[i]
 			}
-			ok := s.object(func(k []byte) (uint64, bool) {
-				switch string(k) {
-				case "name":
-					return 1, s.strField(&a.Name, was.Name)
-				case "type":
-					return 2, s.strField(&a.Type, was.Type)
-				case "value":
-					if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
-						var ok bool
-						lit, ok = s.number() // typed by typeArg: no json.Number in between
-						return 4, ok
-					}
-					v, ok := s.value()
-					a.Value = v
-					return 4, ok
+			ok := s.object(argKeys, st.order.arg[:], func(k int) bool {
+				switch k {
+				case 0:
+					return s.strField(&a.Name, was.Name)
+				case 1:
+					return s.strField(&a.Type, was.Type)
 				}
-				return 0, false
+				if c := s.next(); c == '-' || (c >= '0' && c <= '9') {
+					var ok bool
+					lit, ok = s.number() // typed by typeArg: no json.Number in between
+					return ok
+				}
+				v, ok := s.value()
+				a.Value = v
+				return ok
 			})
 			if !ok {
 				return false

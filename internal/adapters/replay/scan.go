@@ -232,6 +232,42 @@ func (s *scanner) digits() bool {
 	return s.i > start
 }
 
+// integer reads a JSON number that is an integer of at most 64 bits, its digits accumulated as
+// they are read. It fails on a fraction, an exponent or a larger magnitude (which the callers
+// leave to Tracee's decoder) as on anything that is not a number.
+func (s *scanner) integer() (neg bool, n uint64, ok bool) {
+	s.ws()
+	i := s.i
+	if i < len(s.b) && s.b[i] == '-' {
+		neg = true
+		i++
+	}
+	start := i
+	switch {
+	case i >= len(s.b):
+		return false, 0, false
+	case s.b[i] == '0':
+		i++
+	case s.b[i] >= '1' && s.b[i] <= '9':
+		for i < len(s.b) && s.b[i] >= '0' && s.b[i] <= '9' {
+			n = n*10 + uint64(s.b[i]-'0')
+			i++
+		}
+		if i-start > 19 { // 19 digits always fit in 64 bits; more may have wrapped
+			if n, ok = parseUint(s.b[start:i], 64); !ok {
+				return false, 0, false
+			}
+		}
+	default:
+		return false, 0, false
+	}
+	if i < len(s.b) && (s.b[i] == '.' || s.b[i] == 'e' || s.b[i] == 'E') {
+		return false, 0, false
+	}
+	s.i = i
+	return neg, n, true
+}
+
 // parseUint is strconv.ParseUint(lit, 10, bits) for a JSON number literal, without allocating.
 func parseUint(lit []byte, bits uint) (uint64, bool) {
 	if len(lit) == 0 || len(lit) > 20 {
@@ -281,10 +317,48 @@ func (s *scanner) null() bool {
 	return s.next() == 'n' && s.literal("null")
 }
 
-// object calls field for each key of an object. field reads the key's value and returns the
-// key's own bit (0: a key it does not know); a key seen twice (encoding/json merges those) or
-// unknown fails the object.
-func (s *scanner) object(field func(key []byte) (bit uint64, ok bool)) bool {
+// keySet is the keys an object may have, in the order they usually come. An object's keys are
+// read by comparing the bytes of the key expected next (`"name":`) before scanning for any other.
+type keySet struct {
+	quoted []quotedKey    // each key with its quotes and colon
+	index  map[string]int // each key's place
+}
+
+func newKeySet(keys ...string) *keySet {
+	ks := &keySet{index: map[string]int{}}
+	for i, k := range keys {
+		q := quotedKey{s: `"` + k + `":`}
+		for j := 0; j < len(q.s) && j < 8*len(q.w); j++ {
+			q.w[j/8] |= uint64(q.s[j]) << (8 * (j % 8))
+			q.m[j/8] |= 0xff << (8 * (j % 8))
+		}
+		ks.quoted = append(ks.quoted, q)
+		ks.index[k] = i
+	}
+	return ks
+}
+
+// quotedKey is a key as it appears in compact JSON (`"name":`), with its bytes as words for a
+// comparison without a call.
+type quotedKey struct {
+	s    string
+	w, m [3]uint64 // s's bytes, little-endian and zero-padded, and the mask of its bytes
+}
+
+// at says b starts with the key.
+func (q *quotedKey) at(b []byte) bool {
+	if len(b) < 8*len(q.w) || len(q.s) > 8*len(q.w) {
+		return len(b) >= len(q.s) && string(b[:len(q.s)]) == q.s
+	}
+	le := binary.LittleEndian
+	return le.Uint64(b)&q.m[0] == q.w[0] && le.Uint64(b[8:])&q.m[1] == q.w[1] && le.Uint64(b[16:])&q.m[2] == q.w[2]
+}
+
+// object calls field with the place of each key of an object; field reads the key's value. A key
+// seen twice (encoding/json merges those) or not in keys fails the object. follow[k+1] is the key
+// expected after key k (follow[0]: the first), learned from the objects read before; it has
+// len(keys.quoted)+1 entries.
+func (s *scanner) object(keys *keySet, follow []int8, field func(k int) bool) bool {
 	if !s.take('{') {
 		return false
 	}
@@ -292,16 +366,26 @@ func (s *scanner) object(field func(key []byte) (bit uint64, ok bool)) bool {
 		return true
 	}
 	var seen uint64
+	last := -1
 	for {
-		key, plain, ok := s.rawString()
-		if !ok || !plain || !s.take(':') {
+		k := int(follow[last+1])
+		if q := &keys.quoted[k]; s.next() == '"' && q.at(s.b[s.i:]) {
+			s.i += len(q.s)
+		} else {
+			key, plain, ok := s.rawString()
+			if !ok || !plain || !s.take(':') {
+				return false
+			}
+			if k, ok = keys.index[string(key)]; !ok {
+				return false
+			}
+			follow[last+1] = int8(k)
+		}
+		if seen&(1<<k) != 0 || !field(k) {
 			return false
 		}
-		b, ok := field(key)
-		if !ok || b == 0 || seen&b != 0 {
-			return false
-		}
-		seen |= b
+		seen |= 1 << k
+		last = k
 		if s.take(',') {
 			continue
 		}

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"math/bits"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +47,28 @@ func TestNonPlain_lowest_flag_is_the_first_byte_that_is_not_plain(t *testing.T) 
 				if m == 0 || bits.TrailingZeros64(m)>>3 != pos {
 					t.Fatalf("%q: first non-plain byte at %d, nonPlain says %d", w, pos, bits.TrailingZeros64(m)>>3)
 				}
+			}
+		}
+	}
+}
+
+// TestQuotedKey_at_is_a_prefix_test: for keys of every length around the word sizes, the word
+// comparison says what strings.HasPrefix says, on the key itself, on lines short and long, and
+// with any one byte of the key changed.
+func TestQuotedKey_at_is_a_prefix_test(t *testing.T) {
+	tail := strings.Repeat(`1,"x":2`, 5)
+	for _, key := range []string{"id", "name", "podUID", "threadId", "eventName", "processEntityId",
+		"hostParentProcessId", "hostParentProcessIdX", "aVeryLongKeyNameOverWords"} {
+		q := &newKeySet(key).quoted[0]
+		lines := []string{q.s, q.s + tail, q.s[:len(q.s)-1], `"` + key + `x":` + tail, tail}
+		for i := range len(q.s) {
+			b := []byte(q.s + tail)
+			b[i] ^= 0x20
+			lines = append(lines, string(b), string(b[:len(q.s)]))
+		}
+		for _, line := range lines {
+			if got, want := q.at([]byte(line)), strings.HasPrefix(line, q.s); got != want {
+				t.Errorf("key %s on %q: at says %v", q.s, line, got)
 			}
 		}
 	}

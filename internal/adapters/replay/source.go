@@ -152,9 +152,11 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 	defer stop()
 	work := make(chan *batch, workers)
 	inOrder := make(chan *batch, 2*workers+1)
-	free := make(chan *batch, 2*workers+2)
+	// Every batch comes back to free once Run has taken its events: the reader makes at most
+	// cap(free) of them, then reuses them, so the memory of a replay is bounded and allocated once.
+	free := make(chan *batch, 2*workers+3)
 	go r.read(readCtx, in, work, inOrder, free)
-	want := func(name string) bool { return !sel.Signatures[name] && (sel.Need[name] || sel.Emit[name]) }
+	want := wantedNames(sel)
 	for range workers {
 		go func() {
 			dec := NewDecoder(r.defs)
@@ -188,26 +190,46 @@ func (r *replayRun) lines(ctx context.Context, in *bufio.Reader, sel domain.Sele
 			return fmt.Errorf("replay %s after line %d: %w", r.name, line, b.err)
 		}
 		clear(b.evs) // the events belong to the pipeline now
-		select {
-		case free <- b:
-		default:
-		}
+		free <- b    // never blocks: there are at most cap(free) batches
 	}
 	return ctx.Err()
+}
+
+// wantedNames says which events the source emits: the base events the selection needs or emits.
+func wantedNames(sel domain.Selection) func(string) bool {
+	wanted := map[string]bool{}
+	for _, names := range []map[string]bool{sel.Need, sel.Emit} {
+		for name, on := range names {
+			if on && !sel.Signatures[name] {
+				wanted[name] = true
+			}
+		}
+	}
+	return func(name string) bool { return wanted[name] }
 }
 
 // read cuts the input into batches and hands each to the workers and, in order, to Run.
 func (r *replayRun) read(ctx context.Context, in *bufio.Reader, work, inOrder chan<- *batch, free <-chan *batch) {
 	defer close(inOrder)
 	defer close(work)
+	made := 0
 	for {
 		var b *batch
 		select {
 		case b = <-free:
-			b.data, b.ends, b.err = b.data[:0], b.ends[:0], nil
 		default:
-			b = &batch{data: make([]byte, 0, batchBytes+batchBytes/4)}
+			if made < cap(free) {
+				made++
+				b = &batch{data: make([]byte, 0, batchBytes+batchBytes/4)}
+			} else {
+				select {
+				case b = <-free:
+				case <-ctx.Done():
+					return
+				}
+			}
 		}
+		b.data, b.ends, b.err = b.data[:0], b.ends[:0], nil
 		b.done = make(chan struct{})
 		last := false
 		for len(b.ends) < batchLines && len(b.data) < batchBytes {
