@@ -151,8 +151,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // that the source ended. A pipeline whose goroutine was abandoned by the watchdog (the count of
 // abandoned calls moved) stops without touching anything; the one started in its place first
 // finishes the batch the abandoned one was in, from the event after the stuck one, then goes on.
-// An event no output queued goes back to a recycling source: the engine is done with it (the
-// signatures got a copy of the struct).
+// An event no output queued and no signature was offered goes back to a recycling source.
 func (a *Agent) pipeline(events <-chan []*trace.Event, finished chan<- struct{}) {
 	abandoned := a.engine.Stats().Abandoned.Load()
 	live := func() bool { return a.engine.Stats().Abandoned.Load() == abandoned }
@@ -164,11 +163,11 @@ func (a *Agent) pipeline(events <-chan []*trace.Event, finished chan<- struct{})
 				return true
 			}
 			ev := b.events[i]
-			queued := a.onEvent(ev)
+			kept := a.onEvent(ev)
 			if !live() {
 				return false
 			}
-			if !queued && a.recycler != nil {
+			if !kept && a.recycler != nil {
 				free = append(free, ev)
 				if len(free) == recycleBatch {
 					a.recycler.Recycle(free)
@@ -203,16 +202,16 @@ type inflightBatch struct {
 	next   atomic.Int64
 }
 
-// onEvent runs one event through enrichment, the outputs and the engine; it says whether an output
-// queued the event (then the outputs own it).
-func (a *Agent) onEvent(ev *trace.Event) (queued bool) {
+// onEvent runs one event through enrichment, the outputs and the engine; it says whether ev is
+// kept: an output queued it or a signature was offered it (signatures see the event itself).
+func (a *Agent) onEvent(ev *trace.Event) (kept bool) {
 	a.counters.event(ev.EventName)
 	if a.containers != nil {
 		a.containers.Enrich(ev)
 	}
 	emit, dispatch := a.decide(ev)
 	if emit {
-		queued = a.outputs.Write(ev)
+		kept = a.outputs.Write(ev)
 	}
 	switch {
 	case !dispatch:
@@ -221,12 +220,12 @@ func (a *Agent) onEvent(ev *trace.Event) (queued bool) {
 		}
 	case a.counters.sampleDue():
 		start := time.Now()
-		a.engine.Dispatch(ev)
+		kept = a.engine.Dispatch(ev) || kept
 		a.counters.observeDispatch(time.Since(start))
 	default:
-		a.engine.Dispatch(ev)
+		kept = a.engine.Dispatch(ev) || kept
 	}
-	return queued
+	return kept
 }
 
 // decide says whether ev goes to the outputs and to the signatures: by the policies when there

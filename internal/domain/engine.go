@@ -181,16 +181,18 @@ func (e *Engine) Selects(name string) bool {
 }
 
 // Dispatch offers ev to every signature that selects it. Events nobody selects cost a map lookup
-// and no allocation.
-func (e *Engine) Dispatch(ev *trace.Event) {
-	e.dispatch(ev, e.watch.load(), 0)
+// and no allocation. It reports whether some signature was offered ev: signatures see ev itself
+// (the payload is not a copy) and may keep it, so such an event must never be changed or reused.
+func (e *Engine) Dispatch(ev *trace.Event) (offered bool) {
+	offered, _ = e.dispatch(ev, e.watch.load(), 0)
+	return offered
 }
 
 // dispatch offers ev to the signatures at depth (0, or one deeper than the call outer whose
-// finding ev is). The calls are chained from outer's word; after the last, the word goes back to
-// outer, or to idle at depth 0. It returns false when the watchdog abandoned a call on the way:
-// the caller must then return without touching the engine.
-func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) bool {
+// finding ev is) and says whether any selects it. The calls are chained from outer's word; after
+// the last, the word goes back to outer, or to idle at depth 0. ok is false when the watchdog
+// abandoned a call on the way: the caller must then return without touching the engine.
+func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) (offered, ok bool) {
 	e.stats.Events.Add(1)
 	if e.observing {
 		e.procs.Observe(ev)
@@ -198,7 +200,7 @@ func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) bool {
 	}
 	exact := e.byName[ev.EventName]
 	if len(exact) == 0 && len(e.wildcards) == 0 {
-		return true
+		return false, true
 	}
 	e.stats.Matched.Add(1)
 	e.watch.ev.Store(ev)
@@ -213,25 +215,25 @@ func (e *Engine) dispatch(ev *trace.Event, outer callWord, depth int) bool {
 	for _, s := range exact {
 		if s.origin == "" || s.origin == origin {
 			if w, ok = e.call(s.sig, pe, w, depth); !ok {
-				return false // abandoned by the watchdog: this goroutine touches nothing more
+				return true, false // abandoned by the watchdog: this goroutine touches nothing more
 			}
 		}
 	}
 	for _, s := range e.wildcards {
 		if s.origin == "" || s.origin == origin {
 			if w, ok = e.call(s.sig, pe, w, depth); !ok {
-				return false
+				return true, false
 			}
 		}
 	}
 	if w == outer {
-		return true
+		return true, true
 	}
 	back := outer
 	if depth == 0 {
 		back = w.idle()
 	}
-	return e.watch.move(w, back)
+	return true, e.watch.move(w, back)
 }
 
 // call runs one OnEvent under the watchdog's eye, chained from the word prev, and returns its own
@@ -299,7 +301,7 @@ func (e *Engine) onFinding(rs *runningSignature, f *detect.Finding) {
 	outer := e.watch.load()
 	if outer.sig() == rs.place && outer.depth() < maxChainDepth && len(e.byName[ev.EventName]) > 0 {
 		was := e.watch.ev.Load()
-		if e.dispatch(&ev, outer, outer.depth()+1) {
+		if _, ok := e.dispatch(&ev, outer, outer.depth()+1); ok {
 			e.watch.ev.Store(was) // the outer call's event, should the watchdog report that call
 		}
 	}

@@ -287,8 +287,9 @@ func TestEngine_Dispatch_matched_event_is_not_copied(t *testing.T) {
 	e := newEngine(t, sigs, nil)
 	ev := &trace.Event{EventName: "ptrace", ProcessName: "gdb",
 		Args: []trace.Argument{{ArgMeta: trace.ArgMeta{Name: "request"}, Value: int64(16)}}}
-	e.Dispatch(ev)
+	assert.True(t, e.Dispatch(ev), "offered to a signature: the caller must not reuse it")
 	assert.Equal(t, *ev, sig.got)
 	allocs := testing.AllocsPerRun(1000, func() { e.Dispatch(ev) })
 	assert.Zero(t, allocs)
+	assert.False(t, e.Dispatch(&trace.Event{EventName: "openat"}), "no signature selects openat: free to reuse")
 }

@@ -27,8 +27,8 @@ type BatchSource interface {
 }
 
 // EventRecycler is an EventSource that reuses the memory of its events. The agent hands back
-// events it owns once nothing can reach them any more: the engine is done with them (signatures
-// get a copy of the struct) and no output queued them. The source may then overwrite every field
+// events nothing can reach any more: no output queued them and no signature was offered them
+// (signatures see the event itself and may keep it). The source may then overwrite every field
 // of each struct; the slices and maps they pointed to are never reused. The agent hands them back
 // in batches, from one goroutine at a time, and does not touch evs afterwards.
 type EventRecycler interface {

@@ -58,11 +58,14 @@ func startDefaultAgent(t *testing.T) *defaultAgent {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &defaultAgent{cancel: cancel, done: make(chan error, 1), src: src, eng: eng}
 	go func() {
-		// As the app does with no output queuing base events: the engine is done, the event goes back.
+		// As the app does with no output queuing base events: an event no signature was offered
+		// goes back to the source.
 		var free []*trace.Event
 		a.done <- src.Run(ctx, sel, func(ev *trace.Event) {
 			a.emitted.Add(1)
-			eng.Dispatch(ev)
+			if eng.Dispatch(ev) {
+				return
+			}
 			if free = append(free, ev); len(free) == 64 {
 				src.Recycle(free)
 				free = nil
