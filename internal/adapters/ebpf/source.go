@@ -376,6 +376,10 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		k.close()
 		return nil, err
 	}
+	if err := loadMagicFilter(k.maps, s.cfg.MagicInterest); err != nil {
+		k.close()
+		return nil, err
+	}
 	var unavailable []string
 	enabled := k.maps[traceeMapEnabled]
 	confs := k.maps[traceeMapSyscallConfs]

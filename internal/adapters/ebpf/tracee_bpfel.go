@@ -82,6 +82,17 @@ const (
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 
+type traceeMagicFilterConf struct {
+	_       structs.HostLayout
+	On      uint32
+	MinLen  uint32
+	Nprefix uint32
+	Len     [4]uint32
+	_       [4]byte
+	Word    [4]uint64
+	Mask    [4]uint64
+}
+
 type traceeOpenFilterConf struct {
 	_           structs.HostLayout
 	On          uint32
@@ -165,6 +176,7 @@ const (
 	traceeMapEnabled              = "enabled"
 	traceeMapEvents               = "events"
 	traceeMapExecComms            = "exec_comms"
+	traceeMapMagicFilter          = "magic_filter"
 	traceeMapOpenFilter           = "open_filter"
 	traceeMapOpenNames            = "open_names"
 	traceeMapScopeComm            = "scope_comm"
@@ -289,6 +301,7 @@ type traceeMapSpecs struct {
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	ExecComms    *ebpf.MapSpec `ebpf:"exec_comms"`
+	MagicFilter  *ebpf.MapSpec `ebpf:"magic_filter"`
 	OpenFilter   *ebpf.MapSpec `ebpf:"open_filter"`
 	OpenNames    *ebpf.MapSpec `ebpf:"open_names"`
 	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
@@ -347,6 +360,7 @@ type traceeMaps struct {
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
 	ExecComms    *ebpf.Map `ebpf:"exec_comms"`
+	MagicFilter  *ebpf.Map `ebpf:"magic_filter"`
 	OpenFilter   *ebpf.Map `ebpf:"open_filter"`
 	OpenNames    *ebpf.Map `ebpf:"open_names"`
 	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
@@ -369,6 +383,7 @@ func (m *traceeMaps) Close() error {
 		m.Enabled,
 		m.Events,
 		m.ExecComms,
+		m.MagicFilter,
 		m.OpenFilter,
 		m.OpenNames,
 		m.ScopeComm,

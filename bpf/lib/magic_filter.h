@@ -1,0 +1,50 @@
+/* The magic_write prefilter: which writes the selected signatures can match, tested on the write's
+ * length and first bytes before its file is looked up (domain.MagicInterest, whose Admits method is
+ * the specification). Off unless userspace turns it on: then a write is sent only when its bytes
+ * start with one of up to MAGIC_PREFIXES prefixes of at most MAGIC_PREFIX_MAX bytes. */
+#pragma once
+
+#include "common.h"
+
+#define MAGIC_PREFIXES 4
+#define MAGIC_PREFIX_MAX 8 /* domain.MagicPrefixMax: bytes of a write read, at most */
+
+/* Must match magicFilterConf in internal/adapters/ebpf/magic_filter.go. */
+struct magic_filter_conf {
+	__u32 on;
+	__u32 min_len; /* the shortest prefix: a shorter write is dropped before anything is read */
+	__u32 nprefix;
+	__u32 len[MAGIC_PREFIXES];
+	__u64 word[MAGIC_PREFIXES]; /* a prefix's bytes as a little-endian word, zero-padded */
+	__u64 mask[MAGIC_PREFIXES]; /* its len low bytes set */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct magic_filter_conf);
+} magic_filter SEC(".maps");
+
+/* magic_dropped reports whether the filter drops a write of count (> 0) bytes from buf. Bytes that
+ * cannot be read match no prefix but the empty one: the event could not carry them either. */
+static __always_inline bool magic_dropped(const void *buf, __u64 count)
+{
+	__u32 zero = 0;
+	struct magic_filter_conf *c = bpf_map_lookup_elem(&magic_filter, &zero);
+	if (!c || !c->on)
+		return false;
+	if (count < c->min_len)
+		return true;
+	__u64 word = 0;
+	__u32 n = count < MAGIC_PREFIX_MAX ? count : MAGIC_PREFIX_MAX;
+	if (bpf_probe_read_user(&word, n, buf) < 0)
+		count = 0;
+	for (int i = 0; i < MAGIC_PREFIXES; i++) {
+		if (i >= c->nprefix)
+			break;
+		if (count >= c->len[i] && (word & c->mask[i]) == c->word[i])
+			return false;
+	}
+	return true;
+}
