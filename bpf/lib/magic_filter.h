@@ -19,31 +19,26 @@ struct magic_filter_conf {
 	__u64 mask[MAGIC_PREFIXES]; /* its len low bytes set */
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct magic_filter_conf);
-} magic_filter SEC(".maps");
+/* Set before the programs load (read-only to them): the verifier knows every field, so with the
+ * filter off the test below is removed and with it on the comparisons are against constants. */
+const volatile struct magic_filter_conf magic_filter = {};
 
 /* magic_dropped reports whether the filter drops a write of count (> 0) bytes from buf. Bytes that
  * cannot be read match no prefix but the empty one: the event could not carry them either. */
 static __always_inline bool magic_dropped(const void *buf, __u64 count)
 {
-	__u32 zero = 0;
-	struct magic_filter_conf *c = bpf_map_lookup_elem(&magic_filter, &zero);
-	if (!c || !c->on)
+	if (!magic_filter.on)
 		return false;
-	if (count < c->min_len)
+	if (count < magic_filter.min_len)
 		return true;
 	__u64 word = 0;
 	__u32 n = count < MAGIC_PREFIX_MAX ? count : MAGIC_PREFIX_MAX;
 	if (bpf_probe_read_user(&word, n, buf) < 0)
 		count = 0;
 	for (int i = 0; i < MAGIC_PREFIXES; i++) {
-		if (i >= c->nprefix)
+		if (i >= magic_filter.nprefix)
 			break;
-		if (count >= c->len[i] && (word & c->mask[i]) == c->word[i])
+		if (count >= magic_filter.len[i] && (word & magic_filter.mask[i]) == magic_filter.word[i])
 			return false;
 	}
 	return true;

@@ -13,9 +13,9 @@ import (
 // bpf/lib/magic_filter.h).
 const maxMagicPrefixes = 4
 
-// loadMagicFilter turns on the kernel's magic_write prefilter with what mi admits; nil leaves it
-// off (every magic_write is sent).
-func loadMagicFilter(maps map[string]*ebpf.Map, mi *domain.MagicInterest) error {
+// setMagicFilter turns on the kernel's magic_write prefilter with what mi admits; nil leaves it
+// off (every magic_write is sent). The filter is a read-only global: set before the programs load.
+func setMagicFilter(spec *ebpf.CollectionSpec, mi *domain.MagicInterest) error {
 	if mi == nil {
 		return nil
 	}
@@ -23,8 +23,8 @@ func loadMagicFilter(maps map[string]*ebpf.Map, mi *domain.MagicInterest) error 
 	if err != nil {
 		return err
 	}
-	if err := maps[traceeMapMagicFilter].Put(uint32(0), conf); err != nil {
-		return fmt.Errorf("ebpf: magic_write filter: %w", err)
+	if err := spec.Variables[traceeVarMagicFilter].Set(conf); err != nil {
+		return fmt.Errorf("ebpf: set magic_write filter: %w", err)
 	}
 	return nil
 }

@@ -176,7 +176,6 @@ const (
 	traceeMapEnabled              = "enabled"
 	traceeMapEvents               = "events"
 	traceeMapExecComms            = "exec_comms"
-	traceeMapMagicFilter          = "magic_filter"
 	traceeMapOpenFilter           = "open_filter"
 	traceeMapOpenNames            = "open_names"
 	traceeMapScopeComm            = "scope_comm"
@@ -213,6 +212,7 @@ const (
 	traceeProgSysExitTruncate     = "sys_exit_truncate"
 	traceeVarCgroupV1Hierarchy    = "cgroup_v1_hierarchy"
 	traceeVarCgroupV1Subsys       = "cgroup_v1_subsys"
+	traceeVarMagicFilter          = "magic_filter"
 	traceeVarSelfTgid             = "self_tgid"
 	traceeVarUnusedCommKey        = "unused_comm_key"
 	traceeVarUnusedEventHeader    = "unused_event_header"
@@ -301,7 +301,6 @@ type traceeMapSpecs struct {
 	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	ExecComms    *ebpf.MapSpec `ebpf:"exec_comms"`
-	MagicFilter  *ebpf.MapSpec `ebpf:"magic_filter"`
 	OpenFilter   *ebpf.MapSpec `ebpf:"open_filter"`
 	OpenNames    *ebpf.MapSpec `ebpf:"open_names"`
 	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
@@ -322,6 +321,7 @@ type traceeMapSpecs struct {
 type traceeVariableSpecs struct {
 	CgroupV1Hierarchy *ebpf.VariableSpec `ebpf:"cgroup_v1_hierarchy"`
 	CgroupV1Subsys    *ebpf.VariableSpec `ebpf:"cgroup_v1_subsys"`
+	MagicFilter       *ebpf.VariableSpec `ebpf:"magic_filter"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.VariableSpec `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.VariableSpec `ebpf:"unused_event_header"`
@@ -360,7 +360,6 @@ type traceeMaps struct {
 	Enabled      *ebpf.Map `ebpf:"enabled"`
 	Events       *ebpf.Map `ebpf:"events"`
 	ExecComms    *ebpf.Map `ebpf:"exec_comms"`
-	MagicFilter  *ebpf.Map `ebpf:"magic_filter"`
 	OpenFilter   *ebpf.Map `ebpf:"open_filter"`
 	OpenNames    *ebpf.Map `ebpf:"open_names"`
 	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
@@ -383,7 +382,6 @@ func (m *traceeMaps) Close() error {
 		m.Enabled,
 		m.Events,
 		m.ExecComms,
-		m.MagicFilter,
 		m.OpenFilter,
 		m.OpenNames,
 		m.ScopeComm,
@@ -405,6 +403,7 @@ func (m *traceeMaps) Close() error {
 type traceeVariables struct {
 	CgroupV1Hierarchy *ebpf.Variable `ebpf:"cgroup_v1_hierarchy"`
 	CgroupV1Subsys    *ebpf.Variable `ebpf:"cgroup_v1_subsys"`
+	MagicFilter       *ebpf.Variable `ebpf:"magic_filter"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.Variable `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.Variable `ebpf:"unused_event_header"`
