@@ -3,17 +3,16 @@ package ebpf
 import (
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 func TestMagicFilterConf(t *testing.T) {
@@ -114,23 +113,6 @@ func TestSource_magic_filter_matches_its_specification(t *testing.T) {
 		{Prefixes: []string{"M", "01234567"}},
 	} {
 		t.Run(fmt.Sprintf("%q", interest.Prefixes), func(t *testing.T) {
-			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-			_, events, mu, cancel, done := startSource(t, Config{MagicInterest: &interest}, log, "magic_write")
-			defer func() { cancel(); <-done }()
-			pid, err := runHelper("write-list", listFile)
-			require.NoError(t, err)
-			got := func() map[string]int {
-				mu.Lock()
-				defer mu.Unlock()
-				seen := map[string]int{}
-				for _, ev := range *events {
-					if ev.HostProcessID == pid && ev.EventName == "magic_write" {
-						p, _ := ev.GetStringArgumentByName("pathname")
-						seen[filepath.Base(p)]++
-					}
-				}
-				return seen
-			}
 			var want []string
 			for i, w := range writes {
 				if interest.Admits(w.facts) {
@@ -138,17 +120,8 @@ func TestSource_magic_filter_matches_its_specification(t *testing.T) {
 				}
 			}
 			require.NotEmpty(t, want)
-			require.Eventually(t, func() bool {
-				seen := got()
-				for _, w := range want {
-					if seen[w] == 0 {
-						return false
-					}
-				}
-				return true
-			}, 10*time.Second, 50*time.Millisecond, "every admitted write arrives: %v", want)
-			time.Sleep(200 * time.Millisecond)
-			seen := got()
+			seen := keptByKernel(t, Config{MagicInterest: &interest}, "magic_write", "write-list", listFile,
+				func(ev *trace.Event) string { p, _ := ev.GetStringArgumentByName("pathname"); return filepath.Base(p) }, want)
 			for i, w := range writes {
 				n := 0
 				if interest.Admits(w.facts) {
