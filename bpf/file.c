@@ -5,6 +5,7 @@
 #include "common.h"
 #include "path.h"
 #include "open_filter.h"
+#include "magic_filter.h"
 
 #define NR_TRUNCATE 76
 #define NR_RENAME 82
@@ -145,7 +146,8 @@ int sys_exit_symlink(void *ctx)
 
 /* magic_write: the first bytes written at offset 0 of a regular file (Tracee's vfs_write kprobe,
  * refused here, rebuilt from write/pwrite64/writev entry). The offset and the file type are checked
- * before anything else: a write elsewhere (dd bs=1, a pipe, a tty) leaves at once. */
+ * first: a write elsewhere (a pipe, a tty) leaves at once. With the prefilter on, a write shorter
+ * than every prefix the signatures want (dd bs=1) or starting with none of them leaves before. */
 #define MAGIC_BYTES 20
 
 struct enter_ctx {
@@ -157,6 +159,8 @@ struct enter_ctx {
 static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u64 count, bool pwrite)
 {
 	if (count == 0 || fd < 0)
+		return 0;
+	if (magic_dropped(buf, count))
 		return 0;
 	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
 	if (fd >= fdt->max_fds)

@@ -21,7 +21,8 @@ type base struct {
 	md       detect.SignatureMetadata
 	selected []detect.SignatureEventSelector
 	cb       detect.SignatureHandler
-	open     *domain.OpenInterest // see opens
+	open     *domain.OpenInterest  // see opens
+	magic    *domain.MagicInterest // see magicWrites
 }
 
 // mitre describes a signature's classification.
@@ -112,8 +113,26 @@ func (b *base) OpenInterest() (domain.OpenInterest, bool) {
 	return *b.open, true
 }
 
+// magicWrites declares what the signature can match of magic_write (the first bytes written), so
+// that the kernel drops the other writes (domain.MagicInterest); a signature that selects the
+// event without it gets them all.
+func (b base) magicWrites(mi domain.MagicInterest) base {
+	b.magic = &mi
+	return b
+}
+
+// MagicInterest implements domain.MagicInterested.
+func (b *base) MagicInterest() (domain.MagicInterest, bool) {
+	if b.magic == nil {
+		return domain.MagicInterest{}, false
+	}
+	return *b.magic, true
+}
+
 // Interests shared by several signatures.
 var (
 	// opensWritten: signatures that look only at files written, created or truncated.
 	opensWritten = domain.OpenInterest{Writes: true}
+	// writesELF: signatures that look only at ELF files written (helpers.IsElf).
+	writesELF = domain.MagicInterest{Prefixes: []string{"\x7fELF"}}
 )

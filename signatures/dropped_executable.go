@@ -13,7 +13,7 @@ type DroppedExecutable struct{ base }
 func NewDroppedExecutable() *DroppedExecutable {
 	return &DroppedExecutable{newBase("TRC-1022", "dropped_executable", "New executable dropped",
 		"A process in a container wrote an ELF executable to disk; container images ship their programs, so a new one at run time was probably brought in by an intruder.",
-		mitre{2, "command-and-control", "Ingress Tool Transfer", "T1105"}, "magic_write")}
+		mitre{2, "command-and-control", "Ingress Tool Transfer", "T1105"}, "magic_write").magicWrites(writesELF)}
 }
 
 func (s *DroppedExecutable) OnEvent(event protocol.Event) error {

@@ -14,7 +14,7 @@ type HiddenFileCreated struct{ base }
 func NewHiddenFileCreated() *HiddenFileCreated {
 	return &HiddenFileCreated{newBase("TRC-1015", "hidden_file_created", "Hidden executable creation detected",
 		"An executable was written to, or run from, a file whose name starts with a dot, which ls and most file browsers do not show.",
-		mitre{2, "defense-evasion", "Hidden Files and Directories", "T1564.001"}, "magic_write", "sched_process_exec")}
+		mitre{2, "defense-evasion", "Hidden Files and Directories", "T1564.001"}, "magic_write", "sched_process_exec").magicWrites(writesELF)}
 }
 
 func (s *HiddenFileCreated) OnEvent(event protocol.Event) error {

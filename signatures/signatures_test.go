@@ -204,3 +204,52 @@ func TestAll_declare_their_open_interest(t *testing.T) {
 		t.Errorf("the default interest drops a read of /etc/shadow: %+v", interest)
 	}
 }
+
+// TestAll_declare_their_magic_interest: every built-in signature that selects magic_write says
+// which writes it can match, so that with the default signatures the kernel drops the rest
+// (domain.MagicInterestOf is ok); the interests are checked against every firing test case by
+// checkMagicInterest.
+func TestAll_declare_their_magic_interest(t *testing.T) {
+	loaded := domain.Builtin(All())
+	selecting := 0
+	for _, ls := range loaded {
+		for _, s := range ls.Info.Selectors {
+			if s.Name != "magic_write" {
+				continue
+			}
+			selecting++
+			mi, ok := ls.Signature.(domain.MagicInterested)
+			if !ok {
+				t.Errorf("%s selects magic_write without MagicInterest", ls.Info.Metadata.ID)
+				continue
+			}
+			if interest, declared := mi.MagicInterest(); !declared || interest.Empty() {
+				t.Errorf("%s selects magic_write but declares no interest (%+v, %v)", ls.Info.Metadata.ID, interest, declared)
+			}
+		}
+	}
+	if selecting == 0 {
+		t.Fatal("no built-in signature selects magic_write")
+	}
+	cat := domain.NewCatalog(domain.BaseEvents(), domain.SignatureEvents(loaded))
+	sel, err := domain.Select(cat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interest, ok := domain.MagicInterestOf(loaded, sel)
+	if !ok {
+		t.Fatal("the default signatures send every magic_write: MagicInterestOf is not ok")
+	}
+	for _, tt := range []struct {
+		bytes string
+		want  bool
+	}{
+		{"\x7fELF\x02\x01\x01", true},
+		{"\x00", false}, // dd bs=1
+		{"#!/bin/sh\n", false},
+	} {
+		if got := interest.Admits(domain.MagicFacts{Bytes: []byte(tt.bytes)}); got != tt.want {
+			t.Errorf("the default interest %q admits a write of %q: %v, want %v", interest.Prefixes, tt.bytes, got, tt.want)
+		}
+	}
+}

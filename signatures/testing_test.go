@@ -79,6 +79,9 @@ func collect(t testing.TB, sig detect.Signature, events []trace.Event) []*detect
 		if ev.EventName == evFileOpen {
 			checkOpenInterest(t, sig, &ev, len(got) > before, seen)
 		}
+		if ev.EventName == "magic_write" {
+			checkMagicInterest(t, sig, &ev, len(got) > before)
+		}
 	}
 	return got
 }
@@ -112,6 +115,20 @@ func checkOpenInterest(t testing.TB, sig detect.Signature, ev *trace.Event, fire
 		Namespace: strings.HasPrefix(p, "/proc/") && strings.Contains(p, "/ns/")}
 	if declared && !interest.Admits(facts) {
 		t.Errorf("the signature fired on %+v, which its declared OpenInterest %+v drops in the kernel", facts, interest)
+	}
+}
+
+// checkMagicInterest fails a test whose magic_write made the signature fire although the kernel
+// prefilter built from the signature's declared interest would have dropped it.
+func checkMagicInterest(t testing.TB, sig detect.Signature, ev *trace.Event, fired bool) {
+	t.Helper()
+	mi, ok := sig.(domain.MagicInterested)
+	if !fired || !ok {
+		return
+	}
+	b, _ := ev.GetBytesSliceArgumentByName("bytes")
+	if interest, declared := mi.MagicInterest(); declared && !interest.Admits(domain.MagicFacts{Bytes: b}) {
+		t.Errorf("the signature fired on a magic_write of %q, which its declared MagicInterest %q drops in the kernel", b, interest.Prefixes)
 	}
 }
 

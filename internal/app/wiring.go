@@ -483,6 +483,9 @@ func liveSourceModule(cfg Config) (fx.Option, error) {
 			if oi, ok := domain.OpenInterestOf(res.Signatures, sel); ok {
 				src.OpenInterest = &oi
 			}
+			if mi, ok := domain.MagicInterestOf(res.Signatures, sel); ok {
+				src.MagicInterest = &mi
+			}
 			return src
 		}),
 		ebpf.Module,

@@ -139,29 +139,39 @@ func mergeSorted(a, b []string) []string {
 // security_file_open. ok is false, and every open must be sent, when the event is emitted for
 // itself (a policy rule or -e names it) or some signature selecting it declares nothing.
 func OpenInterestOf(loaded []LoadedSignature, sel Selection) (interest OpenInterest, ok bool) {
-	if sel.Emit["security_file_open"] {
+	return interestOf(loaded, sel, "security_file_open", func(s detect.Signature) (OpenInterest, bool) {
+		if oi, isOI := s.(OpenInterested); isOI {
+			return oi.OpenInterest()
+		}
 		return OpenInterest{}, false
+	})
+}
+
+// interestOf is the union of the interests in event that the signatures the selection runs
+// declare (declared reads one signature's). ok is false when the event is emitted for itself or
+// a signature selecting it declares nothing: the kernel must then send every such event.
+func interestOf[I interface{ Union(I) I }](loaded []LoadedSignature, sel Selection, event string,
+	declared func(detect.Signature) (I, bool)) (interest I, ok bool) {
+	var none I
+	if sel.Emit[event] {
+		return none, false
 	}
 	for _, ls := range loaded {
-		if !sel.Signatures[ls.Info.Metadata.EventName] || !selectsFileOpen(ls.Info.Selectors) {
+		if !sel.Signatures[ls.Info.Metadata.EventName] || !selectsEvent(ls.Info.Selectors, event) {
 			continue
 		}
-		oi, isOI := ls.Signature.(OpenInterested)
-		if !isOI {
-			return OpenInterest{}, false
-		}
-		d, declared := oi.OpenInterest()
-		if !declared {
-			return OpenInterest{}, false
+		d, ok := declared(ls.Signature)
+		if !ok {
+			return none, false
 		}
 		interest = interest.Union(d)
 	}
 	return interest, true
 }
 
-func selectsFileOpen(sel []detect.SignatureEventSelector) bool {
+func selectsEvent(sel []detect.SignatureEventSelector, event string) bool {
 	for _, s := range sel {
-		if s.Name == "security_file_open" || s.Name == "*" {
+		if s.Name == event || s.Name == "*" {
 			return true
 		}
 	}

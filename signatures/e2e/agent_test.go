@@ -50,12 +50,18 @@ func startAgent(t *testing.T) *agent {
 		t.Fatalf("engine: %v", problems)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// As the app wires it: the kernel drops the opens no signature declares an interest in.
+	// As the app wires it: the kernel drops the opens and the magic_writes no signature declares
+	// an interest in.
 	var cfg ebpf.Config
 	if oi, ok := domain.OpenInterestOf(loaded, sel); ok {
 		cfg.OpenInterest = &oi
 	} else {
 		t.Fatal("the built-in signatures do not all declare their open interest")
+	}
+	if mi, ok := domain.MagicInterestOf(loaded, sel); ok {
+		cfg.MagicInterest = &mi
+	} else {
+		t.Fatal("the built-in signatures do not all declare their magic_write interest")
 	}
 	src, err := ebpf.New(cfg, log)
 	if err != nil {

@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -141,6 +142,8 @@ func helperAction(action, arg string) error {
 		return openLoop(arg)
 	case "open-list":
 		return openList(arg)
+	case "write-list":
+		return writeList(arg)
 	}
 	return fmt.Errorf("unknown helper action %q", action)
 }
@@ -385,6 +388,49 @@ func openList(listFile string) error {
 			return fmt.Errorf("open %s: %w", path, err)
 		}
 		unix.Close(fd)
+	}
+	return nil
+}
+
+// writeList creates each file of a list ("how<TAB>hex bytes<TAB>path" lines) and writes the bytes
+// at offset 0: how is write, pwrite, writev (the bytes as the first iovec, then "tail") or split
+// (the first byte alone, then the rest, as dd bs=1 does).
+func writeList(listFile string) error {
+	b, err := os.ReadFile(listFile)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		parts := strings.Split(line, "\t")
+		if len(parts) != 3 {
+			return fmt.Errorf("write list line %q: want how, hex bytes and path", line)
+		}
+		data, err := hex.DecodeString(parts[1])
+		if err != nil {
+			return err
+		}
+		f, err := os.Create(parts[2])
+		if err != nil {
+			return err
+		}
+		switch parts[0] {
+		case "write":
+			_, err = f.Write(data)
+		case "pwrite":
+			_, err = f.WriteAt(data, 0)
+		case "writev":
+			_, err = unix.Writev(int(f.Fd()), [][]byte{data, []byte("tail")})
+		case "split":
+			if _, err = f.Write(data[:1]); err == nil {
+				_, err = f.Write(data[1:])
+			}
+		default:
+			err = fmt.Errorf("write list: unknown way %q", parts[0])
+		}
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", parts[0], parts[2], err)
+		}
 	}
 	return nil
 }

@@ -38,6 +38,10 @@ type Config struct {
 	// (domain.OpenInterestOf): every other open is dropped in the kernel before its event is
 	// built. Nil sends every open.
 	OpenInterest *domain.OpenInterest
+	// MagicInterest, when set, is what the selected signatures can match of magic_write
+	// (domain.MagicInterestOf): every other write is dropped in the kernel on its length and first
+	// bytes, before its file is looked up. Nil sends every magic_write.
+	MagicInterest *domain.MagicInterest
 }
 
 // DefaultRingBufferBytes is the default ring buffer size.

@@ -2,18 +2,17 @@ package ebpf
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
 // TestSource_open_filter_matches_its_specification: with an OpenInterest the kernel sends exactly
@@ -74,43 +73,17 @@ func TestSource_open_filter_matches_its_specification(t *testing.T) {
 		{Names: []string{"other"}},
 	} {
 		t.Run(fmt.Sprintf("%+v", interest), func(t *testing.T) {
-			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-			_, events, mu, cancel, done := startSource(t, Config{OpenInterest: &interest}, log, "security_file_open")
-			defer func() { cancel(); <-done }()
 			os.Remove(p("new"))
-			pid, err := runHelper("open-list", listFile)
-			require.NoError(t, err)
-			got := func() map[string]bool {
-				mu.Lock()
-				defer mu.Unlock()
-				seen := map[string]bool{}
-				for _, ev := range *events {
-					if ev.HostProcessID == pid && ev.EventName == "security_file_open" {
-						raw, _ := ev.GetStringArgumentByName("syscall_pathname")
-						seen[raw] = true
-					}
-				}
-				return seen
-			}
 			var want []string
 			for _, o := range opens {
 				if interest.Admits(o.facts) {
 					want = append(want, o.raw)
 				}
 			}
-			require.Eventually(t, func() bool {
-				seen := got()
-				for _, w := range want {
-					if !seen[w] {
-						return false
-					}
-				}
-				return true
-			}, 10*time.Second, 50*time.Millisecond, "every admitted open arrives: %v", want)
-			time.Sleep(200 * time.Millisecond)
-			seen := got()
+			seen := keptByKernel(t, Config{OpenInterest: &interest}, "security_file_open", "open-list", listFile,
+				func(ev *trace.Event) string { raw, _ := ev.GetStringArgumentByName("syscall_pathname"); return raw }, want)
 			for _, o := range opens {
-				assert.Equal(t, interest.Admits(o.facts), seen[o.raw], "open %q flags %#o: kept by the kernel = admitted by the specification", o.raw, o.flags)
+				assert.Equal(t, interest.Admits(o.facts), seen[o.raw] > 0, "open %q flags %#o: kept by the kernel = admitted by the specification", o.raw, o.flags)
 			}
 		})
 	}

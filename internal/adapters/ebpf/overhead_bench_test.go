@@ -46,10 +46,13 @@ func startDefaultAgent(t *testing.T) *defaultAgent {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	eng, _ := domain.NewEngine(domain.EngineConfig{}, loaded, cat, nil, log)
-	// As the app does: the kernel drops the opens no selected signature can match.
+	// As the app does: the kernel drops the opens and magic_writes no selected signature can match.
 	var cfg Config
 	if oi, ok := domain.OpenInterestOf(loaded, sel); ok && os.Getenv("TRACEE_EBPF_BENCH_NO_OPEN_FILTER") == "" {
 		cfg.OpenInterest = &oi
+	}
+	if mi, ok := domain.MagicInterestOf(loaded, sel); ok && os.Getenv("TRACEE_EBPF_BENCH_NO_MAGIC_FILTER") == "" {
+		cfg.MagicInterest = &mi
 	}
 	src, err := New(cfg, log)
 	if err != nil {

@@ -277,6 +277,9 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	if err := spec.Variables["cgroup_v1_hierarchy"].Set(cg.hierarchy); err != nil {
 		return nil, fmt.Errorf("ebpf: set cgroup_v1_hierarchy: %w", err)
 	}
+	if err := setMagicFilter(spec, s.cfg.MagicInterest); err != nil {
+		return nil, err
+	}
 	s.log.Debug("cgroup hierarchy for containers", "controller", cg.name, "hierarchy", cg.hierarchy)
 	mapsOnly := spec.Copy()
 	mapsOnly.Programs = map[string]*ebpf.ProgramSpec{}

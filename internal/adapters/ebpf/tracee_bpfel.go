@@ -82,6 +82,17 @@ const (
 	traceeEventIdEVENT_ID_MAX                  traceeEventId = 2048
 )
 
+type traceeMagicFilterConf struct {
+	_       structs.HostLayout
+	On      uint32
+	MinLen  uint32
+	Nprefix uint32
+	Len     [4]uint32
+	_       [4]byte
+	Word    [4]uint64
+	Mask    [4]uint64
+}
+
 type traceeOpenFilterConf struct {
 	_           structs.HostLayout
 	On          uint32
@@ -201,6 +212,7 @@ const (
 	traceeProgSysExitTruncate     = "sys_exit_truncate"
 	traceeVarCgroupV1Hierarchy    = "cgroup_v1_hierarchy"
 	traceeVarCgroupV1Subsys       = "cgroup_v1_subsys"
+	traceeVarMagicFilter          = "magic_filter"
 	traceeVarSelfTgid             = "self_tgid"
 	traceeVarUnusedCommKey        = "unused_comm_key"
 	traceeVarUnusedEventHeader    = "unused_event_header"
@@ -309,6 +321,7 @@ type traceeMapSpecs struct {
 type traceeVariableSpecs struct {
 	CgroupV1Hierarchy *ebpf.VariableSpec `ebpf:"cgroup_v1_hierarchy"`
 	CgroupV1Subsys    *ebpf.VariableSpec `ebpf:"cgroup_v1_subsys"`
+	MagicFilter       *ebpf.VariableSpec `ebpf:"magic_filter"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.VariableSpec `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.VariableSpec `ebpf:"unused_event_header"`
@@ -390,6 +403,7 @@ func (m *traceeMaps) Close() error {
 type traceeVariables struct {
 	CgroupV1Hierarchy *ebpf.Variable `ebpf:"cgroup_v1_hierarchy"`
 	CgroupV1Subsys    *ebpf.Variable `ebpf:"cgroup_v1_subsys"`
+	MagicFilter       *ebpf.Variable `ebpf:"magic_filter"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	UnusedCommKey     *ebpf.Variable `ebpf:"unused_comm_key"`
 	UnusedEventHeader *ebpf.Variable `ebpf:"unused_event_header"`
