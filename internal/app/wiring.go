@@ -471,8 +471,8 @@ func unwrapFx(err error) error {
 // that events no policy can match never reach userspace.
 func liveSourceModule(cfg Config) (fx.Option, error) {
 	return fx.Options(
-		fx.Provide(func(policies *domain.Policies, sel domain.Selection, res domain.LoadResult) ebpf.Config {
-			src := ebpf.Config{RingBufferBytes: cfg.RingBufferBytes}
+		fx.Provide(func(policies *domain.Policies, sel domain.Selection, res domain.LoadResult, log *slog.Logger) ebpf.Config {
+			src := ebpf.Config{RingBufferBytes: cfg.RingBufferBytes, Ready: func() { releaseStartupMemory(log, SignatureDirs(cfg)) }}
 			if cfg.Tuning.RingBufferBytes > 0 {
 				src.RingBufferBytes = cfg.Tuning.RingBufferBytes
 			}

@@ -42,6 +42,9 @@ type Config struct {
 	// (domain.MagicInterestOf): every other write is dropped in the kernel on its length and first
 	// bytes, before its file is looked up. Nil sends every magic_write.
 	MagicInterest *domain.MagicInterest
+	// Ready, when set, is called once the programs are attached and the ring buffer is open,
+	// just before the first read: start-up is over.
+	Ready func()
 }
 
 // DefaultRingBufferBytes is the default ring buffer size.

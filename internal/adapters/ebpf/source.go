@@ -118,6 +118,9 @@ func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*tra
 	dec.slab.recycled = s.recycled
 	s.log.Info("eBPF source ready", "events", len(k.attached), "ring_bytes", s.cfg.RingBufferBytes,
 		"startup", time.Since(start).Round(time.Millisecond), "attach", loaded.Round(time.Millisecond))
+	if s.cfg.Ready != nil {
+		s.cfg.Ready()
+	}
 	return s.readLoop(ctx, rd, dec, sel, emit, reuse)
 }
 
