@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seed-428f5ad7/tracee/internal/adapters/ebpf"
 	"github.com/seed-428f5ad7/tracee/internal/app"
 )
 
@@ -144,7 +145,7 @@ loaded from every --signatures-dir, or the default signatures when none is given
 	for _, old := range []string{"log", "capture", "containers", "perf-buffer-size"} {
 		_ = f.MarkHidden(old)
 	}
-	f.IntVar(&r.ringBufferMiB, "ring-buffer-mb", 16, "size of the kernel-to-agent ring buffer in MiB (rounded up to a power of two)")
+	f.IntVar(&r.ringBufferMiB, "ring-buffer-mb", ebpf.DefaultRingBufferBytes>>20, "size of the kernel-to-agent ring buffer in MiB (rounded up to a power of two)")
 
 	root.AddCommand(
 		newListCmd(g, st),

@@ -20,7 +20,7 @@ import (
 // Config tunes the source. The zero value takes the defaults.
 type Config struct {
 	// RingBufferBytes is the size of the kernel ring buffer, rounded up to a power of two
-	// (default 16 MiB).
+	// (default DefaultRingBufferBytes).
 	RingBufferBytes int
 	// WakeupBytes is how much must be pending before the kernel wakes the reader; below it the
 	// reader polls every PollInterval (default RingBufferBytes/16).
@@ -47,8 +47,11 @@ type Config struct {
 	Ready func()
 }
 
-// DefaultRingBufferBytes is the default ring buffer size.
-const DefaultRingBufferBytes = 16 << 20
+// DefaultRingBufferBytes is the default ring buffer size, the one place it is set (the
+// --ring-buffer-mb default reads it). The reader maps the ring's data twice (the kernel's layout for
+// records that wrap), so each MiB costs 2 MB of the agent's RSS; 8 MiB is what Tracee's default
+// (1024 pages per CPU) gives a 2-CPU machine.
+const DefaultRingBufferBytes = 8 << 20
 
 func (c Config) withDefaults() (Config, error) {
 	if c.RingBufferBytes == 0 {

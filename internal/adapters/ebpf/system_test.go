@@ -41,8 +41,8 @@ func TestCheckHost_privileges(t *testing.T) {
 func TestConfig_withDefaults(t *testing.T) {
 	c, err := Config{}.withDefaults()
 	require.NoError(t, err)
-	assert.Equal(t, 16<<20, c.RingBufferBytes)
-	assert.Equal(t, 1<<20, c.WakeupBytes)
+	assert.Equal(t, DefaultRingBufferBytes, c.RingBufferBytes)
+	assert.Equal(t, DefaultRingBufferBytes/16, c.WakeupBytes)
 	c, err = Config{RingBufferBytes: 5 << 20}.withDefaults()
 	require.NoError(t, err)
 	assert.Equal(t, 8<<20, c.RingBufferBytes, "rounded up to a power of two")
