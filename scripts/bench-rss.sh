@@ -4,7 +4,9 @@
 # loopback port) while one generator process calls kill(self, 0) at RATE calls/s (default 50000)
 # for SECONDS (default 600). Every INTERVAL seconds (default 30) it prints the agent's VmRSS,
 # RssAnon, RssFile, RssShmem (from /proc/PID/status), the Go heap in use and the events the agent
-# received (from /metrics). The generator is the eBPF test binary's storm helper.
+# received (from /metrics), and its major page faults (pages read back from disk: the executable's
+# and plugins' pages after the agent paged them out once ready, internal/memtrim). The generator
+# is the eBPF test binary's storm helper.
 # Needs root and BTF; run it on a quiet machine and quote the load average it prints.
 # Usage: sudo scripts/bench-rss.sh [SECONDS] [RATE] [INTERVAL]
 set -euo pipefail
@@ -34,17 +36,19 @@ TRACEE_EBPF_TEST_HELPER=storm GODEBUG=asyncpreemptoff=1 "$work/ebpf.test" -test.
 gen_pid=$!
 status() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$agent_pid/status"; }
 metric() { curl -s "127.0.0.1:$port/metrics" | awk -v k="$1" '$1 == k {printf "%.0f", $2}'; }
-printf '%8s %10s %10s %10s %10s %10s %12s\n' elapsed VmRSS_kB RssAnon RssFile RssShmem heap_kB events
+majflt() { awk '{print $12}' "/proc/$agent_pid/stat"; }
+printf '%8s %10s %10s %10s %10s %10s %12s %8s\n' elapsed VmRSS_kB RssAnon RssFile RssShmem heap_kB events majflt
 start=$(date +%s)
 while kill -0 "$gen_pid" 2>/dev/null; do
 	now=$(($(date +%s) - start))
 	heap=$(metric go_memstats_heap_inuse_bytes)
 	events=$(curl -s "127.0.0.1:$port/metrics" | awk '/^tracee_events_by_name_total\{event_name="kill"\}/ {printf "%.0f", $2}')
-	printf '%8s %10s %10s %10s %10s %10s %12s\n' "${now}s" "$(status VmRSS)" "$(status RssAnon)" "$(status RssFile)" \
-		"$(status RssShmem)" "$((${heap:-0} / 1024))" "${events:-0}"
+	printf '%8s %10s %10s %10s %10s %10s %12s %8s\n' "${now}s" "$(status VmRSS)" "$(status RssAnon)" "$(status RssFile)" \
+		"$(status RssShmem)" "$((${heap:-0} / 1024))" "${events:-0}" "$(majflt)"
 	sleep "$interval"
 done
 wait "$gen_pid"
 echo "# generator calls: $(cat "$work/calls"); peak VmHWM $(status VmHWM) kB"
 echo "# where the RSS is, by mapping (kB): $(awk '/^[0-9a-f]+-[0-9a-f]+ /{n=$6} /^Rss:/{r[n]+=$2} END{for(k in r) if (r[k]>1000) printf "%s=%d ", (k==""?"[anon]":k), r[k]}' "/proc/$agent_pid/smaps")"
+grep -h "start-up memory released" "$work/agent.log" | sed 's/^/# agent: /' || true
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
