@@ -50,5 +50,7 @@ done
 wait "$gen_pid"
 echo "# generator calls: $(cat "$work/calls"); peak VmHWM $(status VmHWM) kB"
 echo "# where the RSS is, by mapping (kB): $(awk '/^[0-9a-f]+-[0-9a-f]+ /{n=$6} /^Rss:/{r[n]+=$2} END{for(k in r) if (r[k]>1000) printf "%s=%d ", (k==""?"[anon]":k), r[k]}' "/proc/$agent_pid/smaps")"
+echo "# the agent's own files by segment (perms@offset=kB): $(awk -v exe="$(readlink -f dist/tracee)" -v sigs="$(readlink -f dist/signatures)" \
+	'/^[0-9a-f]+-[0-9a-f]+ /{k=""; if ($6 == exe || index($6, sigs "/") == 1) k=$6 ":" $2 "@" $3} /^Rss:/{if (k != "") printf "%s=%d ", k, $2}' "/proc/$agent_pid/smaps")"
 grep -h "start-up memory released" "$work/agent.log" | sed 's/^/# agent: /' || true
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

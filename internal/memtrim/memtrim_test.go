@@ -109,6 +109,9 @@ func mapping(t *testing.T, addr uintptr) Mapping {
 	return Mapping{}
 }
 
+// sink keeps the compiler from dropping the reads that fault pages in.
+var sink byte
+
 func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
 
 // TestRelease_on_this_process maps a file twice, read-only and with a private copy of one page,
@@ -171,10 +174,21 @@ func TestRelease_on_this_process(t *testing.T) {
 	assert.Positive(t, kept.Rss, "the mapping with a private copy is kept")
 	assert.Equal(t, byte('X'), copiedMap[0], "and so is its private copy")
 
-	assert.True(t, bytes.Equal(content, cleanMap), "the clean mapping reads back from the page cache")
-	_ = ownMap[size/2]
-	assert.LessOrEqual(t, mapping(t, addrOf(ownMap)).Rss, int64(64<<10),
+	sink += cleanMap[size/2]
+	// How much one touch maps again when only unmapped depends on the page cache's folio sizes
+	// (whole large folios on ext4 with kernel 6.16+, 64 KiB fault-around before): logged, not asserted.
+	t.Logf("one page touched again maps %d KiB when only unmapped", mapping(t, addrOf(cleanMap)).Rss>>10)
+	cm := mapping(t, addrOf(cleanMap))
+	require.NoError(t, madvise(cm, unix.MADV_RANDOM))
+	require.NoError(t, madvise(cm, unix.MADV_DONTNEED))
+	sink += cleanMap[size/2]
+	t.Logf("one page touched again maps %d KiB when unmapped with MADV_RANDOM set", mapping(t, addrOf(cleanMap)).Rss>>10)
+	sink += ownMap[size/2]
+	ownRss := mapping(t, addrOf(ownMap)).Rss
+	t.Logf("one page touched again maps %d KiB when paged out (own)", ownRss>>10)
+	assert.LessOrEqual(t, ownRss, int64(64<<10),
 		"an own page touched again comes back alone (at most the kernel's 64 KiB fault-around), not as its folio")
+	assert.True(t, bytes.Equal(content, cleanMap), "the clean mapping reads back from the page cache")
 	assert.True(t, bytes.Equal(content, ownMap), "the own mapping reads back from the file")
 }
 
