@@ -8,8 +8,8 @@
 //
 // Release drops the page-table entries of the clean, read-only, private file mappings
 // (madvise MADV_DONTNEED). Nothing is lost: such pages are never written, so a later access
-// faults them back in from the page cache (a minor fault). The pages themselves stay in the page
-// cache, clean and reclaimable, shared with any other process that maps the same file.
+// faults them back in from the page cache. The mappings of the program's own files are also paged
+// out (MADV_PAGEOUT) so that their pages come back one at a time; see Release.
 package memtrim
 
 import (
