@@ -128,12 +128,13 @@ func Release(own func(path string) bool) (Result, error) {
 		if !m.Releasable() {
 			continue
 		}
-		if err := release(m, own != nil && own(m.Path)); err != nil {
+		isOwn := own != nil && own(m.Path)
+		if err := release(m, isOwn); err != nil {
 			return res, err
 		}
 		res.Mappings++
 		res.Bytes += m.Rss
-		if own != nil && own(m.Path) {
+		if isOwn {
 			res.Own++
 		}
 	}
