@@ -29,8 +29,9 @@ type BatchSource interface {
 // EventRecycler is an EventSource that reuses the memory of its events. The agent hands back
 // events nothing can reach any more: no output queued them and no signature was offered them
 // (signatures see the event itself and may keep it). The source may then overwrite every field
-// of each struct; the slices and maps they pointed to are never reused. The agent hands them back
-// in batches, from one goroutine at a time, and does not touch evs afterwards.
+// of each struct and reuse its argument slice; no other slice or map it pointed to is reused.
+// The agent hands them back in batches, from one goroutine at a time, and does not touch evs
+// afterwards.
 type EventRecycler interface {
 	Recycle(evs []*trace.Event)
 }

@@ -19,6 +19,7 @@ type decoder struct {
 	scratch    []wireArg
 	names      map[string]string // interned comm and hostname strings
 	slab       eventSlab
+	boxes      boxCache
 	scoped     bool // the kernel filters by policy scope: keep its matched bitmap
 }
 
@@ -101,6 +102,7 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		return nil, fmt.Errorf("%s: %w", def.Name, err)
 	}
 	ev := d.slab.event()
+	oldArgs := ev.Args // a recycled event's: nothing else holds them either
 	*ev = trace.Event{
 		Timestamp:           int(int64(h.ts) + d.bootOffset),
 		ThreadStartTime:     int(int64(h.startTime) + d.bootOffset),
@@ -130,7 +132,7 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	if d.scoped {
 		ev.MatchedPoliciesKernel = h.matched
 	}
-	ev.Args = buildArgs(we, wire, d.slab.args(len(we.args)))
+	ev.Args = buildArgs(we, wire, d.slab.argsReusing(oldArgs, len(we.args)), &d.boxes)
 	ev.ArgsNum = len(ev.Args)
 	// Tracee gives its time.Time arguments as epoch ns, like the event's timestamp; the kernel
 	// writes boot ns.
@@ -166,8 +168,8 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 }
 
 // eventSlab hands out events and argument slices. An event is one the agent recycled (Source.Recycle)
-// or is carved from a block of slabEvents; argument slices are carved from blocks and never
-// reused. A block lives while anything carved from it is referenced (an output's queue, a
+// or is carved from a block of slabEvents; argument slices are a recycled event's own (an event is
+// recycled only when nothing holds it, its arguments included) or carved from blocks. A block lives while anything carved from it is referenced (an output's queue, a
 // signature's state) and the garbage collector frees it after. Argument slices are capped at their
 // length, so an append by a consumer copies instead of writing over the next event's arguments.
 type eventSlab struct {
@@ -202,6 +204,34 @@ func (s *eventSlab) event() *trace.Event {
 	ev := &s.events[0]
 	s.events = s.events[1:]
 	return ev
+}
+
+// argsReusing is args, reusing old (a recycled event's arguments, which nothing else holds) when
+// it has room for n.
+func (s *eventSlab) argsReusing(old []trace.Argument, n int) []trace.Argument {
+	if n > 0 && cap(old) >= n {
+		return old[:n:n]
+	}
+	return s.args(n)
+}
+
+// boxCache keeps the interface values of recently decoded numbers: a number in an interface is
+// allocated (unless below 256), and the same pids, fds and flags come back event after event.
+// Boxed values are never changed, so events share them.
+type boxCache [64]struct {
+	kind  argKind
+	u     uint64
+	boxed interface{}
+}
+
+func (c *boxCache) value(k argKind, u uint64) interface{} {
+	e := &c[(u^u>>6^u>>12^uint64(k))&63]
+	if e.boxed != nil && e.u == u && e.kind == k {
+		return e.boxed
+	}
+	v := k.value(u)
+	e.kind, e.u, e.boxed = k, u, v
+	return v
 }
 
 // giveBack returns an event nothing else saw to the events to reuse.
@@ -316,7 +346,7 @@ func entityID(id uint32, start uint64) uint32 {
 // buildArgs maps wire arguments to the catalog's arguments, in the catalog's order and with
 // the Go types Tracee v0.24.1 gives them, into out (len(we.args) long, zeroed). Missing wire
 // arguments give typed zero values.
-func buildArgs(we *wireEvent, w []wireArg, out []trace.Argument) []trace.Argument {
+func buildArgs(we *wireEvent, w []wireArg, out []trace.Argument, boxes *boxCache) []trace.Argument {
 	def := &we.def
 	copy(out, we.args)
 	for _, i := range we.fresh {
@@ -406,7 +436,7 @@ func buildArgs(we *wireEvent, w []wireArg, out []trace.Argument) []trace.Argumen
 		case a.tag == tagBytes:
 			out[i].Value = append([]byte(nil), a.b...)
 		case a.tag == tagU64:
-			out[i].Value = we.kinds[i].value(a.u)
+			out[i].Value = boxes.value(we.kinds[i], a.u)
 		}
 	}
 	return out

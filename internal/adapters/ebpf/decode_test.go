@@ -307,27 +307,57 @@ func BenchmarkDecoder_decode(b *testing.B) {
 }
 
 // An event handed back (Source.Recycle) is decoded into again with nothing left of its past: the
-// fields the agent sets after decoding (enrichment, policies, metadata) are reset too.
+// fields the agent sets after decoding (enrichment, policies, metadata) are reset too, and its
+// argument slice, when large enough, holds the new arguments.
 func TestDecoder_reuses_a_recycled_event_whole(t *testing.T) {
 	d := newDecoder(domain.BaseEvents(), 0, newProcTree(t.TempDir()), newContainerResolver(t.TempDir()))
 	recycled := make(chan []*trace.Event, 1)
 	d.slab.recycled = recycled
-	rec := newRecord(62, 62, 42).u64(42).u64(9).bytes()
+	rec := newRecord(62, 62, 42).u64(42).u64(9).bytes() // kill: two arguments
 	fresh, err := d.decode(rec)
 	require.NoError(t, err)
 	want := *fresh
-	dirty := &trace.Event{EventName: "old", ProcessName: "old", MatchedPolicies: []string{"p"},
-		Container: trace.Container{ID: "c", Name: "n", ImageName: "i"}, Kubernetes: trace.Kubernetes{PodName: "pod"},
-		ContextFlags: trace.ContextFlags{ContainerStarted: true}, Metadata: &trace.Metadata{Version: "1"},
-		Args: []trace.Argument{{ArgMeta: trace.ArgMeta{Name: "x"}}}}
-	old := dirty.Args
-	recycled <- []*trace.Event{dirty}
-	ev, err := d.decode(rec)
-	require.NoError(t, err)
-	require.Same(t, dirty, ev, "the handed-back event is reused")
-	assert.Equal(t, want, *ev)
-	assert.Equal(t, "x", old[0].Name, "the old argument slice is not reused")
-	next, err := d.decode(rec)
-	require.NoError(t, err)
-	assert.NotSame(t, dirty, next, "a handed-back event is reused once")
+	want.Args = append([]trace.Argument(nil), fresh.Args...)
+	tests := []struct {
+		name      string
+		args      []trace.Argument
+		reuseArgs bool
+	}{
+		{"argument slice too small", []trace.Argument{{ArgMeta: trace.ArgMeta{Name: "x"}}}, false},
+		{"argument slice large enough", make([]trace.Argument, 3), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dirty := &trace.Event{EventName: "old", ProcessName: "old", MatchedPolicies: []string{"p"},
+				Container: trace.Container{ID: "c", Name: "n", ImageName: "i"}, Kubernetes: trace.Kubernetes{PodName: "pod"},
+				ContextFlags: trace.ContextFlags{ContainerStarted: true}, Metadata: &trace.Metadata{Version: "1"},
+				Args: tt.args}
+			recycled <- []*trace.Event{dirty}
+			ev, err := d.decode(rec)
+			require.NoError(t, err)
+			require.Same(t, dirty, ev, "the handed-back event is reused")
+			assert.Equal(t, want, *ev)
+			assert.Equal(t, tt.reuseArgs, &ev.Args[0] == &tt.args[0], "argument slice reused")
+			assert.Equal(t, len(ev.Args), cap(ev.Args), "an append by a consumer copies")
+			next, err := d.decode(rec)
+			require.NoError(t, err)
+			assert.NotSame(t, dirty, next, "a handed-back event is reused once")
+		})
+	}
+}
+
+// The box cache gives the value kindOf's type would: a number cached for one type is not handed
+// out for another, and colliding slots are replaced.
+func TestBoxCache_value_is_the_kinds_value(t *testing.T) {
+	var c boxCache
+	tests := []struct {
+		kind argKind
+		u    uint64
+	}{
+		{kindInt32, 4242}, {kindUint32, 4242}, {kindInt32, 4242}, {kindUint64, 4242},
+		{kindPointer, 0xffff8000}, {kindInt32, 4242 + 64}, {kindBool, 1}, {kindInt64, 1 << 40},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.kind.value(tt.u), c.value(tt.kind, tt.u), "kind %d value %d", tt.kind, tt.u)
+	}
 }

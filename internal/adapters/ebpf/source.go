@@ -40,7 +40,7 @@ const recycledBatches = 64
 
 // Recycle takes back events this source emitted that nothing references any more
 // (ports.EventRecycler): the decoder overwrites each struct with a later event instead of
-// allocating one (608 bytes). Their argument slices are not reused. It never blocks.
+// allocating one (608 bytes), and its argument slice too. It never blocks.
 func (s *Source) Recycle(evs []*trace.Event) {
 	select {
 	case s.recycled <- evs:
