@@ -167,24 +167,21 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 	return ev, nil
 }
 
-// eventSlab hands out events and argument slices. An event is one the agent recycled (Source.Recycle)
-// or is carved from a block of slabEvents; argument slices are a recycled event's own (an event is
-// recycled only when nothing holds it, its arguments included) or carved from blocks. A block lives while anything carved from it is referenced (an output's queue, a
-// signature's state) and the garbage collector frees it after. Argument slices are capped at their
-// length, so an append by a consumer copies instead of writing over the next event's arguments.
+// eventSlab hands out events and argument slices. An event is one the agent recycled
+// (Source.Recycle) or a new one; argument slices are a recycled event's own (an event is recycled
+// only when nothing holds it, its arguments included) or carved from small blocks. Events are not
+// carved from blocks: one an output or a signature keeps would keep its whole block alive, and
+// recycled events would keep the blocks of every event that went to the garbage collector. An
+// argument block lives while any slice carved from it is referenced. Argument slices are capped at
+// their length, so an append by a consumer copies instead of writing over the next event's.
 type eventSlab struct {
 	recycled <-chan []*trace.Event // batches handed back; nil: none
 	reuse    []*trace.Event        // the batch being reused
-	events   []trace.Event
 	argv     []trace.Argument
 }
 
-// slabEvents and slabArgs size the blocks: 64 events of 608 bytes and 256 arguments of 48 bytes,
-// ~39 KB and ~12 KB.
-const (
-	slabEvents = 64
-	slabArgs   = 256
-)
+// slabArgs sizes the argument blocks: 64 arguments of 48 bytes, 3 KB.
+const slabArgs = 64
 
 func (s *eventSlab) event() *trace.Event {
 	if len(s.reuse) == 0 && s.recycled != nil {
@@ -198,12 +195,7 @@ func (s *eventSlab) event() *trace.Event {
 		s.reuse = s.reuse[:n-1]
 		return ev
 	}
-	if len(s.events) == 0 {
-		s.events = make([]trace.Event, slabEvents)
-	}
-	ev := &s.events[0]
-	s.events = s.events[1:]
-	return ev
+	return new(trace.Event)
 }
 
 // argsReusing is args, reusing old (a recycled event's arguments, which nothing else holds) when

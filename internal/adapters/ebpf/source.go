@@ -34,9 +34,9 @@ type Source struct {
 	recycled chan []*trace.Event // batches of events the agent handed back (Recycle), reused by the decoder
 }
 
-// recycledBatches bounds the batches of handed-back events waiting for the decoder; more are left
-// to the garbage collector.
-const recycledBatches = 64
+// recycledBatches bounds the batches of handed-back events waiting for the decoder (16 batches of
+// 64: ~0.7 MB of events and arguments); more are left to the garbage collector.
+const recycledBatches = 16
 
 // Recycle takes back events this source emitted that nothing references any more
 // (ports.EventRecycler): the decoder overwrites each struct with a later event instead of
