@@ -176,6 +176,14 @@ func (s *scanner) strField(dst *string, like string) bool {
 	return ok
 }
 
+// strFieldLast is strField for a field whose value often repeats the previous line's: last holds
+// that value (shared when equal) and is updated.
+func (s *scanner) strFieldLast(dst *string, last *string) bool {
+	ok := s.strField(dst, *last)
+	*last = *dst
+	return ok
+}
+
 // decodeFast decodes raw into ev as Decode's Tracee path does before its final step (d.finish),
 // or answers false. ev must be zero. ev.Args is the decoder's scratch, valid until the next call:
 // Decode copies it. When want (if set) does not want the event's name, the arguments are only

@@ -121,17 +121,11 @@ func (s *scanner) eventField(k int, ev *trace.Event) bool {
 		}
 		return ok
 	case keyProcessName:
-		ok := s.strField(&ev.ProcessName, s.st.last.processName)
-		s.st.last.processName = ev.ProcessName
-		return ok
+		return s.strFieldLast(&ev.ProcessName, &s.st.last.processName)
 	case keyHostName:
-		ok := s.strField(&ev.HostName, s.st.last.hostName)
-		s.st.last.hostName = ev.HostName
-		return ok
+		return s.strFieldLast(&ev.HostName, &s.st.last.hostName)
 	case keyContainerID:
-		ok := s.strField(&ev.ContainerID, s.st.last.containerID)
-		s.st.last.containerID = ev.ContainerID
-		return ok
+		return s.strFieldLast(&ev.ContainerID, &s.st.last.containerID)
 	case keyEventName:
 		s.sawName = true
 		ok := s.strField(&ev.EventName, "")
@@ -150,9 +144,7 @@ func (s *scanner) eventField(k int, ev *trace.Event) bool {
 		return ok
 	case keyExecutable:
 		return s.null() || s.object(executableKeys, s.st.order.executable[:2], func(int) bool {
-			ok := s.strField(&ev.Executable.Path, s.st.last.path)
-			s.st.last.path = ev.Executable.Path
-			return ok
+			return s.strFieldLast(&ev.Executable.Path, &s.st.last.path)
 		})
 	case keyContainer:
 		return s.null() || s.object(containerKeys, s.st.order.container[:], func(k int) bool {
