@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -123,21 +122,8 @@ func startThroughputAgent(t *testing.T) *throughputAgent {
 		return &throughputAgent{name: "in-process", inProcess: startDefaultAgent(t)}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", 33000+os.Getpid()%2000)
-	fields := append(strings.Fields(bin), "-e", "signatures,kill", "-o", "none", "--server", "metrics", "--server", "http-address="+addr)
-	cmd := exec.Command(fields[0], fields[1:]...)
-	stderr := &syncbuf.Buffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(stderr.String(), "eBPF source ready") {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("%s not ready: %s", bin, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	cmd, stderr := startBinary(t, append(strings.Fields(bin), "-e", "signatures,kill", "-o", "none",
+		"--server", "metrics", "--server", "http-address="+addr))
 	return &throughputAgent{name: "shipped-binary", cmd: cmd, stderr: stderr, metrics: "http://" + addr + "/metrics"}
 }
 
@@ -191,10 +177,7 @@ func (a *throughputAgent) stop(t *testing.T) {
 		a.inProcess.stop(t)
 		return
 	}
-	_ = a.cmd.Process.Signal(syscall.SIGINT)
-	if err := a.cmd.Wait(); err != nil {
-		t.Fatalf("agent: %v: %s", err, a.stderr.String())
-	}
+	stopBinary(t, a.cmd, a.stderr)
 }
 
 // stormProcs runs the kill storm in procs processes at rate calls/s in total (0: unbounded) and

@@ -112,22 +112,38 @@ func startAgent(t *testing.T) *agentRun {
 	if cmdline == "" {
 		return &agentRun{inProcess: startDefaultAgent(t), cpu0: selfCPU()}
 	}
-	fields := strings.Fields(cmdline)
-	cmd := exec.Command(fields[0], fields[1:]...)
+	cmd, stderr := startBinary(t, strings.Fields(cmdline))
+	return &agentRun{cmd: cmd, stderr: stderr}
+}
+
+// startBinary starts the agent binary with args (args[0] is the binary) and waits, at most a
+// minute, until it logs "eBPF source ready".
+func startBinary(t *testing.T, args []string) (*exec.Cmd, *syncbuf.Buffer) {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
 	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", cmdline, err)
+		t.Fatalf("start %s: %v", args[0], err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(stderr.String(), "eBPF source ready") {
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			t.Fatalf("%s not ready: %s", cmdline, stderr.String())
+			t.Fatalf("%s not ready: %s", args[0], stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return &agentRun{cmd: cmd, stderr: stderr}
+	return cmd, stderr
+}
+
+// stopBinary ends an agent started by startBinary with SIGINT and waits for it.
+func stopBinary(t *testing.T, cmd *exec.Cmd, stderr *syncbuf.Buffer) {
+	t.Helper()
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("agent: %v: %s", err, stderr.String())
+	}
 }
 
 // stop ends the agent and returns its CPU time since the start (user + sys), its peak RSS and
@@ -140,10 +156,7 @@ func (a *agentRun) stop(t *testing.T) (cpu time.Duration, hwm, counts string) {
 		return cpu, vmHWM("self"), fmt.Sprintf("read=%d emitted=%d lost=%d", st.EventsRead, st.Emitted, st.Lost)
 	}
 	hwm = vmHWM(strconv.Itoa(a.cmd.Process.Pid))
-	_ = a.cmd.Process.Signal(syscall.SIGINT)
-	if err := a.cmd.Wait(); err != nil {
-		t.Fatalf("agent: %v: %s", err, a.stderr.String())
-	}
+	stopBinary(t, a.cmd, a.stderr)
 	return a.cmd.ProcessState.UserTime() + a.cmd.ProcessState.SystemTime(), hwm, "shipped binary"
 }
 
