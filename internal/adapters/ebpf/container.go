@@ -15,6 +15,7 @@ import (
 type containerResolver struct {
 	procRoot string
 	byCgroup map[uint64]cgroupEntry
+	gen      uint64 // moves on every change: what the decoder cached from the resolver is stale
 }
 
 type cgroupEntry struct {
@@ -39,6 +40,7 @@ func (r *containerResolver) learn(cgroupID uint64, path string) {
 		clear(r.byCgroup)
 	}
 	r.byCgroup[cgroupID] = cgroupEntry{id: containerIDFromCgroup(path), known: true}
+	r.gen++
 }
 
 // cacheKey: a cgroup ID names the task's cgroup in the hierarchy the kernel reads. Its root (ID 1)
@@ -55,21 +57,24 @@ func cacheKey(cgroupID uint64, pid uint32) uint64 {
 func (r *containerResolver) forget(cgroupID uint64, pid uint32) {
 	if cgroupID <= 1 {
 		delete(r.byCgroup, cacheKey(cgroupID, pid))
+		r.gen++
 	}
 }
 
-func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
+// lookup returns the container ID of a task's cgroup ("" for none) and whether the answer is
+// final: it is not while /proc is to be asked again (the process was gone).
+func (r *containerResolver) lookup(cgroupID uint64, pid uint32) (id string, final bool) {
 	cgroupID = cacheKey(cgroupID, pid)
 	e, ok := r.byCgroup[cgroupID]
 	if ok && (e.known || time.Now().Before(e.retryAt)) {
-		return e.id
+		return e.id, e.known
 	}
+	r.gen++
 	b, err := os.ReadFile(filepath.Join(r.procRoot, strconv.FormatUint(uint64(pid), 10), "cgroup"))
 	if err != nil {
 		r.byCgroup[cgroupID] = cgroupEntry{retryAt: time.Now().Add(cgroupRetry)}
-		return ""
+		return "", false
 	}
-	id := ""
 	for _, line := range strings.Split(string(b), "\n") {
 		// hierarchy-ID:controllers:path; cgroup v2 is "0::/path"
 		parts := strings.SplitN(line, ":", 3)
@@ -83,7 +88,7 @@ func (r *containerResolver) lookup(cgroupID uint64, pid uint32) string {
 		clear(r.byCgroup)
 	}
 	r.byCgroup[cgroupID] = cgroupEntry{id: id, known: true}
-	return id
+	return id, true
 }
 
 // containerIDFromCgroup finds a container ID in a cgroup path written by docker, containerd,

@@ -36,20 +36,28 @@ func TestContainerIDFromCgroup(t *testing.T) {
 	}
 }
 
+// lookupID is the container ID lookup answers.
+func lookupID(r *containerResolver, cgroupID uint64, pid uint32) string {
+	id, _ := r.lookup(cgroupID, pid)
+	return id
+}
+
 func TestContainerResolver_caches_by_cgroup(t *testing.T) {
 	procRoot := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(procRoot, "7"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(procRoot, "7", "cgroup"), []byte("0::/system.slice/docker-"+cid+".scope\n"), 0o644))
 	r := newContainerResolver(procRoot)
-	assert.Equal(t, cid, r.lookup(5, 7))
+	assert.Equal(t, cid, lookupID(r, 5, 7))
 	require.NoError(t, os.RemoveAll(filepath.Join(procRoot, "7")))
-	assert.Equal(t, cid, r.lookup(5, 8), "a second process of the cgroup is answered from the cache")
-	assert.Equal(t, "", r.lookup(6, 9), "unknown process")
+	assert.Equal(t, cid, lookupID(r, 5, 8), "a second process of the cgroup is answered from the cache")
+	assert.Equal(t, "", lookupID(r, 6, 9), "unknown process")
+	_, final := r.lookup(6, 9)
+	assert.False(t, final, "the answer for a vanished process is asked again later")
 	require.NoError(t, os.MkdirAll(filepath.Join(procRoot, "10"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(procRoot, "10", "cgroup"), []byte("0::/docker/"+cid+"\n"), 0o644))
-	assert.Equal(t, "", r.lookup(6, 10), "a cgroup whose process vanished is not asked again at once")
+	assert.Equal(t, "", lookupID(r, 6, 10), "a cgroup whose process vanished is not asked again at once")
 	r.byCgroup[6] = cgroupEntry{retryAt: time.Now().Add(-time.Millisecond)}
-	assert.Equal(t, cid, r.lookup(6, 10), "but after a while")
+	assert.Equal(t, cid, lookupID(r, 6, 10), "but after a while")
 }
 
 // TestContainerResolver_root_cgroup_is_not_a_shared_key: on a v1 or hybrid host every task has the
@@ -62,22 +70,22 @@ func TestContainerResolver_root_cgroup_is_not_a_shared_key(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(proc, pid, "cgroup"), []byte("4:memory:"+path+"\n0::/\n"), 0o644))
 	}
 	r := newContainerResolver(proc)
-	assert.Equal(t, id, r.lookup(1, 10))
-	assert.Equal(t, "", r.lookup(1, 11), "the host process is not in the container")
+	assert.Equal(t, id, lookupID(r, 1, 10))
+	assert.Equal(t, "", lookupID(r, 1, 11), "the host process is not in the container")
 	r.forget(1, 10)
 	require.NoError(t, os.WriteFile(filepath.Join(proc, "10", "cgroup"), []byte("0::/\n"), 0o644))
-	assert.Equal(t, "", r.lookup(1, 10), "a reused pid is looked up again")
+	assert.Equal(t, "", lookupID(r, 1, 10), "a reused pid is looked up again")
 }
 
 func TestContainerResolver_learned_cgroup_needs_no_proc(t *testing.T) {
 	r := newContainerResolver(t.TempDir())
 	r.learn(42, "/default/"+cid)
 	r.learn(43, "/user.slice")
-	assert.Equal(t, cid, r.lookup(42, 7), "a process gone from /proc keeps its container")
-	assert.Equal(t, "", r.lookup(43, 8))
+	assert.Equal(t, cid, lookupID(r, 42, 7), "a process gone from /proc keeps its container")
+	assert.Equal(t, "", lookupID(r, 43, 8))
 	r.byCgroup[44] = cgroupEntry{retryAt: time.Now().Add(time.Hour)}
 	r.learn(44, "/docker/"+cid)
-	assert.Equal(t, cid, r.lookup(44, 10), "the kernel's path replaces a failed /proc read")
+	assert.Equal(t, cid, lookupID(r, 44, 10), "the kernel's path replaces a failed /proc read")
 }
 
 func TestParseProcCgroups(t *testing.T) {

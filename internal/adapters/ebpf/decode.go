@@ -20,7 +20,78 @@ type decoder struct {
 	names      map[string]string // interned comm and hostname strings
 	slab       eventSlab
 	boxes      boxCache
-	scoped     bool // the kernel filters by policy scope: keep its matched bitmap
+	tasks      [taskSlots]taskContext // the last context of each thread slot, by host thread ID
+	exitTask   taskContext            // an exit's context, never reused
+	scoped     bool                   // the kernel filters by policy scope: keep its matched bitmap
+}
+
+// taskContext is what an event takes from its task beyond its own record's numbers: the interned
+// comm and hostname, the thread's, process's and parent's entity IDs, the executable and the
+// container. One thread's events come in runs, so the decoder keeps the last context of each
+// thread slot and builds it again only when the record's task fields (host pid, tid and ppid, start
+// times, cgroup, comm, hostname: the bytes of taskKeyRanges) differ, or the process tree or the
+// container cache changed since (their generations), or the container answer was not final.
+type taskContext struct {
+	key                                       [taskKeySize]byte
+	procGen, contGen                          uint64
+	valid                                     bool
+	processName, hostName, exe, container     string
+	threadEntity, processEntity, parentEntity uint32
+}
+
+// taskSlots is the number of thread slots of the task cache (a power of two).
+const taskSlots = 64
+
+// taskKeyRanges are the record's bytes a task context depends on (see parseHeader): start times
+// and cgroup ID; host pid, tid and ppid; comm and nodename.
+var taskKeyRanges = [3][2]int{{8, 32}, {48, 60}, {96, 176}}
+
+const taskKeySize = 24 + 12 + 80
+
+// matches says whether rec's task fields are the ones c was built from.
+func (c *taskContext) matches(rec []byte) bool {
+	k := 0
+	for _, r := range taskKeyRanges {
+		n := r[1] - r[0]
+		if string(c.key[k:k+n]) != string(rec[r[0]:r[1]]) {
+			return false
+		}
+		k += n
+	}
+	return true
+}
+
+// task returns the context of rec's task: the cached one when still valid, else built anew (and
+// cached when its container answer is final). An exit's context is built without the executable
+// (the caller read it before the tree forgot the process) and never cached.
+func (d *decoder) task(rec []byte, h *header, exit bool) *taskContext {
+	c := &d.exitTask
+	if !exit {
+		c = &d.tasks[h.hostTid%taskSlots]
+		if c.valid && c.procGen == d.procs.gen && c.contGen == d.containers.gen && c.matches(rec) {
+			return c
+		}
+	}
+	c.processName, c.hostName = d.intern(h.comm), d.intern(h.nodename)
+	c.threadEntity = entityID(h.hostTid, h.startTime)
+	c.processEntity = entityID(h.hostPid, h.leaderStartTime)
+	c.exe = ""
+	if !exit {
+		c.exe = d.procs.exe(h.hostPid)
+	}
+	c.parentEntity = 0
+	if p := d.procs.get(h.hostPpid); p != nil {
+		c.parentEntity = entityID(h.hostPpid, p.start)
+	}
+	var final bool
+	c.container, final = d.containers.lookup(h.cgroupID, h.hostPid)
+	c.valid = final && !exit
+	c.procGen, c.contGen = d.procs.gen, d.containers.gen
+	k := 0
+	for _, r := range taskKeyRanges {
+		k += copy(c.key[k:], rec[r[0]:r[1]])
+	}
+	return c
 }
 
 // wireEvent is what decoding an event needs, prepared once: its definition, its arguments with
@@ -117,14 +188,10 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 		UserID:              int(h.uid),
 		MountNS:             int(h.mntns),
 		PIDNS:               int(h.pidns),
-		ProcessName:         d.intern(h.comm),
-		HostName:            d.intern(h.nodename),
 		EventID:             def.ID,
 		EventName:           def.Name,
 		ReturnValue:         int(h.retval),
 		StackAddresses:      []uint64{},
-		ThreadEntityId:      entityID(h.hostTid, h.startTime),
-		ProcessEntityId:     entityID(h.hostPid, h.leaderStartTime),
 	}
 	if h.syscall >= 0 {
 		ev.Syscall = d.syscallName(h.syscall)
@@ -144,22 +211,23 @@ func (d *decoder) decode(rec []byte) (*trace.Event, error) {
 			ev.Args[i].Value = uint64(int64(v) + d.bootOffset)
 		}
 	}
-	if h.eventID == domain.EventSchedProcessExit {
+	exit := h.eventID == domain.EventSchedProcessExit
+	if exit {
 		ev.Executable.Path = d.procs.exe(h.hostPid) // before the tree forgets the process
-		d.track(ev, &h)
-	} else {
-		d.track(ev, &h) // an exec names its new executable
-		ev.Executable.Path = d.procs.exe(h.hostPid)
 	}
-	if p := d.procs.get(h.hostPpid); p != nil {
-		ev.ParentEntityId = entityID(h.hostPpid, p.start)
+	d.track(ev, &h) // an exec names its new executable
+	tc := d.task(rec, &h, exit)
+	ev.ProcessName, ev.HostName = tc.processName, tc.hostName
+	ev.ThreadEntityId, ev.ProcessEntityId, ev.ParentEntityId = tc.threadEntity, tc.processEntity, tc.parentEntity
+	if !exit {
+		ev.Executable.Path = tc.exe
 	}
-	if id := d.containers.lookup(h.cgroupID, h.hostPid); id != "" {
-		ev.ContainerID = id
-		ev.Container.ID = id
+	if tc.container != "" {
+		ev.ContainerID = tc.container
+		ev.Container.ID = tc.container
 		ev.ContextFlags.ContainerStarted = true
 	}
-	if h.eventID == domain.EventSchedProcessExit {
+	if exit {
 		if last, _ := trace.ArgVal[bool](ev.Args, "process_group_exit"); last {
 			d.containers.forget(h.cgroupID, h.hostPid) // after this last lookup: the pid may be reused
 		}

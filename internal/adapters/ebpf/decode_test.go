@@ -3,8 +3,10 @@ package ebpf
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -264,6 +266,87 @@ func TestDecoder_process_tree_names_executables(t *testing.T) {
 	_, err = d.decode(newRecord(domain.EventSchedProcessExit, 60, 11).u64(0).u64(1).bytes())
 	require.NoError(t, err)
 	assert.Nil(t, procs.get(11), "forgotten at exit")
+}
+
+// TestDecoder_task_cache_gives_what_building_anew_gives: a sequence of records, decoded with the
+// task cache and with every cached context dropped before each record, gives the same events: the
+// cache follows renames, threads, forks, execs, exits, a container the kernel names later, a
+// /proc answer that was not final, and threads sharing a slot.
+func TestDecoder_task_cache_gives_what_building_anew_gives(t *testing.T) {
+	cid2 := strings.Repeat("cd", 32)
+	kill := func(pid uint32) *record { return newRecord(62, 62, pid).u64(uint64(pid)).u64(0) }
+	fork := func(parent, child uint32) *record {
+		return newRecord(domain.EventSchedProcessFork, 56, parent).u64(uint64(parent)).u64(uint64(parent)).u64(uint64(parent)).u64(uint64(parent)).
+			u64(uint64(child)).u64(uint64(child)).u64(uint64(child)).u64(uint64(child)).u64(9)
+	}
+	steps := []struct {
+		name string
+		rec  []byte
+		proc func(root string) // changes /proc before the record
+	}{
+		{"an old process, from /proc", kill(10).bytes(), nil},
+		{"the same again", kill(10).bytes(), nil},
+		{"renamed", kill(10).comm("worker").bytes(), nil},
+		{"another thread", kill(10).tid(12).bytes(), nil},
+		{"a thread in the same slot", kill(10).tid(12 + taskSlots).bytes(), nil},
+		{"forks 11", fork(10, 11).bytes(), nil},
+		{"the child", kill(11).ppid(10).bytes(), nil},
+		{"the child execs", newRecord(domain.EventSchedProcessExec, 59, 11).ppid(10).str("sh").path(0, "sh", "bin").bytes(), nil},
+		{"the child after exec", kill(11).ppid(10).bytes(), nil},
+		{"a process gone from /proc", kill(20).cgroup(90).bytes(), nil},
+		{"it appears in /proc", kill(20).cgroup(90).bytes(), func(root string) {
+			writeProc(t, root, 20, "/usr/bin/top", "0::/docker/"+cid2+"\n")
+		}},
+		{"a process in cgroup 91, by /proc", kill(10).cgroup(91).bytes(), nil},
+		{"the kernel names cgroup 91", newRecord(eventCgroupInfo, -1, 0).cgroup(91).path(0, cid, "default").bytes(), nil},
+		{"a process in cgroup 91", kill(10).cgroup(91).bytes(), nil},
+		{"the parent exits", newRecord(domain.EventSchedProcessExit, 60, 10).u64(0).u64(1).bytes(), nil},
+		{"the child of the exited parent", kill(11).ppid(10).bytes(), nil},
+	}
+	decoders := [2]*decoder{}
+	roots := [2]string{}
+	for i := range decoders {
+		roots[i] = t.TempDir()
+		writeProc(t, roots[i], 10, "/usr/sbin/sshd", "0::/user.slice\n")
+		procs := newProcTree(roots[i])
+		procs.bootstrap()
+		decoders[i] = newDecoder(domain.BaseEvents(), 0, procs, newContainerResolver(roots[i]))
+	}
+	cached, anew := decoders[0], decoders[1]
+	for _, st := range steps {
+		if st.proc != nil {
+			st.proc(roots[0])
+			st.proc(roots[1])
+		}
+		// the process-20 steps: /proc was asked and said nothing; ask again at once
+		for _, d := range decoders {
+			for k, e := range d.containers.byCgroup {
+				if !e.known {
+					e.retryAt = time.Time{}
+					d.containers.byCgroup[k] = e
+				}
+			}
+		}
+		got, err := cached.decode(st.rec)
+		require.NoError(t, err, st.name)
+		anew.tasks = [taskSlots]taskContext{}
+		want, err := anew.decode(st.rec)
+		require.NoError(t, err, st.name)
+		assert.Equal(t, want, got, st.name)
+	}
+	ev, err := cached.decode(kill(20).cgroup(90).bytes())
+	require.NoError(t, err)
+	assert.Equal(t, cid2, ev.ContainerID, "the sequence reached what it tests")
+}
+
+// writeProc writes what the decoder reads of /proc/<pid>: exe, stat and cgroup.
+func writeProc(t *testing.T, root string, pid int, exe, cgroup string) {
+	t.Helper()
+	dir := filepath.Join(root, strconv.Itoa(pid))
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.Symlink(exe, filepath.Join(dir, "exe")))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte(strconv.Itoa(pid)+" (x) S 1 10 10 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 40 0 0"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"), []byte(cgroup), 0o644))
 }
 
 func FuzzDecoder_decode(f *testing.F) {

@@ -19,6 +19,7 @@ type procInfo struct {
 type procTree struct {
 	procRoot string
 	procs    map[uint32]*procInfo
+	gen      uint64 // moves on every change: what the decoder cached from the tree is stale
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's starttime (100 on every Linux ABI).
@@ -81,6 +82,7 @@ func (t *procTree) exe(pid uint32) string {
 	if !ok {
 		p = t.fromProc(pid)
 		t.procs[pid] = p
+		t.gen++
 	}
 	return p.exe
 }
@@ -91,12 +93,15 @@ func (t *procTree) fork(child, parent uint32, start uint64) {
 		p.exe = pp.exe
 	}
 	t.procs[child] = p
+	t.gen++
 }
 
 func (t *procTree) exec(pid uint32, exe string, start uint64) {
 	t.procs[pid] = &procInfo{exe: exe, start: start}
+	t.gen++
 }
 
 func (t *procTree) exit(pid uint32) {
 	delete(t.procs, pid)
+	t.gen++
 }

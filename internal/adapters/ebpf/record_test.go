@@ -80,3 +80,21 @@ func (r *record) bytes() []byte {
 	h[92] = byte(r.argc)
 	return append(h[:], r.args...)
 }
+
+func (r *record) comm(s string) *record {
+	clear(r.hdr[96:112])
+	copy(r.hdr[96:112], s)
+	return r
+}
+
+func (r *record) tid(tid uint32) *record {
+	binary.LittleEndian.PutUint32(r.hdr[52:], tid)
+	binary.LittleEndian.PutUint32(r.hdr[64:], tid)
+	return r
+}
+
+func (r *record) ppid(ppid uint32) *record {
+	binary.LittleEndian.PutUint32(r.hdr[56:], ppid)
+	binary.LittleEndian.PutUint32(r.hdr[68:], ppid)
+	return r
+}
