@@ -23,6 +23,7 @@ type Agent struct {
 	policies *domain.Policies      // optional: Tracee policies (scope, rules, filters)
 	outputs  *Outputs
 	sel      domain.Selection
+	lastEmit emitAnswer // pipeline goroutine only (decideSource)
 	log      *slog.Logger
 	ctx      context.Context // set for the duration of Run, for the policy evaluator
 	counters agentCounters
@@ -209,7 +210,7 @@ func (a *Agent) onEvent(ev *trace.Event) (kept bool) {
 	if a.containers != nil {
 		a.containers.Enrich(ev)
 	}
-	emit, dispatch := a.decide(ev)
+	emit, dispatch := a.decideSource(ev)
 	if emit {
 		kept = a.outputs.Write(ev)
 	}
@@ -235,6 +236,24 @@ func (a *Agent) decide(ev *trace.Event) (emit, dispatch bool) {
 		return a.policies.Match(ev)
 	}
 	return a.sel.Emit[ev.EventName], true
+}
+
+// decideSource is decide for the pipeline goroutine's events from the source, which come in runs
+// of one name: without policies the last name's answer is kept.
+func (a *Agent) decideSource(ev *trace.Event) (emit, dispatch bool) {
+	if a.policies != nil && a.policies.Active() {
+		return a.policies.Match(ev)
+	}
+	if !a.lastEmit.set || ev.EventName != a.lastEmit.name {
+		a.lastEmit = emitAnswer{name: ev.EventName, emit: a.sel.Emit[ev.EventName], set: true}
+	}
+	return a.lastEmit.emit, true
+}
+
+// emitAnswer is the -e selection's answer for one event name.
+type emitAnswer struct {
+	name      string
+	emit, set bool
 }
 
 // onSignatureEvent runs the finding policy, then hands the event to the outputs. The engine reuses

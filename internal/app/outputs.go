@@ -158,6 +158,9 @@ func (o *Outputs) fail(ctx context.Context, q *outputQueue, err error) {
 // Write queues ev for every output and says whether one kept it (queued it, or a durable output
 // took it): then ev must not be modified or reused afterwards.
 func (o *Outputs) Write(ev *trace.Event) (kept bool) {
+	if len(o.queues) == 0 {
+		return false
+	}
 	alert := domain.IsSignatureEvent(ev)
 	for _, q := range o.queues {
 		if q.AlertsOnly && !alert {

@@ -43,8 +43,10 @@ type agentCounters struct {
 
 	// byName's entries are added under namesMu by the agent goroutine, which alone writes the map
 	// and may therefore look up without the lock; readers take the lock.
-	namesMu sync.Mutex
-	byName  map[string]*atomic.Uint64
+	namesMu  sync.Mutex
+	byName   map[string]*atomic.Uint64
+	lastName string         // agent goroutine only: the name last counted
+	last     *atomic.Uint64 // and its counter
 
 	findingsMu sync.Mutex
 	findings   map[findingKey]uint64
@@ -79,14 +81,17 @@ func (c *agentCounters) init(stallAfter time.Duration) {
 // event counts one event from the source; called on the agent goroutine. The total is the sum
 // of the names, read rarely, so the hot path pays one atomic add.
 func (c *agentCounters) event(name string) {
-	n, ok := c.byName[name]
-	if !ok {
-		n = new(atomic.Uint64)
-		c.namesMu.Lock()
-		c.byName[name] = n
-		c.namesMu.Unlock()
+	if c.last == nil || name != c.lastName { // events come in runs of one name
+		n, ok := c.byName[name]
+		if !ok {
+			n = new(atomic.Uint64)
+			c.namesMu.Lock()
+			c.byName[name] = n
+			c.namesMu.Unlock()
+		}
+		c.lastName, c.last = name, n
 	}
-	n.Add(1)
+	c.last.Add(1)
 }
 
 // sampleDue says whether this event's dispatch is timed; called on the agent goroutine.
