@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -15,7 +16,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/ringbuf"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 	"github.com/seed-428f5ad7/tracee/types/trace"
@@ -36,7 +36,7 @@ type Source struct {
 
 // recycledBatches bounds the batches of handed-back events waiting for the decoder (16 batches of
 // 64: ~0.7 MB of events and arguments); more are left to the garbage collector.
-const recycledBatches = 16
+const recycledBatches = 64
 
 // Recycle takes back events this source emitted that nothing references any more
 // (ports.EventRecycler): the decoder overwrites each struct with a later event instead of
@@ -104,11 +104,11 @@ func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*tra
 	s.mu.Unlock()
 	defer s.forgetDrops()
 
-	rd, err := ringbuf.NewReader(k.maps[traceeMapEvents])
+	rd, err := openRing(k.maps[traceeMapEvents])
 	if err != nil {
 		return fmt.Errorf("ebpf: open ring buffer: %w", err)
 	}
-	defer rd.Close()
+	defer rd.close()
 
 	loaded := time.Since(start)
 	procs := newProcTree(s.cfg.ProcRoot)
@@ -132,8 +132,7 @@ func (s *Source) forgetDrops() {
 	s.mu.Unlock()
 }
 
-func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
-	var rec ringbuf.Record
+func (s *Source) readLoop(ctx context.Context, rd *ringConsumer, dec *decoder, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
 	batch := make([]*trace.Event, 0, maxBatch)
 	flush := func() {
 		if len(batch) == 0 {
@@ -163,26 +162,44 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 	}
 	// The deadline is renewed only when it fires: the kernel wakes the reader once WakeupBytes
 	// are pending, and the deadline bounds the latency of a quiet ring.
-	rd.SetDeadline(time.Now().Add(s.cfg.PollInterval))
+	deadline := time.Now().Add(s.cfg.PollInterval)
 	need := neededIDs(dec, sel)
 	for n := uint64(1); ; n++ {
-		if n%64 == 0 && ctx.Err() != nil { // a cancelled reader also stops at its next deadline
-			return nil
+		if n%64 == 0 {
+			rd.release()          // the records decoded so far: the kernel may write there again
+			if ctx.Err() != nil { // a cancelled reader also stops at its next deadline
+				return nil
+			}
 		}
-		// Hand over what was read when the batch is full or before waiting for the kernel.
-		if len(batch) == maxBatch || (len(batch) > 0 && rd.AvailableBytes() == 0) {
+		if len(batch) == maxBatch {
 			flush()
 		}
-		err := rd.ReadInto(&rec)
+		rec, ok, err := rd.next()
 		if err != nil {
-			if !errors.Is(err, os.ErrDeadlineExceeded) {
-				return fmt.Errorf("ebpf: read ring buffer: %w", err)
+			return fmt.Errorf("ebpf: read ring buffer: %w", err)
+		}
+		if !ok {
+			// Caught up: hand over what was read, then wait for the kernel (or, when the next
+			// record is being written, for its commit).
+			rd.release()
+			flush()
+			if rd.pending() {
+				runtime.Gosched()
+				continue
+			}
+			if wait := time.Until(deadline); wait > 0 {
+				if _, err := rd.wait(wait); err != nil {
+					return fmt.Errorf("ebpf: read ring buffer: %w", err)
+				}
+				if time.Now().Before(deadline) {
+					continue
+				}
 			}
 			if ctx.Err() != nil {
 				return nil
 			}
 			now := time.Now()
-			rd.SetDeadline(now.Add(s.cfg.PollInterval))
+			deadline = now.Add(s.cfg.PollInterval)
 			checkDrops(now)
 			continue
 		}
@@ -190,7 +207,7 @@ func (s *Source) readLoop(ctx context.Context, rd *ringbuf.Reader, dec *decoder,
 			checkDrops(time.Now())
 		}
 		s.counters.read.Add(1)
-		ev, err := dec.decode(rec.RawSample)
+		ev, err := dec.decode(rec)
 		if err != nil {
 			if s.counters.decodeErrors.Add(1) == 1 {
 				s.log.Warn("undecodable event record", "err", err)
