@@ -29,10 +29,10 @@ type decoder struct {
 // comm and hostname, the thread's, process's and parent's entity IDs, the executable and the
 // container. One thread's events come in runs, so the decoder keeps the last context of each
 // thread slot and builds it again only when the record's task fields (host pid, tid and ppid, start
-// times, cgroup, comm, hostname: the bytes of taskKeyRanges) differ, or the process tree or the
+// times, cgroup, comm, hostname: taskKey) differ, or the process tree or the
 // container cache changed since (their generations), or the container answer was not final.
 type taskContext struct {
-	key                                       [taskKeySize]byte
+	key                                       [taskKeyWords]uint64
 	procGen, contGen                          uint64
 	valid                                     bool
 	processName, hostName, exe, container     string
@@ -42,23 +42,28 @@ type taskContext struct {
 // taskSlots is the number of thread slots of the task cache (a power of two).
 const taskSlots = 64
 
-// taskKeyRanges are the record's bytes a task context depends on (see parseHeader): start times
-// and cgroup ID; host pid, tid and ppid; comm and nodename.
-var taskKeyRanges = [3][2]int{{8, 32}, {48, 60}, {96, 176}}
+// The record's bytes a task context depends on (see parseHeader): start times and cgroup ID
+// (8-32), host pid, tid and ppid (48-60), comm and nodename (96-176), kept as 8-byte words.
+const taskKeyWords = 3 + 2 + 10
 
-const taskKeySize = 24 + 12 + 80
+// taskKey reads the task fields of rec as words (the second word of host pid, tid, ppid also
+// holds the namespaced pid, which only a new task changes).
+func taskKey(rec []byte, k *[taskKeyWords]uint64) {
+	le := binary.LittleEndian
+	for i := 0; i < 3; i++ {
+		k[i] = le.Uint64(rec[8+8*i:])
+	}
+	k[3], k[4] = le.Uint64(rec[48:]), le.Uint64(rec[56:])
+	for i := 0; i < 10; i++ {
+		k[5+i] = le.Uint64(rec[96+8*i:])
+	}
+}
 
 // matches says whether rec's task fields are the ones c was built from.
 func (c *taskContext) matches(rec []byte) bool {
-	k := 0
-	for _, r := range taskKeyRanges {
-		n := r[1] - r[0]
-		if string(c.key[k:k+n]) != string(rec[r[0]:r[1]]) {
-			return false
-		}
-		k += n
-	}
-	return true
+	var k [taskKeyWords]uint64
+	taskKey(rec, &k)
+	return k == c.key
 }
 
 // task returns the context of rec's task: the cached one when still valid, else built anew (and
@@ -87,10 +92,7 @@ func (d *decoder) task(rec []byte, h *header, exit bool) *taskContext {
 	c.container, final = d.containers.lookup(h.cgroupID, h.hostPid)
 	c.valid = final && !exit
 	c.procGen, c.contGen = d.procs.gen, d.containers.gen
-	k := 0
-	for _, r := range taskKeyRanges {
-		k += copy(c.key[k:], rec[r[0]:r[1]])
-	}
+	taskKey(rec, &c.key)
 	return c
 }
 
