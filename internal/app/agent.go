@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -112,18 +113,28 @@ func (a *Agent) Outputs() *Outputs { return a.outputs }
 // Run streams the source through the engine until the source ends or ctx is cancelled, then
 // signals completion, closes the signatures and drains the outputs.
 //
-// The engine runs on a pipeline goroutine fed by the source, watched: a signature call that does
-// not return within the bound is abandoned with its goroutine (domain.Engine.Watch), and a new
-// pipeline goroutine goes on with the next event.
+// The engine runs on a pipeline goroutine, watched: a signature call that does not return within
+// the bound is abandoned with its goroutine (domain.Engine.Watch), and a new pipeline goroutine
+// goes on with the next event. The pipeline pulls its batches from a ports.PullSource (the eBPF
+// source: reading, decoding and detection on one goroutine; at 500 K events/s that took the
+// agent's CPU per event from 0.6-0.7 us to 0.4 us, docs/benchmarks/ebpf.md); any other source
+// runs on Run's goroutine and hands its events over through a queue.
 func (a *Agent) Run(ctx context.Context) error {
 	a.ctx = ctx
 	a.counters.runStarted(time.Now())
+	if ps, ok := a.source.(ports.PullSource); ok {
+		return a.end(ctx, a.runPulling(ctx, ps))
+	}
 	events := make(chan []*trace.Event, pipelineQueue)
 	finished := make(chan struct{})
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
-	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(events, finished) })
-	go a.pipeline(events, finished)
+	fromQueue := func() ([]*trace.Event, bool) {
+		evs, ok := <-events
+		return evs, ok
+	}
+	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(fromQueue, finished) })
+	go a.pipeline(fromQueue, finished)
 
 	var err error
 	if bs, ok := a.source.(ports.BatchSource); ok {
@@ -131,13 +142,64 @@ func (a *Agent) Run(ctx context.Context) error {
 	} else {
 		err = a.source.Run(ctx, a.sel, func(ev *trace.Event) { events <- []*trace.Event{ev} })
 	}
+	close(events)
+	<-finished // the live pipeline drained the queue and completed the signatures
+	stopWatch()
+	return a.end(ctx, err)
+}
+
+// runPulling is Run for a source the pipeline pulls from: the pipeline goroutine reads, decodes
+// and detects. A pipeline started in place of an abandoned one pulls from where it stopped, with
+// its own buffer (the abandoned one's batch may still be in use).
+func (a *Agent) runPulling(ctx context.Context, ps ports.PullSource) error {
+	batches, err := ps.Open(ctx, a.sel)
+	if err != nil {
+		a.engine.Complete() // as when a source fails before its first event
+		return err
+	}
+	var (
+		errMu   sync.Mutex
+		pullErr error
+	)
+	pull := func() func() ([]*trace.Event, bool) {
+		buf := make([]*trace.Event, 0, recycleBatch)
+		return func() ([]*trace.Event, bool) {
+			evs, err := batches.Next(ctx, buf[:0])
+			if err != nil {
+				errMu.Lock()
+				pullErr = err
+				errMu.Unlock()
+			}
+			if len(evs) > 0 {
+				buf = evs // done with when the pipeline asks for the next batch
+			}
+			return evs, len(evs) > 0
+		}
+	}
+	finished := make(chan struct{})
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWatch()
+	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(pull(), finished) })
+	go a.pipeline(pull(), finished)
+	<-finished // the live pipeline pulled until the source ended and completed the signatures
+	stopWatch()
+	if cerr := batches.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close source: %w", cerr)
+	}
+	errMu.Lock()
+	defer errMu.Unlock()
+	if pullErr != nil {
+		return pullErr
+	}
+	return err
+}
+
+// end records how the source ended, closes the signatures and drains the outputs.
+func (a *Agent) end(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	a.counters.runEnded(err)
-	close(events)
-	<-finished // the live pipeline drained the queue and completed the signatures
-	stopWatch()
 	a.engine.Close()
 	// Outputs get a bounded time to flush; what a sink cannot send by then it spools or reports.
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outputCloseTimeout)
@@ -153,7 +215,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // abandoned calls moved) stops without touching anything; the one started in its place first
 // finishes the batch the abandoned one was in, from the event after the stuck one, then goes on.
 // An event no output queued and no signature was offered goes back to a recycling source.
-func (a *Agent) pipeline(events <-chan []*trace.Event, finished chan<- struct{}) {
+func (a *Agent) pipeline(next func() ([]*trace.Event, bool), finished chan<- struct{}) {
 	abandoned := a.engine.Stats().Abandoned.Load()
 	live := func() bool { return a.engine.Stats().Abandoned.Load() == abandoned }
 	var free []*trace.Event
@@ -180,7 +242,7 @@ func (a *Agent) pipeline(events <-chan []*trace.Event, finished chan<- struct{})
 	if b := a.inflight.Load(); b != nil && !run(b) { // the batch of the pipeline this one replaces
 		return
 	}
-	for evs := range events {
+	for evs, ok := next(); ok; evs, ok = next() {
 		b := &inflightBatch{events: evs}
 		a.inflight.Store(b)
 		if !run(b) {

@@ -77,10 +77,44 @@ func TestAgent_a_stuck_signature_is_abandoned_and_detection_goes_on(t *testing.T
 				})
 			return source
 		}},
+		// The stuck call is the first of a pulled batch: the replacement pipeline finishes it,
+		// then pulls the next batches itself (never while the abandoned one pulls).
+		{"events pulled in batches", func(t *testing.T, sel domain.Selection) ports.EventSource {
+			source := mocks.NewPullSource(t)
+			batches := &sliceBatches{t: t, n: n, size: 7}
+			source.EXPECT().Open(mock.Anything, sel).Return(batches, nil)
+			t.Cleanup(func() { assert.True(t, batches.closed.Load(), "the run is closed") })
+			return source
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { stuckSignatureRun(t, n, tt.source) })
 	}
+}
+
+// sliceBatches hands out n ptrace events in batches of size (ports.EventBatches) and fails the
+// test if two goroutines pull at once.
+type sliceBatches struct {
+	t          *testing.T
+	n, size, i int
+	pulling    atomic.Bool
+	closed     atomic.Bool
+}
+
+func (b *sliceBatches) Next(_ context.Context, buf []*trace.Event) ([]*trace.Event, error) {
+	if !b.pulling.CompareAndSwap(false, true) {
+		b.t.Error("two goroutines pull at once")
+	}
+	defer b.pulling.Store(false)
+	for ; b.i < b.n && len(buf) < b.size; b.i++ {
+		buf = append(buf, &trace.Event{EventName: "ptrace", HostProcessID: b.i})
+	}
+	return buf, nil
+}
+
+func (b *sliceBatches) Close() error {
+	b.closed.Store(true)
+	return nil
 }
 
 func stuckSignatureRun(t *testing.T, n int, newSource func(*testing.T, domain.Selection) ports.EventSource) {

@@ -26,6 +26,28 @@ type BatchSource interface {
 	RunBatches(ctx context.Context, sel domain.Selection, emit func(evs []*trace.Event)) error
 }
 
+// PullSource is an EventSource whose events the agent pulls in batches on its own goroutine:
+// reading, decoding and detection then run one after the other on one goroutine, with no hand-off
+// of each batch between goroutines (and the cores they run on).
+type PullSource interface {
+	EventSource
+	// Open starts a run of the source (what Run does before its first event); the run ends with
+	// EventBatches.Close.
+	Open(ctx context.Context, sel domain.Selection) (EventBatches, error)
+}
+
+// EventBatches is one run of a PullSource.
+type EventBatches interface {
+	// Next appends the next events to buf (its array may be reused) and returns them: at least one,
+	// handed over as soon as the source has no more at hand, so no event waits for the batch to
+	// fill. It waits for events; it returns none when ctx ended or the source ended, with an
+	// error only for a fault of the source. Calls may come from different goroutines, one at a
+	// time, each after the previous one returned; the caller owns the returned events.
+	Next(ctx context.Context, buf []*trace.Event) ([]*trace.Event, error)
+	// Close ends the run and releases what it holds; Next is not called after it.
+	Close() error
+}
+
 // EventRecycler is an EventSource that reuses the memory of its events. The agent hands back
 // events nothing can reach any more: no output queued them and no signature was offered them
 // (signatures see the event itself and may keep it). The source may then overwrite every field

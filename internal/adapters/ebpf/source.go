@@ -18,6 +18,7 @@ import (
 	"github.com/cilium/ebpf/link"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
+	"github.com/seed-428f5ad7/tracee/internal/ports"
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
@@ -34,8 +35,10 @@ type Source struct {
 	recycled chan []*trace.Event // batches of events the agent handed back (Recycle), reused by the decoder
 }
 
-// recycledBatches bounds the batches of handed-back events waiting for the decoder (16 batches of
-// 64: ~0.7 MB of events and arguments); more are left to the garbage collector.
+// recycledBatches bounds the batches of handed-back events waiting for the decoder (64 batches of
+// 64: ~2.8 MB of events and arguments at most); more are left to the garbage collector. With 16,
+// a kill storm at 500 K events/s still allocated one event in five: reader and pipeline drift
+// apart by more than a thousand events when the scheduler runs the storm's processes.
 const recycledBatches = 64
 
 // Recycle takes back events this source emitted that nothing references any more
@@ -82,9 +85,50 @@ const maxBatch = 64
 // run is Run and RunBatches; reuse says emit is done with a batch when it returns, so its slice
 // is reused.
 func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
+	r, err := s.open(sel)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	batch := make([]*trace.Event, 0, maxBatch)
+	for {
+		evs, err := r.Next(ctx, batch[:0])
+		if len(evs) > 0 {
+			emit(evs)
+			if batch = evs; !reuse {
+				batch = make([]*trace.Event, 0, maxBatch)
+			}
+		}
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+	}
+}
+
+// Open loads and attaches the programs sel.Need requires and returns the run, whose events the
+// caller pulls (ports.PullSource); Close detaches everything.
+func (s *Source) Open(_ context.Context, sel domain.Selection) (ports.EventBatches, error) {
+	return s.open(sel)
+}
+
+// reading is one run of the source: its kernel objects, the ring buffer and the decoder, used by
+// one goroutine at a time.
+type reading struct {
+	s          *Source
+	k          *kernelObjects
+	rd         *ringConsumer
+	dec        *decoder
+	need       []bool // by event ID: the selection needs it (the others feed the process tree)
+	n          uint64 // records looked at
+	deadline   time.Time
+	nextStats  time.Time
+	lostLogged uint64
+}
+
+func (s *Source) open(sel domain.Selection) (*reading, error) {
 	start := time.Now()
 	if err := checkHost(s.cfg.ProcRoot); err != nil {
-		return err
+		return nil, err
 	}
 	defs := Events()
 	need := map[string]bool{}
@@ -96,19 +140,17 @@ func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*tra
 	}
 	k, err := s.load(defs, need)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer k.close()
 	s.mu.Lock()
 	s.drops = k.maps[traceeMapDrops]
 	s.mu.Unlock()
-	defer s.forgetDrops()
-
 	rd, err := openRing(k.maps[traceeMapEvents])
 	if err != nil {
-		return fmt.Errorf("ebpf: open ring buffer: %w", err)
+		s.forgetDrops()
+		k.close()
+		return nil, fmt.Errorf("ebpf: open ring buffer: %w", err)
 	}
-	defer rd.close()
 
 	loaded := time.Since(start)
 	procs := newProcTree(s.cfg.ProcRoot)
@@ -121,7 +163,19 @@ func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*tra
 	if s.cfg.Ready != nil {
 		s.cfg.Ready()
 	}
-	return s.readLoop(ctx, rd, dec, sel, emit, reuse)
+	now := time.Now()
+	return &reading{s: s, k: k, rd: rd, dec: dec, need: neededIDs(dec, sel),
+		// The deadline is renewed only when it fires: the kernel wakes the reader once WakeupBytes
+		// are pending, and the deadline bounds the latency of a quiet ring.
+		deadline: now.Add(s.cfg.PollInterval), nextStats: now.Add(s.cfg.StatsInterval)}, nil
+}
+
+// Close detaches the programs and unmaps the ring buffer (ports.EventBatches).
+func (r *reading) Close() error {
+	r.rd.close()
+	r.s.forgetDrops()
+	r.k.close()
+	return nil
 }
 
 func (s *Source) forgetDrops() {
@@ -132,97 +186,87 @@ func (s *Source) forgetDrops() {
 	s.mu.Unlock()
 }
 
-func (s *Source) readLoop(ctx context.Context, rd *ringConsumer, dec *decoder, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
-	batch := make([]*trace.Event, 0, maxBatch)
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		emit(batch)
-		if reuse {
-			clear(batch)
-			batch = batch[:0]
-		} else {
-			batch = make([]*trace.Event, 0, maxBatch)
-		}
+// checkDrops logs what the kernel dropped since the last report, at most once per StatsInterval.
+func (r *reading) checkDrops(now time.Time) {
+	if now.Before(r.nextStats) {
+		return
 	}
-	defer flush()
-	nextStats := time.Now().Add(s.cfg.StatsInterval)
-	var lostLogged uint64
-	checkDrops := func(now time.Time) {
-		if now.Before(nextStats) {
-			return
-		}
-		nextStats = now.Add(s.cfg.StatsInterval)
-		if st := s.Stats(); st.Lost > lostLogged {
-			s.log.Warn("kernel dropped events: the ring buffer was full", "lost", st.Lost-lostLogged,
-				"lost_total", st.Lost, "lost_per_cpu", st.LostPerCPU, "read", st.EventsRead)
-			lostLogged = st.Lost
-		}
+	r.nextStats = now.Add(r.s.cfg.StatsInterval)
+	if st := r.s.Stats(); st.Lost > r.lostLogged {
+		r.s.log.Warn("kernel dropped events: the ring buffer was full", "lost", st.Lost-r.lostLogged,
+			"lost_total", st.Lost, "lost_per_cpu", st.LostPerCPU, "read", st.EventsRead)
+		r.lostLogged = st.Lost
 	}
-	// The deadline is renewed only when it fires: the kernel wakes the reader once WakeupBytes
-	// are pending, and the deadline bounds the latency of a quiet ring.
-	deadline := time.Now().Add(s.cfg.PollInterval)
-	need := neededIDs(dec, sel)
-	for n := uint64(1); ; n++ {
-		if n%64 == 0 {
-			rd.release()          // the records decoded so far: the kernel may write there again
-			if ctx.Err() != nil { // a cancelled reader also stops at its next deadline
-				return nil
-			}
+}
+
+// Next reads the next events into buf (ports.EventBatches): it returns them when maxBatch are
+// read or the ring buffer holds no more, and waits for the kernel while it has none. None: ctx
+// ended. The records decoded so far are given back to the kernel before it returns (an event
+// keeps nothing of its record).
+func (r *reading) Next(ctx context.Context, buf []*trace.Event) ([]*trace.Event, error) {
+	defer r.rd.release()
+	if ctx.Err() != nil {
+		return buf, nil
+	}
+	for {
+		r.n++
+		if len(buf) == maxBatch {
+			return buf, nil
 		}
-		if len(batch) == maxBatch {
-			flush()
+		if r.n%64 == 0 {
+			r.rd.release() // the kernel may write there again
 		}
-		rec, ok, err := rd.next()
+		rec, ok, err := r.rd.next()
 		if err != nil {
-			return fmt.Errorf("ebpf: read ring buffer: %w", err)
+			return buf, fmt.Errorf("ebpf: read ring buffer: %w", err)
 		}
 		if !ok {
-			// Caught up: hand over what was read, then wait for the kernel (or, when the next
+			// Caught up: hand over what was read, else wait for the kernel (or, when the next
 			// record is being written, for its commit).
-			rd.release()
-			flush()
-			if rd.pending() {
+			if len(buf) > 0 {
+				return buf, nil
+			}
+			r.rd.release()
+			if r.rd.pending() {
 				runtime.Gosched()
 				continue
 			}
-			if wait := time.Until(deadline); wait > 0 {
-				if _, err := rd.wait(wait); err != nil {
-					return fmt.Errorf("ebpf: read ring buffer: %w", err)
+			if wait := time.Until(r.deadline); wait > 0 {
+				if _, err := r.rd.wait(wait); err != nil {
+					return buf, fmt.Errorf("ebpf: read ring buffer: %w", err)
 				}
-				if time.Now().Before(deadline) {
+				if time.Now().Before(r.deadline) {
 					continue
 				}
 			}
-			if ctx.Err() != nil {
-				return nil
+			if ctx.Err() != nil { // a cancelled reader stops at its next deadline
+				return buf, nil
 			}
 			now := time.Now()
-			deadline = now.Add(s.cfg.PollInterval)
-			checkDrops(now)
+			r.deadline = now.Add(r.s.cfg.PollInterval)
+			r.checkDrops(now)
 			continue
 		}
-		if n%4096 == 0 { // a ring that never runs empty still gets its drops reported
-			checkDrops(time.Now())
+		if r.n%4096 == 0 { // a ring that never runs empty still gets its drops reported
+			r.checkDrops(time.Now())
 		}
-		s.counters.read.Add(1)
-		ev, err := dec.decode(rec)
+		r.s.counters.read.Add(1)
+		ev, err := r.dec.decode(rec)
 		if err != nil {
-			if s.counters.decodeErrors.Add(1) == 1 {
-				s.log.Warn("undecodable event record", "err", err)
+			if r.s.counters.decodeErrors.Add(1) == 1 {
+				r.s.log.Warn("undecodable event record", "err", err)
 			}
 			continue
 		}
 		if ev == nil {
 			continue // an internal record (a cgroup's path)
 		}
-		if ev.EventID < 0 || ev.EventID >= len(need) || !need[ev.EventID] || (dec.scoped && ev.MatchedPoliciesKernel == 0) {
-			dec.slab.giveBack(ev) // an event kept for the process tree only: its struct is reused
+		if ev.EventID < 0 || ev.EventID >= len(r.need) || !r.need[ev.EventID] || (r.dec.scoped && ev.MatchedPoliciesKernel == 0) {
+			r.dec.slab.giveBack(ev) // an event kept for the process tree only: its struct is reused
 			continue
 		}
-		s.counters.emitted.Add(1)
-		batch = append(batch, ev)
+		r.s.counters.emitted.Add(1)
+		buf = append(buf, ev)
 	}
 }
 

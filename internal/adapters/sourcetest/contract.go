@@ -87,25 +87,45 @@ func Run(t *testing.T, newSource NewSource) {
 //
 // A source that can hand events over in batches (ports.BatchSource) is held to the same in
 // batches: none empty, and an event handed over without waiting for the batch to fill (the
-// trigger makes one exec at a time).
+// trigger makes one exec at a time); a source the agent pulls from (ports.PullSource), pulled.
 func RunLive(t *testing.T, src ports.EventSource, trigger func()) {
 	runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
 		return src.Run(ctx, sel, emit)
 	}, trigger, 0)
-	bs, ok := src.(ports.BatchSource)
-	if !ok {
-		return
+	if bs, ok := src.(ports.BatchSource); ok {
+		t.Run("in batches", func(t *testing.T) {
+			runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+				return bs.RunBatches(ctx, sel, func(evs []*trace.Event) {
+					assert.NotEmpty(t, evs, "an empty batch")
+					for _, ev := range evs {
+						emit(ev)
+					}
+				})
+			}, trigger, maxBatchTriggers)
+		})
 	}
-	t.Run("in batches", func(t *testing.T) {
-		runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
-			return bs.RunBatches(ctx, sel, func(evs []*trace.Event) {
-				assert.NotEmpty(t, evs, "an empty batch")
-				for _, ev := range evs {
-					emit(ev)
+	if ps, ok := src.(ports.PullSource); ok {
+		t.Run("pulled", func(t *testing.T) {
+			runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
+				batches, err := ps.Open(ctx, sel)
+				if err != nil {
+					return err
 				}
-			})
-		}, trigger, maxBatchTriggers)
-	})
+				defer func() { assert.NoError(t, batches.Close()) }()
+				buf := make([]*trace.Event, 0, 8)
+				for {
+					evs, err := batches.Next(ctx, buf[:0])
+					for _, ev := range evs {
+						emit(ev)
+					}
+					if err != nil || len(evs) == 0 {
+						return err
+					}
+					buf = evs
+				}
+			}, trigger, maxBatchTriggers)
+		})
+	}
 }
 
 // maxBatchTriggers bounds the execs a batching source may need before it hands the first over:
