@@ -79,11 +79,11 @@ func (o OpenInterest) Admits(f OpenFacts) bool {
 		return true
 	}
 	dir, name := splitPath(f.Path)
-	if slices.Contains(o.Names, truncName(name)) || slices.Contains(o.Dirs, truncName(baseOf(dir))) {
+	if hasName(o.Names, name) || hasName(o.Dirs, baseOf(dir)) {
 		return true
 	}
 	for _, p := range o.NamePrefixes {
-		if strings.HasPrefix(name, p) {
+		if strings.HasPrefix(name, truncName(p)) {
 			return true
 		}
 	}
@@ -113,6 +113,18 @@ func truncName(s string) string {
 		return s[:OpenNameMax]
 	}
 	return s
+}
+
+// hasName reports whether one of names is name, both compared by their first OpenNameMax bytes
+// as the kernel does (an empty name is never loaded into it).
+func hasName(names []string, name string) bool {
+	name = truncName(name)
+	for _, n := range names {
+		if n != "" && truncName(n) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func splitPath(p string) (dir, name string) {

@@ -19,6 +19,7 @@ func TestOpenInterest_Admits(t *testing.T) {
 	read := func(path string) prefilter.OpenFacts {
 		return prefilter.OpenFacts{Path: path, Raw: path, Flags: rdonly}
 	}
+	long := "application_default_credentials.json" // 36 bytes, declared by a built-in signature
 	tests := []struct {
 		name     string
 		interest prefilter.OpenInterest
@@ -30,6 +31,10 @@ func TestOpenInterest_Admits(t *testing.T) {
 		{"a name prefix", prefilter.OpenInterest{NamePrefixes: []string{"id_"}}, read("/root/.ssh/id_rsa"), true},
 		{"a directory", prefilter.OpenInterest{Dirs: []string{".ssh"}}, read("/root/.ssh/known_hosts"), true},
 		{"a directory further up does not count", prefilter.OpenInterest{Dirs: []string{".ssh"}}, read("/root/.ssh/x/y"), false},
+		{"a name is compared by its first 31 bytes", prefilter.OpenInterest{Names: []string{long}}, read("/x/" + long[:31] + "zzz"), true},
+		{"a directory is compared by its first 31 bytes", prefilter.OpenInterest{Dirs: []string{long}}, read("/" + long + "/x"), true},
+		{"a prefix is compared by its first 31 bytes", prefilter.OpenInterest{NamePrefixes: []string{long}}, read("/x/" + long[:31]), true},
+		{"a long name whose first 31 bytes differ", prefilter.OpenInterest{Names: []string{long}}, read("/x/" + long[:30]), false},
 		{"writes: write-only", prefilter.OpenInterest{Writes: true}, prefilter.OpenFacts{Path: "/tmp/x", Flags: wronly}, true},
 		{"writes: read-only with O_TRUNC", prefilter.OpenInterest{Writes: true}, prefilter.OpenFacts{Path: "/tmp/x", Flags: rdonly | trunc}, true},
 		{"writes: O_CREAT", prefilter.OpenInterest{Writes: true}, prefilter.OpenFacts{Path: "/tmp/x", Flags: rdonly | creat}, true},
