@@ -3,6 +3,7 @@ package architecture
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,34 @@ func TestCoreImportsNoAdapterTechnology(t *testing.T) {
 					dep == module+"/internal/domain"
 				if !allowed {
 					t.Errorf("%s imports %s: the core may only import the standard library, %s/types and Tracee's published types module", pkg, dep, module)
+				}
+			}
+		})
+	}
+}
+
+// TestPublicTypesImportNothingInternal proves that the public types/ packages, which signature
+// plugins built outside this repository import, depend on nothing under internal/: only the
+// standard library, each other and Tracee's published types module; types/prefilter, this agent's
+// own addition, on the standard library alone.
+func TestPublicTypesImportNothingInternal(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern string
+		allowed []string // import path prefixes besides the standard library
+	}{
+		{"types", module + "/types/...", []string{module + "/types/", "github.com/aquasecurity/tracee/types/"}},
+		{"types/prefilter", module + "/types/prefilter", []string{module + "/types/prefilter"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", tt.pattern).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				if !slices.ContainsFunc(tt.allowed, func(p string) bool { return strings.HasPrefix(dep, p) }) {
+					t.Errorf("%s imports %s: public packages may only import the standard library and %s", tt.pattern, dep, strings.Join(tt.allowed, ", "))
 				}
 			}
 		})

@@ -18,14 +18,16 @@ import (
 // TestSource_open_filter_matches_its_specification: with an OpenInterest the kernel sends exactly
 // the opens domain.OpenInterest.Admits keeps (the specification of bpf/lib/open_filter.h), for
 // each rule: names, name prefixes, directory names, "../" in the passed path, namespace files,
-// hard links, read/write access and O_CREAT.
+// hard links, read/write access and O_CREAT, names and prefixes longer than the kernel compares.
 func TestSource_open_filter_matches_its_specification(t *testing.T) {
 	requireLive(t)
 	dir := t.TempDir()
 	for _, d := range []string{"keys", "kex", "sub"} {
 		require.NoError(t, os.Mkdir(filepath.Join(dir, d), 0o700))
 	}
-	for _, f := range []string{"watched", "wat", "other", "id_rsa", "idx", "keys/x", "kex/y", "linked"} {
+	// long and longAlike share their first 31 bytes (domain.OpenNameMax); longShort is 30 of them.
+	const long, longAlike, longShort = "application_default_credentials.json", "application_default_credentials.yaml", "application_default_credential"
+	for _, f := range []string{"watched", "wat", "other", "id_rsa", "idx", "keys/x", "kex/y", "linked", long, longAlike, longShort} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600))
 	}
 	require.NoError(t, os.Link(filepath.Join(dir, "linked"), filepath.Join(dir, "sub", "alias")))
@@ -59,6 +61,9 @@ func TestSource_open_filter_matches_its_specification(t *testing.T) {
 		with(read(p("new"), p("new")), unix.O_WRONLY|unix.O_CREAT, false, false),
 		with(read(p("./keys/x"), p("keys/x")), unix.O_WRONLY|unix.O_TRUNC, false, false),
 		with(read("/proc/self/ns/mnt", "mnt"), unix.O_RDONLY, false, true),
+		read(p(long), p(long)),
+		read(p(longAlike), p(longAlike)), // kept for long: names are compared by their first 31 bytes
+		read(p(longShort), p(longShort)),
 	}
 	var list strings.Builder
 	for _, o := range opens {
@@ -71,6 +76,8 @@ func TestSource_open_filter_matches_its_specification(t *testing.T) {
 		{Names: []string{"watched"}, NamePrefixes: []string{"id_"}, Dirs: []string{"keys"}, Traversal: true, Namespaces: true},
 		{Writes: true},
 		{Names: []string{"other"}},
+		{Names: []string{long}},
+		{NamePrefixes: []string{long}},
 	} {
 		t.Run(fmt.Sprintf("%+v", interest), func(t *testing.T) {
 			os.Remove(p("new"))

@@ -22,14 +22,16 @@ import (
 	"github.com/seed-428f5ad7/tracee/types/trace"
 )
 
-// Two plugin modules outside the repository, built once by Build against this test binary: a
-// Tracee v0.24-style one importing only github.com/aquasecurity/tracee/types, and one importing
-// this module's own path, built in a go.work with the repository's source.
+// Three plugin modules outside the repository, built once by Build against this test binary: a
+// Tracee v0.24-style one importing only github.com/aquasecurity/tracee/types, one importing this
+// module's own path, and one declaring kernel prefilter interests (types/prefilter, in its own
+// directory); the last two built in a go.work with the repository's source.
 var outOfTree struct {
 	once            sync.Once
 	dir, skip       string
 	v024Dir, ownDir string
 	v024Rep, ownRep *BuildReport
+	interestDir     string // holds interest.so alone
 	err             error
 }
 
@@ -80,7 +82,24 @@ func buildOutOfTree() {
 	if o.v024Rep, o.err = Build(ctx, BuildConfig{Dir: o.v024Dir, Host: host, Output: filepath.Join(sigs, "v024.so")}); o.err != nil {
 		return
 	}
-	o.ownRep, o.err = Build(ctx, BuildConfig{Dir: o.ownDir, Host: host, Source: repo, Output: filepath.Join(sigs, "own.so")})
+	if o.ownRep, o.err = Build(ctx, BuildConfig{Dir: o.ownDir, Host: host, Source: repo, Output: filepath.Join(sigs, "own.so")}); o.err != nil {
+		return
+	}
+	interestMod := filepath.Join(o.dir, "interest")
+	if o.err = testplugins.WriteInterestModule(interestMod, repo, depVersion(host, "github.com/aquasecurity/tracee/types")); o.err != nil {
+		return
+	}
+	o.interestDir = filepath.Join(o.dir, "interest-sigs")
+	_, o.err = Build(ctx, BuildConfig{Dir: interestMod, Host: host, Source: repo, Output: filepath.Join(o.interestDir, "interest.so")})
+}
+
+func depVersion(bi *debug.BuildInfo, path string) string {
+	for _, m := range bi.Deps {
+		if m.Path == path {
+			return m.Version
+		}
+	}
+	return ""
 }
 
 // testBinaryHost is this test binary's build info with the module versions it was built with:

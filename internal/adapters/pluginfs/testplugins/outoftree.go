@@ -37,6 +37,21 @@ func WriteOwnPathModule(dir, repoRoot string) error {
 	})
 }
 
+// WriteInterestModule writes into dir a Tracee-style plugin module (its signatures use
+// github.com/aquasecurity/tracee/types at typesVersion) that also imports this repository's public
+// package types/prefilter, required and replaced by the directory repoRoot, to declare what its
+// signatures can match: INT-1 (int_shadow_open) opens of files named "shadow", INT-2
+// (int_script_write) writes starting with "#!".
+func WriteInterestModule(dir, repoRoot, typesVersion string) error {
+	return writeFiles(map[string]string{
+		filepath.Join(dir, "go.mod"): "module example.com/interest\n\ngo 1.26\n\n" +
+			"require (\n\tgithub.com/aquasecurity/tracee/types " + typesVersion + "\n" +
+			"\tgithub.com/seed-428f5ad7/tracee v0.0.0-00010101000000-000000000000\n)\n\n" +
+			"replace github.com/seed-428f5ad7/tracee => " + repoRoot + "\n",
+		filepath.Join(dir, "main.go"): interestMain,
+	})
+}
+
 const v024Main = `// Package main is a Tracee v0.24-style signature plugin in a module of its own.
 package main
 
@@ -203,6 +218,60 @@ func (s *ownSig) OnSignal(detect.Signal) error { return nil }
 func (s *ownSig) Close()                       {}
 
 var ExportedSignatures = []detect.Signature{&ownSig{}}
+
+func main() {}
+`
+
+const interestMain = `// Package main is a Tracee-style signature plugin whose signatures tell the agent's kernel
+// prefilters what they can match.
+package main
+
+import (
+	"github.com/aquasecurity/tracee/types/detect"
+	"github.com/aquasecurity/tracee/types/protocol"
+
+	"github.com/seed-428f5ad7/tracee/types/prefilter"
+)
+
+type sig struct {
+	id, name, event string
+	open            *prefilter.OpenInterest
+	magic           *prefilter.MagicInterest
+}
+
+func (s *sig) GetMetadata() (detect.SignatureMetadata, error) {
+	return detect.SignatureMetadata{ID: s.id, Version: "1", Name: s.name, EventName: s.name}, nil
+}
+func (s *sig) GetSelectedEvents() ([]detect.SignatureEventSelector, error) {
+	return []detect.SignatureEventSelector{{Source: "tracee", Name: s.event, Origin: "*"}}, nil
+}
+func (s *sig) Init(detect.SignatureContext) error { return nil }
+func (s *sig) OnEvent(protocol.Event) error       { return nil }
+func (s *sig) OnSignal(detect.Signal) error       { return nil }
+func (s *sig) Close()                             {}
+
+// OpenInterest implements prefilter.OpenInterested.
+func (s *sig) OpenInterest() (prefilter.OpenInterest, bool) {
+	if s.open == nil {
+		return prefilter.OpenInterest{}, false
+	}
+	return *s.open, true
+}
+
+// MagicInterest implements prefilter.MagicInterested.
+func (s *sig) MagicInterest() (prefilter.MagicInterest, bool) {
+	if s.magic == nil {
+		return prefilter.MagicInterest{}, false
+	}
+	return *s.magic, true
+}
+
+var ExportedSignatures = []detect.Signature{
+	&sig{id: "INT-1", name: "int_shadow_open", event: "security_file_open",
+		open: &prefilter.OpenInterest{Names: []string{"shadow"}}},
+	&sig{id: "INT-2", name: "int_script_write", event: "magic_write",
+		magic: &prefilter.MagicInterest{Prefixes: []string{"#!"}}},
+}
 
 func main() {}
 `

@@ -1,10 +1,8 @@
-package domain
+package prefilter
 
 import (
 	"slices"
 	"strings"
-
-	"github.com/seed-428f5ad7/tracee/types/detect"
 )
 
 // OpenInterest says which security_file_open events a signature can match, in terms the kernel
@@ -40,7 +38,8 @@ type OpenFacts struct {
 
 // OpenInterested is the optional interface of a signature that selects security_file_open and
 // can say which opens it may match. declared false (or a signature without the method, such as
-// Tracee's own signatures and Rego ones) means every open.
+// Tracee's own signatures and Rego ones) means every open. The agent applies the union of the
+// interests only when every signature it runs that selects the event declares one.
 type OpenInterested interface {
 	OpenInterest() (interest OpenInterest, declared bool)
 }
@@ -80,11 +79,11 @@ func (o OpenInterest) Admits(f OpenFacts) bool {
 		return true
 	}
 	dir, name := splitPath(f.Path)
-	if slices.Contains(o.Names, truncName(name)) || slices.Contains(o.Dirs, truncName(baseOf(dir))) {
+	if hasName(o.Names, name) || hasName(o.Dirs, baseOf(dir)) {
 		return true
 	}
 	for _, p := range o.NamePrefixes {
-		if strings.HasPrefix(name, p) {
+		if strings.HasPrefix(name, truncName(p)) {
 			return true
 		}
 	}
@@ -116,6 +115,18 @@ func truncName(s string) string {
 	return s
 }
 
+// hasName reports whether one of names is name, both compared by their first OpenNameMax bytes
+// as the kernel does (an empty name is never loaded into it).
+func hasName(names []string, name string) bool {
+	name = truncName(name)
+	for _, n := range names {
+		if n != "" && truncName(n) == name {
+			return true
+		}
+	}
+	return false
+}
+
 func splitPath(p string) (dir, name string) {
 	i := strings.LastIndexByte(p, '/')
 	if i < 0 {
@@ -133,47 +144,4 @@ func mergeSorted(a, b []string) []string {
 	out := append(append([]string(nil), a...), b...)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// OpenInterestOf is the union of what the signatures the selection runs declare about
-// security_file_open. ok is false, and every open must be sent, when the event is emitted for
-// itself (a policy rule or -e names it) or some signature selecting it declares nothing.
-func OpenInterestOf(loaded []LoadedSignature, sel Selection) (interest OpenInterest, ok bool) {
-	return interestOf(loaded, sel, "security_file_open", func(s detect.Signature) (OpenInterest, bool) {
-		if oi, isOI := s.(OpenInterested); isOI {
-			return oi.OpenInterest()
-		}
-		return OpenInterest{}, false
-	})
-}
-
-// interestOf is the union of the interests in event that the signatures the selection runs
-// declare (declared reads one signature's). ok is false when the event is emitted for itself or
-// a signature selecting it declares nothing: the kernel must then send every such event.
-func interestOf[I interface{ Union(I) I }](loaded []LoadedSignature, sel Selection, event string,
-	declared func(detect.Signature) (I, bool)) (interest I, ok bool) {
-	var none I
-	if sel.Emit[event] {
-		return none, false
-	}
-	for _, ls := range loaded {
-		if !sel.Signatures[ls.Info.Metadata.EventName] || !selectsEvent(ls.Info.Selectors, event) {
-			continue
-		}
-		d, ok := declared(ls.Signature)
-		if !ok {
-			return none, false
-		}
-		interest = interest.Union(d)
-	}
-	return interest, true
-}
-
-func selectsEvent(sel []detect.SignatureEventSelector, event string) bool {
-	for _, s := range sel {
-		if s.Name == event || s.Name == "*" {
-			return true
-		}
-	}
-	return false
 }

@@ -1,10 +1,6 @@
-package domain
+package prefilter
 
-import (
-	"bytes"
-
-	"github.com/seed-428f5ad7/tracee/types/detect"
-)
+import "bytes"
 
 // MagicInterest says which magic_write events a signature can match, in terms the kernel can test
 // before it looks up the file: the bytes written start with one of Prefixes (the ELF magic
@@ -23,7 +19,8 @@ type MagicFacts struct {
 
 // MagicInterested is the optional interface of a signature that selects magic_write and can say
 // which writes it may match. declared false (or a signature without the method, such as Tracee's
-// own signatures and Rego ones) means every magic_write.
+// own signatures and Rego ones) means every magic_write. The agent applies the union of the
+// interests only when every signature it runs that selects the event declares one.
 type MagicInterested interface {
 	MagicInterest() (interest MagicInterest, declared bool)
 }
@@ -56,16 +53,4 @@ func truncPrefix(p string) string {
 		return p[:MagicPrefixMax]
 	}
 	return p
-}
-
-// MagicInterestOf is the union of what the signatures the selection runs declare about
-// magic_write. ok is false, and every magic_write must be sent, when the event is emitted for
-// itself (a policy rule or -e names it) or some signature selecting it declares nothing.
-func MagicInterestOf(loaded []LoadedSignature, sel Selection) (interest MagicInterest, ok bool) {
-	return interestOf(loaded, sel, "magic_write", func(s detect.Signature) (MagicInterest, bool) {
-		if mi, isMI := s.(MagicInterested); isMI {
-			return mi.MagicInterest()
-		}
-		return MagicInterest{}, false
-	})
 }
