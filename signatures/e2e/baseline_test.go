@@ -41,7 +41,15 @@ fi
 
 # package queries
 if have dpkg; then dpkg -l >/dev/null; dpkg -S /bin/ls >/dev/null; fi
-if have apt-cache; then apt-cache policy bash >/dev/null; apt-cache show coreutils >/dev/null; fi
+# apt-cache reads dpkg's status without a lock: another test package installing a .deb at the same
+# time ("Cache is out of sync") makes it fail for a moment, so it is asked again
+if have apt-cache; then
+	for try in 1 2 3 4 5; do
+		apt-cache policy bash >/dev/null 2>&1 && apt-cache show coreutils >/dev/null 2>&1 && break
+		[ "$try" = 5 ] && { apt-cache policy bash >/dev/null; apt-cache show coreutils >/dev/null; }
+		sleep 1
+	done
+fi
 if have dpkg || have apt-cache; then echo dpkg-apt-cache >> "$WORK/steps"; fi
 
 # copy, move and delete files under /tmp
