@@ -24,7 +24,6 @@ type Agent struct {
 	policies *domain.Policies      // optional: Tracee policies (scope, rules, filters)
 	outputs  *Outputs
 	sel      domain.Selection
-	lastEmit emitAnswer // pipeline goroutine only (decideSource)
 	log      *slog.Logger
 	ctx      context.Context // set for the duration of Run, for the policy evaluator
 	counters agentCounters
@@ -118,7 +117,7 @@ func (a *Agent) Outputs() *Outputs { return a.outputs }
 // goes on with the next event. The pipeline pulls its batches from a ports.PullSource (the eBPF
 // source: reading, decoding and detection on one goroutine; at 500 K events/s that took the
 // agent's CPU per event from 0.6-0.7 us to 0.4 us, docs/benchmarks/ebpf.md); any other source
-// runs on Run's goroutine and hands its events over through a queue.
+// runs on Run's goroutine and hands its events over one at a time through a queue.
 func (a *Agent) Run(ctx context.Context) error {
 	a.ctx = ctx
 	a.counters.runStarted(time.Now())
@@ -126,25 +125,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return a.end(ctx, a.runPulling(ctx, ps))
 	}
 	events := make(chan []*trace.Event, pipelineQueue)
-	finished := make(chan struct{})
-	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWatch()
 	fromQueue := func() ([]*trace.Event, bool) {
 		evs, ok := <-events
 		return evs, ok
 	}
-	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(fromQueue, finished) })
-	go a.pipeline(fromQueue, finished)
-
-	var err error
-	if bs, ok := a.source.(ports.BatchSource); ok {
-		err = bs.RunBatches(ctx, a.sel, func(evs []*trace.Event) { events <- evs })
-	} else {
-		err = a.source.Run(ctx, a.sel, func(ev *trace.Event) { events <- []*trace.Event{ev} })
-	}
+	wait := a.startPipelines(func() func() ([]*trace.Event, bool) { return fromQueue })
+	err := a.source.Run(ctx, a.sel, func(ev *trace.Event) { events <- []*trace.Event{ev} })
 	close(events)
-	<-finished // the live pipeline drained the queue and completed the signatures
-	stopWatch()
+	wait() // the live pipeline drained the queue and completed the signatures
 	return a.end(ctx, err)
 }
 
@@ -161,7 +149,7 @@ func (a *Agent) runPulling(ctx context.Context, ps ports.PullSource) error {
 		errMu   sync.Mutex
 		pullErr error
 	)
-	pull := func() func() ([]*trace.Event, bool) {
+	wait := a.startPipelines(func() func() ([]*trace.Event, bool) {
 		buf := make([]*trace.Event, 0, recycleBatch)
 		return func() ([]*trace.Event, bool) {
 			evs, err := batches.Next(ctx, buf[:0])
@@ -175,23 +163,32 @@ func (a *Agent) runPulling(ctx context.Context, ps ports.PullSource) error {
 			}
 			return evs, len(evs) > 0
 		}
-	}
-	finished := make(chan struct{})
-	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWatch()
-	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(pull(), finished) })
-	go a.pipeline(pull(), finished)
-	<-finished // the live pipeline pulled until the source ended and completed the signatures
-	stopWatch()
-	if cerr := batches.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close source: %w", cerr)
-	}
+	})
+	wait() // the live pipeline pulled until the source ended and completed the signatures
+	cerr := batches.Close()
 	errMu.Lock()
 	defer errMu.Unlock()
 	if pullErr != nil {
 		return pullErr
 	}
-	return err
+	if cerr != nil {
+		return fmt.Errorf("close source: %w", cerr)
+	}
+	return nil
+}
+
+// startPipelines starts the pipeline goroutine, watched: for every call the watchdog finds
+// stuck, a new pipeline goes on in its place. Each pipeline takes its batches from a next of its
+// own (newNext). wait returns once the live pipeline finished, and stops the watchdog.
+func (a *Agent) startPipelines(newNext func() func() ([]*trace.Event, bool)) (wait func()) {
+	finished := make(chan struct{})
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(a.ctx))
+	go a.engine.Watch(watchCtx, a.bound, func(domain.StuckCall) { go a.pipeline(newNext(), finished) })
+	go a.pipeline(newNext(), finished)
+	return func() {
+		<-finished
+		stopWatch()
+	}
 }
 
 // end records how the source ended, closes the signatures and drains the outputs.
@@ -272,7 +269,7 @@ func (a *Agent) onEvent(ev *trace.Event) (kept bool) {
 	if a.containers != nil {
 		a.containers.Enrich(ev)
 	}
-	emit, dispatch := a.decideSource(ev)
+	emit, dispatch := a.decide(ev)
 	if emit {
 		kept = a.outputs.Write(ev)
 	}
@@ -298,24 +295,6 @@ func (a *Agent) decide(ev *trace.Event) (emit, dispatch bool) {
 		return a.policies.Match(ev)
 	}
 	return a.sel.Emit[ev.EventName], true
-}
-
-// decideSource is decide for the pipeline goroutine's events from the source, which come in runs
-// of one name: without policies the last name's answer is kept.
-func (a *Agent) decideSource(ev *trace.Event) (emit, dispatch bool) {
-	if a.policies != nil && a.policies.Active() {
-		return a.policies.Match(ev)
-	}
-	if !a.lastEmit.set || ev.EventName != a.lastEmit.name {
-		a.lastEmit = emitAnswer{name: ev.EventName, emit: a.sel.Emit[ev.EventName], set: true}
-	}
-	return a.lastEmit.emit, true
-}
-
-// emitAnswer is the -e selection's answer for one event name.
-type emitAnswer struct {
-	name      string
-	emit, set bool
 }
 
 // onSignatureEvent runs the finding policy, then hands the event to the outputs. The engine reuses

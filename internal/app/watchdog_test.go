@@ -59,24 +59,6 @@ func TestAgent_a_stuck_signature_is_abandoned_and_detection_goes_on(t *testing.T
 				})
 			return source
 		}},
-		// The stuck call is the first of a batch: the pipeline that replaces the abandoned one
-		// finishes that batch from the next event.
-		{"events in batches", func(t *testing.T, sel domain.Selection) ports.EventSource {
-			source := mocks.NewBatchSource(t)
-			source.EXPECT().RunBatches(mock.Anything, sel, mock.Anything).RunAndReturn(
-				func(_ context.Context, _ domain.Selection, emit func([]*trace.Event)) error {
-					var batch []*trace.Event
-					for i := 0; i < n; i++ {
-						if batch = append(batch, &trace.Event{EventName: "ptrace", HostProcessID: i}); len(batch) == 7 {
-							emit(batch)
-							batch = nil
-						}
-					}
-					emit(batch)
-					return nil
-				})
-			return source
-		}},
 		// The stuck call is the first of a pulled batch: the replacement pipeline finishes it,
 		// then pulls the next batches itself (never while the abandoned one pulls).
 		{"events pulled in batches", func(t *testing.T, sel domain.Selection) ports.EventSource {

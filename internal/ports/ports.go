@@ -17,15 +17,6 @@ type EventSource interface {
 	Run(ctx context.Context, sel domain.Selection, emit func(ev *trace.Event)) error
 }
 
-// BatchSource is an EventSource that can hand its events over in batches, in order: one hand-off
-// per batch instead of one per event. emit takes ownership of the slice and of its events and is
-// called from one goroutine at a time. The source hands over what it has before it waits for more
-// events, so no event waits in a batch for the next one.
-type BatchSource interface {
-	EventSource
-	RunBatches(ctx context.Context, sel domain.Selection, emit func(evs []*trace.Event)) error
-}
-
 // PullSource is an EventSource whose events the agent pulls in batches on its own goroutine:
 // reading, decoding and detection then run one after the other on one goroutine, with no hand-off
 // of each batch between goroutines (and the cores they run on).

@@ -115,9 +115,6 @@ func (r *ringConsumer) next() (rec []byte, ok bool, err error) {
 // still being written.
 func (r *ringConsumer) pending() bool { return r.prod != r.cons }
 
-// available is the number of bytes reserved by the kernel and not handed out yet.
-func (r *ringConsumer) available() uint64 { return atomic.LoadUint64(r.prodPos) - r.cons }
-
 // release gives the kernel back the space of every record handed out so far.
 func (r *ringConsumer) release() {
 	if r.released != r.cons {
@@ -126,22 +123,21 @@ func (r *ringConsumer) release() {
 	}
 }
 
-// wait blocks until the kernel signals records or timeout passes; it says whether it was
-// signalled.
-func (r *ringConsumer) wait(timeout time.Duration) (bool, error) {
+// wait blocks until the kernel signals records or timeout passes.
+func (r *ringConsumer) wait(timeout time.Duration) error {
 	ms := int(timeout / time.Millisecond)
 	if ms <= 0 && timeout > 0 {
 		ms = 1
 	}
 	for {
-		n, err := unix.EpollWait(r.epfd, r.events[:], ms)
+		_, err := unix.EpollWait(r.epfd, r.events[:], ms)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
-			return false, fmt.Errorf("ring buffer: wait: %w", err)
+			return fmt.Errorf("ring buffer: wait: %w", err)
 		}
-		return n > 0, nil
+		return nil
 	}
 }
 

@@ -65,26 +65,8 @@ func New(cfg Config, log *slog.Logger) (*Source, error) {
 
 // Run loads and attaches the programs sel.Need requires, emits events until ctx ends and
 // detaches everything before returning.
+// It pulls its own batches (Open, Next) and emits their events one by one.
 func (s *Source) Run(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
-	return s.run(ctx, sel, func(evs []*trace.Event) {
-		for _, ev := range evs {
-			emit(ev)
-		}
-	}, true)
-}
-
-// RunBatches is Run handing events over in batches (ports.BatchSource): up to maxBatch at once,
-// and whatever was read as soon as the ring buffer runs empty.
-func (s *Source) RunBatches(ctx context.Context, sel domain.Selection, emit func([]*trace.Event)) error {
-	return s.run(ctx, sel, emit, false)
-}
-
-// maxBatch bounds the events of one batch.
-const maxBatch = 64
-
-// run is Run and RunBatches; reuse says emit is done with a batch when it returns, so its slice
-// is reused.
-func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*trace.Event), reuse bool) error {
 	r, err := s.open(sel)
 	if err != nil {
 		return err
@@ -92,18 +74,18 @@ func (s *Source) run(ctx context.Context, sel domain.Selection, emit func([]*tra
 	defer r.Close()
 	batch := make([]*trace.Event, 0, maxBatch)
 	for {
-		evs, err := r.Next(ctx, batch[:0])
-		if len(evs) > 0 {
-			emit(evs)
-			if batch = evs; !reuse {
-				batch = make([]*trace.Event, 0, maxBatch)
-			}
+		batch, err = r.Next(ctx, batch[:0])
+		for _, ev := range batch {
+			emit(ev)
 		}
-		if err != nil || len(evs) == 0 {
+		if err != nil || len(batch) == 0 {
 			return err
 		}
 	}
 }
+
+// maxBatch bounds the events of one batch.
+const maxBatch = 64
 
 // Open loads and attaches the programs sel.Need requires and returns the run, whose events the
 // caller pulls (ports.PullSource); Close detaches everything.
@@ -232,7 +214,7 @@ func (r *reading) Next(ctx context.Context, buf []*trace.Event) ([]*trace.Event,
 				continue
 			}
 			if wait := time.Until(r.deadline); wait > 0 {
-				if _, err := r.rd.wait(wait); err != nil {
+				if err := r.rd.wait(wait); err != nil {
 					return buf, fmt.Errorf("ebpf: read ring buffer: %w", err)
 				}
 				if time.Now().Before(r.deadline) {

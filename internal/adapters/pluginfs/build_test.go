@@ -86,20 +86,11 @@ func buildOutOfTree() {
 		return
 	}
 	interestMod := filepath.Join(o.dir, "interest")
-	if o.err = testplugins.WriteInterestModule(interestMod, repo, depVersion(host, "github.com/aquasecurity/tracee/types")); o.err != nil {
+	if o.err = testplugins.WriteInterestModule(interestMod, repo, modules(host)["github.com/aquasecurity/tracee/types"].Version); o.err != nil {
 		return
 	}
 	o.interestDir = filepath.Join(o.dir, "interest-sigs")
 	_, o.err = Build(ctx, BuildConfig{Dir: interestMod, Host: host, Source: repo, Output: filepath.Join(o.interestDir, "interest.so")})
-}
-
-func depVersion(bi *debug.BuildInfo, path string) string {
-	for _, m := range bi.Deps {
-		if m.Path == path {
-			return m.Version
-		}
-	}
-	return ""
 }
 
 // testBinaryHost is this test binary's build info with the module versions it was built with:

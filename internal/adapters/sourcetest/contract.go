@@ -85,25 +85,12 @@ func Run(t *testing.T, newSource NewSource) {
 // it emits only the selected events, each its own, ends when its context is cancelled, and runs
 // again after a run ended. trigger makes at least one selected event (sched_process_exec) happen.
 //
-// A source that can hand events over in batches (ports.BatchSource) is held to the same in
-// batches: none empty, and an event handed over without waiting for the batch to fill (the
-// trigger makes one exec at a time); a source the agent pulls from (ports.PullSource), pulled.
+// A source the agent pulls batches from (ports.PullSource) is held to the same pulled, and must
+// hand an event over without waiting for its batch to fill (the trigger makes one exec at a time).
 func RunLive(t *testing.T, src ports.EventSource, trigger func()) {
 	runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
 		return src.Run(ctx, sel, emit)
 	}, trigger, 0)
-	if bs, ok := src.(ports.BatchSource); ok {
-		t.Run("in batches", func(t *testing.T) {
-			runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
-				return bs.RunBatches(ctx, sel, func(evs []*trace.Event) {
-					assert.NotEmpty(t, evs, "an empty batch")
-					for _, ev := range evs {
-						emit(ev)
-					}
-				})
-			}, trigger, maxBatchTriggers)
-		})
-	}
 	if ps, ok := src.(ports.PullSource); ok {
 		t.Run("pulled", func(t *testing.T) {
 			runLive(t, func(ctx context.Context, sel domain.Selection, emit func(*trace.Event)) error {
@@ -128,7 +115,7 @@ func RunLive(t *testing.T, src ports.EventSource, trigger func()) {
 	}
 }
 
-// maxBatchTriggers bounds the execs a batching source may need before it hands the first over:
+// maxBatchTriggers bounds the execs a pulled source may need before it hands the first over:
 // far fewer than a batch holds (64 for the eBPF source), so a batch that waits to fill fails.
 const maxBatchTriggers = 16
 
