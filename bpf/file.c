@@ -1,7 +1,7 @@
 //go:build ignore
 
 /* security_file_open, security_inode_rename and security_sb_mount rebuilt from syscall exits (the
- * LSM hooks need kprobes, refused here): entry arguments come from the stash. */
+ * LSM hooks need kprobes, refused here): the arguments come from the registers saved at entry. */
 #include "common.h"
 #include "path.h"
 #include "open_filter.h"
@@ -12,12 +12,13 @@
 #define NR_RENAMEAT 264
 #define NR_RENAMEAT2 316
 
-/* start_success_exit takes the stash of a syscall that returned 0 and starts its event; NULL when
- * the caller is the agent, the entry was not seen, the syscall failed or the event is off. */
-static __always_inline struct ebuf *start_success_exit(void *ctx, struct stash *s, __u32 id, __s32 *nr)
+/* start_success_exit reads the arguments of a syscall that returned 0 and starts its event; NULL
+ * when the caller is the agent, the syscall failed or the event is off. */
+static __always_inline struct ebuf *start_success_exit(void *ctx, struct sysargs *s, __u32 id, __s32 *nr)
 {
-	if (is_self() || !take_stash(ctx, s) || exit_ret(ctx) != 0)
+	if (is_self() || exit_ret(ctx) != 0)
 		return NULL;
+	exit_args(s);
 	*nr = syscall_nr(ctx);
 	return start_event(id, *nr, 0);
 }
@@ -25,12 +26,13 @@ static __always_inline struct ebuf *start_success_exit(void *ctx, struct stash *
 SEC("tracepoint/syscalls/sys_exit_file_open")
 int sys_exit_file_open(void *ctx)
 {
-	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
+	struct sysargs s;
+	if (is_self())
 		return 0;
 	__s64 ret = exit_ret(ctx);
 	if (ret < 0)
 		return 0;
+	exit_args(&s);
 	__s32 nr = syscall_nr(ctx);
 	struct file *f = fd_file(bpf_get_current_task_btf(), ret);
 	const char *name = (nr == NR_OPEN || nr == NR_CREAT) ? (void *)s.args[0] : (void *)s.args[1];
@@ -56,7 +58,7 @@ int sys_exit_file_open(void *ctx)
 SEC("tracepoint/syscalls/sys_exit_truncate")
 int sys_exit_truncate(void *ctx)
 {
-	struct stash s;
+	struct sysargs s;
 	__s32 nr;
 	struct ebuf *e = start_success_exit(ctx, &s, EVENT_DO_TRUNCATE, &nr);
 	if (!e)
@@ -80,7 +82,7 @@ int sys_exit_truncate(void *ctx)
 SEC("tracepoint/syscalls/sys_exit_rename")
 int sys_exit_rename(void *ctx)
 {
-	struct stash s;
+	struct sysargs s;
 	__s32 nr;
 	struct ebuf *e = start_success_exit(ctx, &s, EVENT_SECURITY_INODE_RENAME, &nr);
 	if (!e)
@@ -104,12 +106,13 @@ int sys_exit_rename(void *ctx)
 SEC("tracepoint/syscalls/sys_exit_mount")
 int sys_exit_mount(void *ctx)
 {
-	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
+	struct sysargs s;
+	if (is_self())
 		return 0;
 	struct ebuf *e = start_event(EVENT_SECURITY_SB_MOUNT, syscall_nr(ctx), exit_ret(ctx));
 	if (!e)
 		return 0;
+	exit_args(&s);
 	put_str(e, (void *)s.args[0], true);       /* dev_name */
 	put_str(e, (void *)s.args[1], true);       /* path, relative to ... */
 	put_base_dir(e, (void *)s.args[1], AT_FDCWD); /* ... the cwd */
@@ -126,7 +129,7 @@ int sys_exit_mount(void *ctx)
 SEC("tracepoint/syscalls/sys_exit_symlink")
 int sys_exit_symlink(void *ctx)
 {
-	struct stash s;
+	struct sysargs s;
 	__s32 nr;
 	struct ebuf *e = start_success_exit(ctx, &s, EVENT_SECURITY_INODE_SYMLINK, &nr);
 	if (!e)

@@ -17,7 +17,7 @@ enum mem_alert {
 	ALERT_MPROTECT_W_REM_TO_X = 4,
 };
 
-static __always_inline void put_mem_alert(struct ebuf *e, __u32 alert, struct stash *s, __u64 prev, struct file *f)
+static __always_inline void put_mem_alert(struct ebuf *e, __u32 alert, struct sysargs *s, __u64 prev, struct file *f)
 {
 	put_u64(e, alert);      /* alert */
 	put_u64(e, s->args[0]); /* addr */
@@ -34,7 +34,7 @@ static __always_inline void put_mem_alert(struct ebuf *e, __u32 alert, struct st
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int sys_enter_mmap(void *ctx)
 {
-	struct stash s;
+	struct sysargs s;
 	read_enter_args(ctx, &s);
 	if ((s.args[2] & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC) || is_self())
 		return 0;
@@ -64,7 +64,7 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
 SEC("tracepoint/syscalls/sys_enter_mprotect")
 int sys_enter_mprotect(void *ctx)
 {
-	struct stash s;
+	struct sysargs s;
 	read_enter_args(ctx, &s);
 	__u64 prot = s.args[2];
 	if (!(prot & PROT_EXEC) || is_self())

@@ -20,7 +20,7 @@ int sys_enter_connect(void *ctx)
 {
 	if (is_self())
 		return 0;
-	struct stash s;
+	struct sysargs s;
 	read_enter_args(ctx, &s);
 	struct ebuf *e = start_event(EVENT_SECURITY_SOCKET_CONNECT, syscall_nr(ctx), 0);
 	if (!e)
@@ -61,12 +61,13 @@ static __always_inline void put_peer(struct ebuf *e, struct socket *sock)
 SEC("tracepoint/syscalls/sys_exit_dup")
 int sys_exit_dup(void *ctx)
 {
-	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
+	struct sysargs s;
+	if (is_self())
 		return 0;
 	__s64 ret = exit_ret(ctx);
 	if (ret < 0)
 		return 0;
+	exit_args(&s);
 	struct socket *sock = file_socket(fd_file(bpf_get_current_task_btf(), (int)s.args[0]));
 	if (!sock)
 		return 0;
@@ -115,9 +116,10 @@ static __always_inline void put_local(struct ebuf *e, struct socket *sock)
 SEC("tracepoint/syscalls/sys_exit_socket_lsm")
 int sys_exit_socket_lsm(void *ctx)
 {
-	struct stash s;
-	if (is_self() || !take_stash(ctx, &s))
+	struct sysargs s;
+	if (is_self())
 		return 0;
+	exit_args(&s);
 	__s32 nr = syscall_nr(ctx);
 	__s64 ret = exit_ret(ctx);
 	__u32 id;

@@ -2,9 +2,11 @@
 
 /* Syscall events, encoded as syscall_confs[nr] says (one kind per argument, from its Go type).
  *
- * Two ways in, sharing the same bodies:
- * - per syscall: sys_enter_generic/sys_exit_generic on syscalls:sys_enter_<name>/sys_exit_<name>,
- *   for a few selected syscalls (and as the entry stash of the security_* exits);
+ * Events are sent at the exit, with the arguments read from the registers saved at entry, except
+ * those flagged CONF_AT_ENTRY (execve: its arguments are gone after it). Two ways in, sharing
+ * the same bodies:
+ * - per syscall: sys_enter_generic (CONF_AT_ENTRY events) or sys_exit_generic (the others) on
+ *   syscalls:sys_enter_<name>/sys_exit_<name>, for a few selected syscalls;
  * - global: sys_enter_all/sys_exit_all on the raw sys_enter/sys_exit (tp_btf), for large
  *   selections: they return at once unless syscall_confs[nr] has CONF_GLOBAL. One raw tracepoint
  *   detaches in well under a millisecond, where hundreds of perf-event tracepoints take seconds. */
@@ -69,7 +71,7 @@ static __always_inline void put_user_fixed(struct ebuf *e, const void *src, __u3
 	put_bytes(e, TAG_BYTES, src, len, true);
 }
 
-static __always_inline void emit_syscall(__s32 nr, struct syscall_conf *conf, struct stash *s, __s64 ret)
+static __always_inline void emit_syscall(__s32 nr, struct syscall_conf *conf, struct sysargs *s, __s64 ret)
 {
 	struct ebuf *e = start_event(nr, nr, ret);
 	if (!e)
@@ -101,39 +103,21 @@ static __always_inline void emit_syscall(__s32 nr, struct syscall_conf *conf, st
 	submit(e);
 }
 
-static __always_inline void stash_args(__s32 nr, struct stash *s)
-{
-	struct stash_slot *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), NULL,
-						       BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!slot)
-		return;
-	__builtin_memcpy(&slot->s, s, sizeof(*s));
-	slot->nr = nr;
-	slot->valid = 1;
-}
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_CLONE3 435
 
-/* get_stash returns this thread's entry arguments of syscall nr. They stay: several exit
- * programs may serve one syscall (the syscall event and a security_* event). */
-static __always_inline bool get_stash(__s32 nr, struct stash *out)
+/* child_return reports whether an exit is a new thread's first return from clone/fork: the child
+ * leaves the syscall too (with 0 and its parent's registers) but never entered it. */
+static __always_inline bool child_return(__s32 nr, __s64 ret)
 {
-	struct stash_slot *slot = bpf_task_storage_get(&stashes, bpf_get_current_task_btf(), NULL, 0);
-	if (!slot || !slot->valid || slot->nr != nr)
-		return false;
-	__builtin_memcpy(out, &slot->s, sizeof(*out));
-	return true;
-}
-
-/* take_stash returns the entry arguments of the syscall a syscalls:sys_exit_* ctx exits. */
-static __always_inline bool take_stash(void *ctx, struct stash *out)
-{
-	return get_stash(syscall_nr(ctx), out);
+	return ret == 0 && (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3);
 }
 
 static __always_inline __s64 exit_ret(void *ctx)
 {
-	__s64 ret = 0;
-	bpf_probe_read_kernel(&ret, sizeof(ret), ctx + 16);
-	return ret;
+	return ((struct syscall_exit_record *)ctx)->ret;
 }
 
 static __always_inline struct syscall_conf *conf_of(__u32 nr)
@@ -146,27 +130,26 @@ int sys_enter_generic(void *ctx)
 {
 	if (is_self())
 		return 0;
-	struct stash s;
+	struct sysargs s;
 	__s32 nr = syscall_nr(ctx);
 	read_enter_args(ctx, &s);
 	struct syscall_conf *conf = conf_of(nr);
-	if (conf && (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) == CONF_AT_ENTRY) {
+	if (conf && (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) == CONF_AT_ENTRY)
 		emit_syscall(nr, conf, &s, 0);
-		return 0;
-	}
-	stash_args(nr, &s);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_generic")
 int sys_exit_generic(void *ctx)
 {
-	struct stash s;
+	struct sysargs s;
 	__s32 nr = syscall_nr(ctx);
 	struct syscall_conf *conf = conf_of(nr);
-	if (!conf || (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) || is_self() || !get_stash(nr, &s))
+	__s64 ret = exit_ret(ctx);
+	if (!conf || (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) || child_return(nr, ret) || is_self())
 		return 0;
-	emit_syscall(nr, conf, &s, exit_ret(ctx));
+	exit_args(&s);
+	emit_syscall(nr, conf, &s, ret);
 	return 0;
 }
 
@@ -174,19 +157,16 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_all, struct pt_regs *regs, long id)
 {
 	struct syscall_conf *conf = conf_of(id);
-	if (!conf || !(conf->flags & CONF_GLOBAL) || is_self())
+	if (!conf || (conf->flags & (CONF_GLOBAL | CONF_AT_ENTRY)) != (CONF_GLOBAL | CONF_AT_ENTRY) || is_self())
 		return 0;
-	struct stash s;
+	struct sysargs s;
 	s.args[0] = regs->di;
 	s.args[1] = regs->si;
 	s.args[2] = regs->dx;
 	s.args[3] = regs->r10;
 	s.args[4] = regs->r8;
 	s.args[5] = regs->r9;
-	if (conf->flags & CONF_AT_ENTRY)
-		emit_syscall(id, conf, &s, 0);
-	else
-		stash_args(id, &s);
+	emit_syscall(id, conf, &s, 0);
 	return 0;
 }
 
@@ -195,11 +175,16 @@ int BPF_PROG(sys_exit_all, struct pt_regs *regs, long ret)
 {
 	__s32 nr = regs->orig_ax;
 	struct syscall_conf *conf = conf_of(nr);
-	if (!conf || (conf->flags & (CONF_GLOBAL | CONF_AT_ENTRY)) != CONF_GLOBAL || is_self())
+	if (!conf || (conf->flags & (CONF_GLOBAL | CONF_AT_ENTRY)) != CONF_GLOBAL || child_return(nr, ret) ||
+	    is_self())
 		return 0;
-	struct stash s;
-	if (!get_stash(nr, &s))
-		return 0;
+	struct sysargs s;
+	s.args[0] = regs->di;
+	s.args[1] = regs->si;
+	s.args[2] = regs->dx;
+	s.args[3] = regs->r10;
+	s.args[4] = regs->r8;
+	s.args[5] = regs->r9;
 	emit_syscall(nr, conf, &s, ret);
 	return 0;
 }

@@ -67,24 +67,10 @@ struct {
 	__type(value, struct ebuf);
 } bufs SEC(".maps");
 
-/* Syscall entry arguments, kept until the exit of the same thread. */
-struct stash {
+/* A syscall's six arguments. */
+struct sysargs {
 	__u64 args[6];
 };
-
-struct stash_slot {
-	__u32 valid;
-	__s32 nr; /* the syscall the arguments belong to: an exit only takes its own */
-	struct stash s;
-};
-
-/* Per-task storage: no hashing, no lock, freed with the task. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct stash_slot);
-} stashes SEC(".maps");
 
 /* syscall_confs[nr]: how the generic exit encodes a syscall event's arguments. */
 struct {
@@ -335,18 +321,44 @@ static __always_inline void put_bytes_rest(struct ebuf *e, __u8 tag, const void 
 	e->argc++;
 }
 
-static __always_inline void read_enter_args(void *ctx, struct stash *s)
+static __always_inline void read_enter_args(void *ctx, struct sysargs *s)
 {
 	/* Read through the helper: one program serves syscalls with fewer than 6 arguments, and a
 	 * direct ctx access past a tracepoint's record would make its attach fail. */
 	bpf_probe_read_kernel(s->args, sizeof(s->args), (void *)ctx + 16);
 }
 
+/* exit_args reads the arguments of the syscall the current thread is leaving from the user
+ * registers saved at its entry (x86-64: di, si, dx, r10, r8, r9), which syscalls leave as they came:
+ * an exit needs no program at the entry nor a per-thread copy. (A tracer changing them at the entry
+ * stop did so before the entry tracepoint too; execve replaces them: its event is sent at entry.) */
+static __always_inline void exit_args(struct sysargs *s)
+{
+	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	s->args[0] = r->di;
+	s->args[1] = r->si;
+	s->args[2] = r->dx;
+	s->args[3] = r->r10;
+	s->args[4] = r->r8;
+	s->args[5] = r->r9;
+}
+
+/* The start of every syscalls:sys_enter_* and sys_exit_* record: plain ctx loads of these fields
+ * pass the attach check of each (a load past a record's end would fail it). */
+struct syscall_record {
+	__u64 common;
+	__s32 nr;
+	__s32 pad;
+};
+
+struct syscall_exit_record {
+	struct syscall_record head;
+	__s64 ret;
+};
+
 static __always_inline __s32 syscall_nr(void *ctx)
 {
-	__s32 nr = 0;
-	bpf_probe_read_kernel(&nr, sizeof(nr), (void *)ctx + 8);
-	return nr;
+	return ((struct syscall_record *)ctx)->nr;
 }
 
 /* fd_file returns the file of a task's descriptor. t must be a BTF pointer (the current task from

@@ -24,7 +24,7 @@
 
 /* open_flags are the flags the syscall asked for: what the LSM hook security_file_open sees
  * besides f_flags. */
-static __always_inline __u64 open_flags(__s32 nr, struct stash *s)
+static __always_inline __u64 open_flags(__s32 nr, struct sysargs *s)
 {
 	__u64 flags = 0;
 	switch (nr) {
@@ -115,17 +115,41 @@ static __always_inline bool name_kind(struct open_name *k, __u32 kind)
 	return v && (*v & kind);
 }
 
-/* has_traversal reports whether the first OPEN_RAW_SCAN bytes of a user path contain "../". */
+/* has_dot reports whether one of the 8 bytes of w is '.' (the classic test for a zero byte, on w
+ * with every '.' turned to zero). */
+static __always_inline bool has_dot(__u64 w)
+{
+	__u64 x = w ^ 0x2e2e2e2e2e2e2e2eULL;
+	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
+/* has_traversal reports whether the first OPEN_RAW_SCAN bytes of a user path contain "../". The
+ * path is searched 8 bytes at a time for a '.'; bytes are compared only from the first word that
+ * has one (most paths have no "..": a name with a dot costs the rest of the scan). */
 static __always_inline bool has_traversal(const char *user_path)
 {
-	char buf[OPEN_RAW_SCAN] = {};
-	long n = bpf_probe_read_user_str(buf, sizeof(buf), user_path);
+	union {
+		char c[OPEN_RAW_SCAN];
+		__u64 w[OPEN_RAW_SCAN / 8];
+	} buf = {};
+	long n = bpf_probe_read_user_str(buf.c, sizeof(buf.c), user_path);
 	if (n < 3)
 		return false;
-	for (int i = 0; i + 2 < OPEN_RAW_SCAN; i++) {
-		if (buf[i] == 0)
+	int from = -1;
+	for (int w = 0; w < OPEN_RAW_SCAN / 8; w++) {
+		if (w * 8 >= n)
 			break;
-		if (buf[i] == '.' && buf[i + 1] == '.' && buf[i + 2] == '/')
+		if (has_dot(buf.w[w])) {
+			from = w * 8;
+			break;
+		}
+	}
+	if (from < 0)
+		return false;
+	for (int i = from; i + 2 < OPEN_RAW_SCAN; i++) {
+		if (buf.c[i] == 0)
+			break;
+		if (buf.c[i] == '.' && buf.c[i + 1] == '.' && buf.c[i + 2] == '/')
 			return true;
 	}
 	return false;

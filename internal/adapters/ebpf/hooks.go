@@ -17,18 +17,18 @@ type hook struct {
 // sched hooks, which cost nothing measurable.
 var internalEvents = []string{"sched_process_exec", "sched_process_fork", "sched_process_exit"}
 
-// syscallPair stashes the entry arguments of a syscall and runs exitProg at its exit.
-func syscallPair(exitProg string, syscalls ...string) []hook {
+// syscallExits runs exitProg at the exit of each syscall; it reads the syscall's arguments from
+// the registers saved at its entry, so the entry needs no program.
+func syscallExits(exitProg string, syscalls ...string) []hook {
 	var hs []hook
 	for _, sc := range syscalls {
-		hs = append(hs,
-			hook{prog: traceeProgSysEnterGeneric, group: "syscalls", name: "sys_enter_" + sc},
-			hook{prog: exitProg, group: "syscalls", name: "sys_exit_" + sc})
+		hs = append(hs, hook{prog: exitProg, group: "syscalls", name: "sys_exit_" + sc})
 	}
 	return hs
 }
 
-// hooksFor lists the hooks an event needs; syscall events of the catalog use the generic pair.
+// hooksFor lists the hooks an event needs; syscall events of the catalog use the generic exit, or
+// the generic entry when they are sent at entry (syscallConf's confAtEntry).
 func hooksFor(def domain.EventDefinition) []hook {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
@@ -41,27 +41,27 @@ func hooksFor(def domain.EventDefinition) []hook {
 	case domain.EventSchedProcessExit:
 		return []hook{{prog: traceeProgSchedProcessExit}}
 	case domain.EventSecurityFileOpen:
-		return syscallPair(traceeProgSysExitFileOpen, "open", "openat", "openat2", "creat")
+		return syscallExits(traceeProgSysExitFileOpen, "open", "openat", "openat2", "creat")
 	case domain.EventDoTruncate:
-		return syscallPair(traceeProgSysExitTruncate, "truncate", "ftruncate")
+		return syscallExits(traceeProgSysExitTruncate, "truncate", "ftruncate")
 	case domain.EventSecurityInodeRename:
-		return syscallPair(traceeProgSysExitRename, "rename", "renameat", "renameat2")
+		return syscallExits(traceeProgSysExitRename, "rename", "renameat", "renameat2")
 	case domain.EventSecuritySbMount:
-		return syscallPair(traceeProgSysExitMount, "mount")
+		return syscallExits(traceeProgSysExitMount, "mount")
 	case domain.EventSecuritySocketConnect:
 		return []hook{{prog: traceeProgSysEnterConnect, group: "syscalls", name: "sys_enter_connect"}}
 	case domain.EventSecuritySocketCreate:
-		return syscallPair(traceeProgSysExitSocketLsm, "socket")
+		return syscallExits(traceeProgSysExitSocketLsm, "socket")
 	case domain.EventSecuritySocketListen:
-		return syscallPair(traceeProgSysExitSocketLsm, "listen")
+		return syscallExits(traceeProgSysExitSocketLsm, "listen")
 	case domain.EventSecuritySocketAccept:
-		return syscallPair(traceeProgSysExitSocketLsm, "accept", "accept4")
+		return syscallExits(traceeProgSysExitSocketLsm, "accept", "accept4")
 	case domain.EventSecuritySocketBind:
-		return syscallPair(traceeProgSysExitSocketLsm, "bind")
+		return syscallExits(traceeProgSysExitSocketLsm, "bind")
 	case domain.EventSecurityInodeSymlink:
-		return syscallPair(traceeProgSysExitSymlink, "symlink", "symlinkat")
+		return syscallExits(traceeProgSysExitSymlink, "symlink", "symlinkat")
 	case domain.EventSocketDup:
-		return syscallPair(traceeProgSysExitDup, "dup", "dup2", "dup3")
+		return syscallExits(traceeProgSysExitDup, "dup", "dup2", "dup3")
 	case domain.EventMagicWrite:
 		return []hook{
 			{prog: traceeProgSysEnterMagicWrite, group: "syscalls", name: "sys_enter_write"},
@@ -75,7 +75,10 @@ func hooksFor(def domain.EventDefinition) []hook {
 		}
 	}
 	if def.Nr >= 0 {
-		return syscallPair(traceeProgSysExitGeneric, tracepointName(def.Name))
+		if sentAtEntry(def) {
+			return []hook{{prog: traceeProgSysEnterGeneric, group: "syscalls", name: "sys_enter_" + tracepointName(def.Name)}}
+		}
+		return syscallExits(traceeProgSysExitGeneric, tracepointName(def.Name))
 	}
 	return nil
 }
@@ -111,15 +114,21 @@ func wireID(def domain.EventDefinition) int {
 // only sets and large selections (-e syscalls) take the pair.
 const maxPerSyscall = 40
 
-// globalSyscallHooks are the raw tracepoint pair that serves every syscall event of a large selection.
-var globalSyscallHooks = []hook{{prog: traceeProgSysEnterAll}, {prog: traceeProgSysExitAll}}
-
-// hooksOf is hooksFor, with syscall events on the global pair when global is set.
+// hooksOf is hooksFor, with syscall events on the raw sys_exit (or, for those sent at entry,
+// sys_enter) when global is set: one program per syscall of every task, not two.
 func hooksOf(def domain.EventDefinition, global bool) []hook {
 	if global && def.Nr >= 0 {
-		return globalSyscallHooks
+		if sentAtEntry(def) {
+			return []hook{{prog: traceeProgSysEnterAll}}
+		}
+		return []hook{{prog: traceeProgSysExitAll}}
 	}
 	return hooksFor(def)
+}
+
+// sentAtEntry reports whether a syscall event is sent at the syscall's entry (syscallConf's confAtEntry).
+func sentAtEntry(def domain.EventDefinition) bool {
+	return syscallConf(def, false).Flags&confAtEntry != 0
 }
 
 // useGlobalSyscalls reports whether the syscall events needed are too many for per-syscall tracepoints.

@@ -22,12 +22,12 @@ import (
 func TestSource_open_filter_matches_its_specification(t *testing.T) {
 	requireLive(t)
 	dir := t.TempDir()
-	for _, d := range []string{"keys", "kex", "sub"} {
+	for _, d := range []string{"keys", "kex", "sub", "dot.d"} {
 		require.NoError(t, os.Mkdir(filepath.Join(dir, d), 0o700))
 	}
 	// long and longAlike share their first 31 bytes (domain.OpenNameMax); longShort is 30 of them.
 	const long, longAlike, longShort = "application_default_credentials.json", "application_default_credentials.yaml", "application_default_credential"
-	for _, f := range []string{"watched", "wat", "other", "id_rsa", "idx", "keys/x", "kex/y", "linked", long, longAlike, longShort} {
+	for _, f := range []string{"watched", "wat", "other", "id_rsa", "idx", "keys/x", "kex/y", "linked", long, longAlike, longShort, "dot.d/..x"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600))
 	}
 	require.NoError(t, os.Link(filepath.Join(dir, "linked"), filepath.Join(dir, "sub", "alias")))
@@ -50,6 +50,9 @@ func TestSource_open_filter_matches_its_specification(t *testing.T) {
 		read(p("id_rsa"), p("id_rsa")),
 		read(p("keys/x"), p("keys/x")),
 		read(p("sub/../other"), p("other")),
+		read(p("dot.d/../other"), p("other")), // a '.' in a word before the "../"
+		read(p("dot.d/..x"), p("dot.d/..x")),  // dots, no "../"
+		read(p("./idx"), p("idx")),
 		read(p("idx"), p("idx")),     // first byte of a prefix, not the prefix
 		read(p("wat"), p("wat")),     // first byte of a name, not the name
 		read(p("kex/y"), p("kex/y")), // first byte of a directory name, not the directory
@@ -64,6 +67,10 @@ func TestSource_open_filter_matches_its_specification(t *testing.T) {
 		read(p(long), p(long)),
 		read(p(longAlike), p(longAlike)), // kept for long: names are compared by their first 31 bytes
 		read(p(longShort), p(longShort)),
+	}
+	for slashes := 1; slashes <= 8; slashes++ { // "../" at every offset from a word boundary
+		raw := p("sub" + strings.Repeat("/", slashes) + "../other")
+		opens = append(opens, read(raw, p("other")))
 	}
 	var list strings.Builder
 	for _, o := range opens {

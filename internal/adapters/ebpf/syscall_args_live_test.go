@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -51,7 +52,8 @@ func allSyscalls() []string {
 // per-syscall tracepoints (a few syscalls) and on the raw sys_enter/sys_exit pair (every syscall).
 func TestSource_live_syscall_args(t *testing.T) {
 	requireLive(t)
-	checked := []string{"openat", "execve", "connect", "pipe2", "nanosleep"}
+	forks := []string{"clone", "clone3", "fork", "vfork"}
+	checked := append([]string{"openat", "execve", "connect", "pipe2", "nanosleep"}, forks...)
 	for _, tt := range []struct {
 		name string
 		need []string
@@ -171,6 +173,23 @@ func TestSource_live_syscall_args(t *testing.T) {
 			mu.Unlock()
 			require.NotNil(t, ns, "nanosleep with req 0.0015 (a struct timespec in seconds)")
 			assert.Equal(t, float64(0), arg(t, ns, "rem"), "NULL")
+
+			// The helper started /bin/true: its clone (whichever of the family Go used) is sent once,
+			// at the parent's return with the child's pid; the child leaves the syscall too, with 0
+			// and its parent's registers, but never entered it: no event.
+			var parentSide *trace.Event
+			mu.Lock()
+			for _, ev := range events {
+				if !slices.Contains(forks, ev.EventName) {
+					continue
+				}
+				assert.NotZero(t, ev.ReturnValue, "%s sent at a new thread's first return (pid %d)", ev.EventName, ev.HostProcessID)
+				if ev.HostProcessID == pid && ev.ReturnValue > 0 {
+					parentSide = ev
+				}
+			}
+			mu.Unlock()
+			require.NotNil(t, parentSide, "the helper's clone")
 
 			stop := time.Now()
 			cancel()

@@ -149,16 +149,6 @@ type traceeScopeRange struct {
 	Max    uint64
 }
 
-type traceeStashSlot struct {
-	_     structs.HostLayout
-	Valid uint32
-	Nr    int32
-	S     struct {
-		_    structs.HostLayout
-		Args [6]uint64
-	}
-}
-
 type traceeSyscallConf struct {
 	_     structs.HostLayout
 	Nargs uint8
@@ -186,7 +176,6 @@ const (
 	traceeMapScopePidns           = "scope_pidns"
 	traceeMapScopeRanges          = "scope_ranges"
 	traceeMapScopeUid             = "scope_uid"
-	traceeMapStashes              = "stashes"
 	traceeMapSyscallConfs         = "syscall_confs"
 	traceeProgCgroupAttachTask    = "cgroup_attach_task"
 	traceeProgSchedPrepareExec    = "sched_prepare_exec"
@@ -311,7 +300,6 @@ type traceeMapSpecs struct {
 	ScopePidns   *ebpf.MapSpec `ebpf:"scope_pidns"`
 	ScopeRanges  *ebpf.MapSpec `ebpf:"scope_ranges"`
 	ScopeUid     *ebpf.MapSpec `ebpf:"scope_uid"`
-	Stashes      *ebpf.MapSpec `ebpf:"stashes"`
 	SyscallConfs *ebpf.MapSpec `ebpf:"syscall_confs"`
 }
 
@@ -370,7 +358,6 @@ type traceeMaps struct {
 	ScopePidns   *ebpf.Map `ebpf:"scope_pidns"`
 	ScopeRanges  *ebpf.Map `ebpf:"scope_ranges"`
 	ScopeUid     *ebpf.Map `ebpf:"scope_uid"`
-	Stashes      *ebpf.Map `ebpf:"stashes"`
 	SyscallConfs *ebpf.Map `ebpf:"syscall_confs"`
 }
 
@@ -392,7 +379,6 @@ func (m *traceeMaps) Close() error {
 		m.ScopePidns,
 		m.ScopeRanges,
 		m.ScopeUid,
-		m.Stashes,
 		m.SyscallConfs,
 	)
 }

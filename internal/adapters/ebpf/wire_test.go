@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -106,10 +107,19 @@ func TestHooks_syscall_paths(t *testing.T) {
 	}
 	need[names[maxPerSyscall]] = true
 	assert.True(t, useGlobalSyscalls(defs, need), "%d syscalls", maxPerSyscall+1)
-	for _, def := range defs {
-		if def.Name == "openat" {
-			assert.Equal(t, globalSyscallHooks, hooksOf(def, true))
-			assert.Equal(t, "sys_enter_openat", hooksOf(def, false)[0].name)
-		}
+	// One program per syscall: at the exit (the arguments come from the saved registers), or at
+	// the entry for the events sent there (execve's arguments are gone after it).
+	for _, tt := range []struct {
+		name          string
+		own, globally hook
+	}{
+		{"openat", hook{prog: traceeProgSysExitGeneric, group: "syscalls", name: "sys_exit_openat"}, hook{prog: traceeProgSysExitAll}},
+		{"execve", hook{prog: traceeProgSysEnterGeneric, group: "syscalls", name: "sys_enter_execve"}, hook{prog: traceeProgSysEnterAll}},
+	} {
+		i := slices.IndexFunc(defs, func(d domain.EventDefinition) bool { return d.Name == tt.name })
+		require.GreaterOrEqual(t, i, 0, tt.name)
+		def := defs[i]
+		assert.Equal(t, []hook{tt.own}, hooksOf(def, false), tt.name)
+		assert.Equal(t, []hook{tt.globally}, hooksOf(def, true), tt.name)
 	}
 }
