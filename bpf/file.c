@@ -153,12 +153,6 @@ int sys_exit_symlink(void *ctx)
  * than every prefix the signatures want (dd bs=1) or starting with none of them leaves before. */
 #define MAGIC_BYTES 20
 
-struct enter_ctx {
-	__u64 common;
-	__s64 nr;
-	__u64 args[6]; /* only those of the syscall exist: read no further */
-};
-
 static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u64 count, bool pwrite)
 {
 	if (count == 0 || fd < 0)
@@ -189,26 +183,30 @@ static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u6
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int sys_enter_magic_write(struct enter_ctx *ctx)
-{
-	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], false);
-}
+#define NR_WRITE 1
+#define NR_PWRITE64 18
+#define NR_WRITEV 20
 
-SEC("tracepoint/syscalls/sys_enter_pwrite64")
-int sys_enter_magic_pwrite(struct enter_ctx *ctx)
+/* One program on the raw sys_enter for the three syscalls: a tp_btf program costs a syscall of
+ * another number a few instructions, where a program on each syscalls:sys_enter_write* tracepoint
+ * costs every write ~60 ns of perf tracepoint dispatch before it runs (docs/benchmarks/ebpf.md). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_magic_write, struct pt_regs *regs, long id)
 {
-	if (ctx->args[3] != 0) /* pos */
-		return 0;
-	return magic_write(ctx->nr, ctx->args[0], (void *)ctx->args[1], ctx->args[2], true);
-}
-
-/* writev: the bytes are the first iovec's (a header is rarely split over several). */
-SEC("tracepoint/syscalls/sys_enter_writev")
-int sys_enter_magic_writev(struct enter_ctx *ctx)
-{
-	struct iovec iov = {};
-	if (ctx->args[2] == 0 || bpf_probe_read_user(&iov, sizeof(iov), (void *)ctx->args[1]) < 0)
-		return 0;
-	return magic_write(ctx->nr, ctx->args[0], iov.iov_base, iov.iov_len, false);
+	switch (id) {
+	case NR_WRITE:
+		return magic_write(id, regs->di, (void *)regs->si, regs->dx, false);
+	case NR_PWRITE64:
+		if (regs->r10 != 0) /* pos */
+			return 0;
+		return magic_write(id, regs->di, (void *)regs->si, regs->dx, true);
+	case NR_WRITEV: {
+		/* writev: the bytes are the first iovec's (a header is rarely split over several). */
+		struct iovec iov = {};
+		if (regs->dx == 0 || bpf_probe_read_user(&iov, sizeof(iov), (void *)regs->si) < 0)
+			return 0;
+		return magic_write(id, regs->di, iov.iov_base, iov.iov_len, false);
+	}
+	}
+	return 0;
 }

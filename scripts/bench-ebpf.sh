@@ -2,7 +2,7 @@
 # eBPF source benchmarks (docs/benchmarks/ebpf.md): throughput with drops, overhead ratios of an
 # exec loop, an open/close loop and dd with and without the agent (alternating), the RSS, and
 # in-kernel policy scope (narrow vs global policy on a kill storm and an open/close loop).
-# Needs root and a kernel with BTF. Knobs: TRACEE_EBPF_BENCH_SECONDS (5), TRACEE_EBPF_BENCH_PAIRS (5),
+# Needs root and a kernel with BTF. Knobs: TRACEE_EBPF_BENCH_SECONDS (5), TRACEE_EBPF_BENCH_PAIRS (5), TRACEE_EBPF_BENCH_REPS (3: runs per workload and side in a pair, the least counts), TRACEE_EBPF_BENCH_SETTLE (5: seconds between the agent ready and its runs),
 # TRACEE_EBPF_BENCH_DD (2000000), TRACEE_EBPF_BENCH_EVENTS (default: the built-in signatures' events),
 # TRACEE_EBPF_BENCH_RATES (throughput targets, calls/s: 250000,500000,750000,1000000,0),
 # TRACEE_EBPF_BENCH_SCOPE_ROUNDS (4), TRACEE_EBPF_BENCH_SCOPE_SECONDS (2), TRACEE_EBPF_BENCH_SCOPE_OPENS

@@ -63,11 +63,7 @@ func hooksFor(def domain.EventDefinition) []hook {
 	case domain.EventSocketDup:
 		return syscallExits(traceeProgSysExitDup, "dup", "dup2", "dup3")
 	case domain.EventMagicWrite:
-		return []hook{
-			{prog: traceeProgSysEnterMagicWrite, group: "syscalls", name: "sys_enter_write"},
-			{prog: traceeProgSysEnterMagicPwrite, group: "syscalls", name: "sys_enter_pwrite64"},
-			{prog: traceeProgSysEnterMagicWritev, group: "syscalls", name: "sys_enter_writev"},
-		}
+		return []hook{{prog: traceeProgSysEnterMagicWrite}} // tp_btf sys_enter: write, pwrite64, writev
 	case domain.EventMemProtAlert:
 		return []hook{
 			{prog: traceeProgSysEnterMmap, group: "syscalls", name: "sys_enter_mmap"},

@@ -160,58 +160,56 @@ type traceeSyscallConf struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	traceeMapBufs                 = "bufs"
-	traceeMapCgroupsSent          = "cgroups_sent"
-	traceeMapDrops                = "drops"
-	traceeMapEnabled              = "enabled"
-	traceeMapEvents               = "events"
-	traceeMapExecComms            = "exec_comms"
-	traceeMapOpenFilter           = "open_filter"
-	traceeMapOpenNames            = "open_names"
-	traceeMapScopeComm            = "scope_comm"
-	traceeMapScopeConfs           = "scope_confs"
-	traceeMapScopeEvents          = "scope_events"
-	traceeMapScopeMntns           = "scope_mntns"
-	traceeMapScopePid             = "scope_pid"
-	traceeMapScopePidns           = "scope_pidns"
-	traceeMapScopeRanges          = "scope_ranges"
-	traceeMapScopeUid             = "scope_uid"
-	traceeMapSyscallConfs         = "syscall_confs"
-	traceeProgCgroupAttachTask    = "cgroup_attach_task"
-	traceeProgSchedPrepareExec    = "sched_prepare_exec"
-	traceeProgSchedProcessExec    = "sched_process_exec"
-	traceeProgSchedProcessExit    = "sched_process_exit"
-	traceeProgSchedProcessFork    = "sched_process_fork"
-	traceeProgSysEnterAll         = "sys_enter_all"
-	traceeProgSysEnterConnect     = "sys_enter_connect"
-	traceeProgSysEnterGeneric     = "sys_enter_generic"
-	traceeProgSysEnterMagicPwrite = "sys_enter_magic_pwrite"
-	traceeProgSysEnterMagicWrite  = "sys_enter_magic_write"
-	traceeProgSysEnterMagicWritev = "sys_enter_magic_writev"
-	traceeProgSysEnterMmap        = "sys_enter_mmap"
-	traceeProgSysEnterMprotect    = "sys_enter_mprotect"
-	traceeProgSysExitAll          = "sys_exit_all"
-	traceeProgSysExitDup          = "sys_exit_dup"
-	traceeProgSysExitFileOpen     = "sys_exit_file_open"
-	traceeProgSysExitGeneric      = "sys_exit_generic"
-	traceeProgSysExitMount        = "sys_exit_mount"
-	traceeProgSysExitRename       = "sys_exit_rename"
-	traceeProgSysExitSocketLsm    = "sys_exit_socket_lsm"
-	traceeProgSysExitSymlink      = "sys_exit_symlink"
-	traceeProgSysExitTruncate     = "sys_exit_truncate"
-	traceeVarCgroupV1Hierarchy    = "cgroup_v1_hierarchy"
-	traceeVarCgroupV1Subsys       = "cgroup_v1_subsys"
-	traceeVarMagicFilter          = "magic_filter"
-	traceeVarSelfTgid             = "self_tgid"
-	traceeVarUnusedCommKey        = "unused_comm_key"
-	traceeVarUnusedEventHeader    = "unused_event_header"
-	traceeVarUnusedEventId        = "unused_event_id"
-	traceeVarUnusedScopeBits      = "unused_scope_bits"
-	traceeVarUnusedScopeConf      = "unused_scope_conf"
-	traceeVarUnusedScopeEvent     = "unused_scope_event"
-	traceeVarUnusedScopeRange     = "unused_scope_range"
-	traceeVarUnusedSyscallConf    = "unused_syscall_conf"
-	traceeVarWakeupBytes          = "wakeup_bytes"
+	traceeMapBufs                = "bufs"
+	traceeMapCgroupsSent         = "cgroups_sent"
+	traceeMapDrops               = "drops"
+	traceeMapEnabled             = "enabled"
+	traceeMapEvents              = "events"
+	traceeMapExecComms           = "exec_comms"
+	traceeMapOpenFilter          = "open_filter"
+	traceeMapOpenNames           = "open_names"
+	traceeMapScopeComm           = "scope_comm"
+	traceeMapScopeConfs          = "scope_confs"
+	traceeMapScopeEvents         = "scope_events"
+	traceeMapScopeMntns          = "scope_mntns"
+	traceeMapScopePid            = "scope_pid"
+	traceeMapScopePidns          = "scope_pidns"
+	traceeMapScopeRanges         = "scope_ranges"
+	traceeMapScopeUid            = "scope_uid"
+	traceeMapSyscallConfs        = "syscall_confs"
+	traceeProgCgroupAttachTask   = "cgroup_attach_task"
+	traceeProgSchedPrepareExec   = "sched_prepare_exec"
+	traceeProgSchedProcessExec   = "sched_process_exec"
+	traceeProgSchedProcessExit   = "sched_process_exit"
+	traceeProgSchedProcessFork   = "sched_process_fork"
+	traceeProgSysEnterAll        = "sys_enter_all"
+	traceeProgSysEnterConnect    = "sys_enter_connect"
+	traceeProgSysEnterGeneric    = "sys_enter_generic"
+	traceeProgSysEnterMagicWrite = "sys_enter_magic_write"
+	traceeProgSysEnterMmap       = "sys_enter_mmap"
+	traceeProgSysEnterMprotect   = "sys_enter_mprotect"
+	traceeProgSysExitAll         = "sys_exit_all"
+	traceeProgSysExitDup         = "sys_exit_dup"
+	traceeProgSysExitFileOpen    = "sys_exit_file_open"
+	traceeProgSysExitGeneric     = "sys_exit_generic"
+	traceeProgSysExitMount       = "sys_exit_mount"
+	traceeProgSysExitRename      = "sys_exit_rename"
+	traceeProgSysExitSocketLsm   = "sys_exit_socket_lsm"
+	traceeProgSysExitSymlink     = "sys_exit_symlink"
+	traceeProgSysExitTruncate    = "sys_exit_truncate"
+	traceeVarCgroupV1Hierarchy   = "cgroup_v1_hierarchy"
+	traceeVarCgroupV1Subsys      = "cgroup_v1_subsys"
+	traceeVarMagicFilter         = "magic_filter"
+	traceeVarSelfTgid            = "self_tgid"
+	traceeVarUnusedCommKey       = "unused_comm_key"
+	traceeVarUnusedEventHeader   = "unused_event_header"
+	traceeVarUnusedEventId       = "unused_event_id"
+	traceeVarUnusedScopeBits     = "unused_scope_bits"
+	traceeVarUnusedScopeConf     = "unused_scope_conf"
+	traceeVarUnusedScopeEvent    = "unused_scope_event"
+	traceeVarUnusedScopeRange    = "unused_scope_range"
+	traceeVarUnusedSyscallConf   = "unused_syscall_conf"
+	traceeVarWakeupBytes         = "wakeup_bytes"
 )
 
 // loadTracee returns the embedded CollectionSpec for tracee.
@@ -256,28 +254,26 @@ type traceeSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeProgramSpecs struct {
-	CgroupAttachTask    *ebpf.ProgramSpec `ebpf:"cgroup_attach_task"`
-	SchedPrepareExec    *ebpf.ProgramSpec `ebpf:"sched_prepare_exec"`
-	SchedProcessExec    *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
-	SchedProcessExit    *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
-	SchedProcessFork    *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
-	SysEnterAll         *ebpf.ProgramSpec `ebpf:"sys_enter_all"`
-	SysEnterConnect     *ebpf.ProgramSpec `ebpf:"sys_enter_connect"`
-	SysEnterGeneric     *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
-	SysEnterMagicPwrite *ebpf.ProgramSpec `ebpf:"sys_enter_magic_pwrite"`
-	SysEnterMagicWrite  *ebpf.ProgramSpec `ebpf:"sys_enter_magic_write"`
-	SysEnterMagicWritev *ebpf.ProgramSpec `ebpf:"sys_enter_magic_writev"`
-	SysEnterMmap        *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
-	SysEnterMprotect    *ebpf.ProgramSpec `ebpf:"sys_enter_mprotect"`
-	SysExitAll          *ebpf.ProgramSpec `ebpf:"sys_exit_all"`
-	SysExitDup          *ebpf.ProgramSpec `ebpf:"sys_exit_dup"`
-	SysExitFileOpen     *ebpf.ProgramSpec `ebpf:"sys_exit_file_open"`
-	SysExitGeneric      *ebpf.ProgramSpec `ebpf:"sys_exit_generic"`
-	SysExitMount        *ebpf.ProgramSpec `ebpf:"sys_exit_mount"`
-	SysExitRename       *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
-	SysExitSocketLsm    *ebpf.ProgramSpec `ebpf:"sys_exit_socket_lsm"`
-	SysExitSymlink      *ebpf.ProgramSpec `ebpf:"sys_exit_symlink"`
-	SysExitTruncate     *ebpf.ProgramSpec `ebpf:"sys_exit_truncate"`
+	CgroupAttachTask   *ebpf.ProgramSpec `ebpf:"cgroup_attach_task"`
+	SchedPrepareExec   *ebpf.ProgramSpec `ebpf:"sched_prepare_exec"`
+	SchedProcessExec   *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
+	SchedProcessExit   *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SchedProcessFork   *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
+	SysEnterAll        *ebpf.ProgramSpec `ebpf:"sys_enter_all"`
+	SysEnterConnect    *ebpf.ProgramSpec `ebpf:"sys_enter_connect"`
+	SysEnterGeneric    *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
+	SysEnterMagicWrite *ebpf.ProgramSpec `ebpf:"sys_enter_magic_write"`
+	SysEnterMmap       *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
+	SysEnterMprotect   *ebpf.ProgramSpec `ebpf:"sys_enter_mprotect"`
+	SysExitAll         *ebpf.ProgramSpec `ebpf:"sys_exit_all"`
+	SysExitDup         *ebpf.ProgramSpec `ebpf:"sys_exit_dup"`
+	SysExitFileOpen    *ebpf.ProgramSpec `ebpf:"sys_exit_file_open"`
+	SysExitGeneric     *ebpf.ProgramSpec `ebpf:"sys_exit_generic"`
+	SysExitMount       *ebpf.ProgramSpec `ebpf:"sys_exit_mount"`
+	SysExitRename      *ebpf.ProgramSpec `ebpf:"sys_exit_rename"`
+	SysExitSocketLsm   *ebpf.ProgramSpec `ebpf:"sys_exit_socket_lsm"`
+	SysExitSymlink     *ebpf.ProgramSpec `ebpf:"sys_exit_symlink"`
+	SysExitTruncate    *ebpf.ProgramSpec `ebpf:"sys_exit_truncate"`
 }
 
 // traceeMapSpecs contains maps before they are loaded into the kernel.
@@ -406,28 +402,26 @@ type traceeVariables struct {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceePrograms struct {
-	CgroupAttachTask    *ebpf.Program `ebpf:"cgroup_attach_task"`
-	SchedPrepareExec    *ebpf.Program `ebpf:"sched_prepare_exec"`
-	SchedProcessExec    *ebpf.Program `ebpf:"sched_process_exec"`
-	SchedProcessExit    *ebpf.Program `ebpf:"sched_process_exit"`
-	SchedProcessFork    *ebpf.Program `ebpf:"sched_process_fork"`
-	SysEnterAll         *ebpf.Program `ebpf:"sys_enter_all"`
-	SysEnterConnect     *ebpf.Program `ebpf:"sys_enter_connect"`
-	SysEnterGeneric     *ebpf.Program `ebpf:"sys_enter_generic"`
-	SysEnterMagicPwrite *ebpf.Program `ebpf:"sys_enter_magic_pwrite"`
-	SysEnterMagicWrite  *ebpf.Program `ebpf:"sys_enter_magic_write"`
-	SysEnterMagicWritev *ebpf.Program `ebpf:"sys_enter_magic_writev"`
-	SysEnterMmap        *ebpf.Program `ebpf:"sys_enter_mmap"`
-	SysEnterMprotect    *ebpf.Program `ebpf:"sys_enter_mprotect"`
-	SysExitAll          *ebpf.Program `ebpf:"sys_exit_all"`
-	SysExitDup          *ebpf.Program `ebpf:"sys_exit_dup"`
-	SysExitFileOpen     *ebpf.Program `ebpf:"sys_exit_file_open"`
-	SysExitGeneric      *ebpf.Program `ebpf:"sys_exit_generic"`
-	SysExitMount        *ebpf.Program `ebpf:"sys_exit_mount"`
-	SysExitRename       *ebpf.Program `ebpf:"sys_exit_rename"`
-	SysExitSocketLsm    *ebpf.Program `ebpf:"sys_exit_socket_lsm"`
-	SysExitSymlink      *ebpf.Program `ebpf:"sys_exit_symlink"`
-	SysExitTruncate     *ebpf.Program `ebpf:"sys_exit_truncate"`
+	CgroupAttachTask   *ebpf.Program `ebpf:"cgroup_attach_task"`
+	SchedPrepareExec   *ebpf.Program `ebpf:"sched_prepare_exec"`
+	SchedProcessExec   *ebpf.Program `ebpf:"sched_process_exec"`
+	SchedProcessExit   *ebpf.Program `ebpf:"sched_process_exit"`
+	SchedProcessFork   *ebpf.Program `ebpf:"sched_process_fork"`
+	SysEnterAll        *ebpf.Program `ebpf:"sys_enter_all"`
+	SysEnterConnect    *ebpf.Program `ebpf:"sys_enter_connect"`
+	SysEnterGeneric    *ebpf.Program `ebpf:"sys_enter_generic"`
+	SysEnterMagicWrite *ebpf.Program `ebpf:"sys_enter_magic_write"`
+	SysEnterMmap       *ebpf.Program `ebpf:"sys_enter_mmap"`
+	SysEnterMprotect   *ebpf.Program `ebpf:"sys_enter_mprotect"`
+	SysExitAll         *ebpf.Program `ebpf:"sys_exit_all"`
+	SysExitDup         *ebpf.Program `ebpf:"sys_exit_dup"`
+	SysExitFileOpen    *ebpf.Program `ebpf:"sys_exit_file_open"`
+	SysExitGeneric     *ebpf.Program `ebpf:"sys_exit_generic"`
+	SysExitMount       *ebpf.Program `ebpf:"sys_exit_mount"`
+	SysExitRename      *ebpf.Program `ebpf:"sys_exit_rename"`
+	SysExitSocketLsm   *ebpf.Program `ebpf:"sys_exit_socket_lsm"`
+	SysExitSymlink     *ebpf.Program `ebpf:"sys_exit_symlink"`
+	SysExitTruncate    *ebpf.Program `ebpf:"sys_exit_truncate"`
 }
 
 func (p *traceePrograms) Close() error {
@@ -440,9 +434,7 @@ func (p *traceePrograms) Close() error {
 		p.SysEnterAll,
 		p.SysEnterConnect,
 		p.SysEnterGeneric,
-		p.SysEnterMagicPwrite,
 		p.SysEnterMagicWrite,
-		p.SysEnterMagicWritev,
 		p.SysEnterMmap,
 		p.SysEnterMprotect,
 		p.SysExitAll,
