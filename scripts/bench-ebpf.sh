@@ -7,8 +7,9 @@
 # TRACEE_EBPF_BENCH_RATES (throughput targets, calls/s: 250000,500000,750000,1000000,0),
 # TRACEE_EBPF_BENCH_SCOPE_ROUNDS (4), TRACEE_EBPF_BENCH_SCOPE_SECONDS (2), TRACEE_EBPF_BENCH_SCOPE_OPENS
 # (200000), TRACEE_EBPF_BENCH_RUN: which benchmarks (default
-# 'throughput|overhead|scope|magic_write_program'; 'scope' alone takes about a minute and a half;
-# 'magic_write_program' is the ns per call of magic_write's program on dd, from bpf_stats).
+# 'throughput|overhead|scope|magic_write_program|tracepoint_dispatch'; 'scope' alone takes about a
+# minute and a half; 'magic_write_program' is the ns per call of magic_write's program on dd, from
+# bpf_stats; 'tracepoint_dispatch' is dd's CPU with a no-op on a perf syscall tracepoint vs tp_btf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -26,7 +27,7 @@ agent="$PWD/dist/tracee"
 run() { TRACEE_EBPF_BENCH=1 "$bin" -test.run "$1" -test.v -test.timeout 60m 2>&1 | grep -E 'RESULT|FAIL|agent events' | sed 's/^ *[a-z_]*\.go:[0-9]*: //'; }
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-	run "TestBench_(${TRACEE_EBPF_BENCH_RUN:-throughput|overhead|scope|magic_write_program})\$"
+	run "TestBench_(${TRACEE_EBPF_BENCH_RUN:-throughput|overhead|scope|magic_write_program|tracepoint_dispatch})\$"
 	if [ "${TRACEE_EBPF_BENCH_SHIPPED:-1}" != 0 ] && [[ "${TRACEE_EBPF_BENCH_RUN:-throughput}" == *throughput* ]]; then
 		echo "# throughput of the shipped binary ($agent -e signatures,kill -o none), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 		TRACEE_EBPF_BENCH_AGENT="$agent" run 'TestBench_throughput$'
