@@ -160,12 +160,7 @@ int BPF_PROG(sys_enter_all, struct pt_regs *regs, long id)
 	if (!conf || (conf->flags & (CONF_GLOBAL | CONF_AT_ENTRY)) != (CONF_GLOBAL | CONF_AT_ENTRY) || is_self())
 		return 0;
 	struct sysargs s;
-	s.args[0] = regs->di;
-	s.args[1] = regs->si;
-	s.args[2] = regs->dx;
-	s.args[3] = regs->r10;
-	s.args[4] = regs->r8;
-	s.args[5] = regs->r9;
+	regs_args(regs, &s);
 	emit_syscall(id, conf, &s, 0);
 	return 0;
 }
@@ -179,12 +174,7 @@ int BPF_PROG(sys_exit_all, struct pt_regs *regs, long ret)
 	    is_self())
 		return 0;
 	struct sysargs s;
-	s.args[0] = regs->di;
-	s.args[1] = regs->si;
-	s.args[2] = regs->dx;
-	s.args[3] = regs->r10;
-	s.args[4] = regs->r8;
-	s.args[5] = regs->r9;
+	regs_args(regs, &s);
 	emit_syscall(nr, conf, &s, ret);
 	return 0;
 }

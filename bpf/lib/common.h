@@ -332,15 +332,20 @@ static __always_inline void read_enter_args(void *ctx, struct sysargs *s)
  * registers saved at its entry (x86-64: di, si, dx, r10, r8, r9), which syscalls leave as they came:
  * an exit needs no program at the entry nor a per-thread copy. (A tracer changing them at the entry
  * stop did so before the entry tracepoint too; execve replaces them: its event is sent at entry.) */
-static __always_inline void exit_args(struct sysargs *s)
+/* regs_args reads a syscall's arguments from its saved user registers (a BTF pointer). */
+static __always_inline void regs_args(struct pt_regs *r, struct sysargs *s)
 {
-	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	s->args[0] = r->di;
 	s->args[1] = r->si;
 	s->args[2] = r->dx;
 	s->args[3] = r->r10;
 	s->args[4] = r->r8;
 	s->args[5] = r->r9;
+}
+
+static __always_inline void exit_args(struct sysargs *s)
+{
+	regs_args((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()), s);
 }
 
 /* The start of every syscalls:sys_enter_* and sys_exit_* record: plain ctx loads of these fields
