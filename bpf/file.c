@@ -18,9 +18,11 @@ static __always_inline struct ebuf *start_success_exit(void *ctx, struct sysargs
 {
 	if (is_self() || exit_ret(ctx) != 0)
 		return NULL;
-	exit_args(s);
 	*nr = syscall_nr(ctx);
-	return start_event(id, *nr, 0);
+	struct ebuf *e = start_event(id, *nr, 0);
+	if (e)
+		exit_args(s);
+	return e;
 }
 
 SEC("tracepoint/syscalls/sys_exit_file_open")

@@ -119,7 +119,6 @@ int sys_exit_socket_lsm(void *ctx)
 	struct sysargs s;
 	if (is_self())
 		return 0;
-	exit_args(&s);
 	__s32 nr = syscall_nr(ctx);
 	__s64 ret = exit_ret(ctx);
 	__u32 id;
@@ -143,6 +142,7 @@ int sys_exit_socket_lsm(void *ctx)
 	struct ebuf *e = start_event(id, nr, ret);
 	if (!e)
 		return 0;
+	exit_args(&s);
 	if (nr == NR_SOCKET) {
 		put_u64(e, (int)s.args[0]); /* family */
 		put_u64(e, (int)s.args[1]); /* type */

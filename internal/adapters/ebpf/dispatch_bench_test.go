@@ -41,44 +41,24 @@ func TestBench_tracepoint_dispatch(t *testing.T) {
 		}
 		return least
 	}
-	noop := func(spec *ebpf.ProgramSpec) *ebpf.Program {
-		spec.License, spec.Instructions = "GPL", asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}
-		p, err := ebpf.NewProgram(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	configs := []struct {
-		name   string
-		attach func(p *ebpf.Program) (link.Link, error)
-		spec   func() *ebpf.ProgramSpec
+		name string
+		way  noopAttachment
 	}{
-		{"nothing attached", nil, nil},
-		{"no-op on syscalls:sys_enter_write (perf tracepoint)",
-			func(p *ebpf.Program) (link.Link, error) { return link.Tracepoint("syscalls", "sys_enter_write", p, nil) },
-			func() *ebpf.ProgramSpec { return &ebpf.ProgramSpec{Type: ebpf.TracePoint} }},
-		{"no-op on tp_btf sys_enter (every syscall)",
-			func(p *ebpf.Program) (link.Link, error) { return link.AttachTracing(link.TracingOptions{Program: p}) },
-			func() *ebpf.ProgramSpec {
-				return &ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter"}
-			}},
+		{"nothing attached", nil},
+		{"no-op on syscalls:sys_enter_write (perf tracepoint)", noopOnSysEnterWrite},
+		{"no-op on tp_btf sys_enter (every syscall)", noopOnRawSysEnter},
 	}
 	got := make([][]time.Duration, len(configs))
 	for range rounds {
 		for i, c := range configs {
-			if c.attach == nil {
+			if c.way == nil {
 				got[i] = append(got[i], dd())
 				continue
 			}
-			p := noop(c.spec())
-			l, err := c.attach(p)
-			if err != nil {
-				t.Fatalf("%s: %v", c.name, err)
-			}
+			_, detach := attachNoop(t, c.way)
 			got[i] = append(got[i], dd())
-			l.Close()
-			p.Close()
+			detach()
 		}
 	}
 	med := func(d []time.Duration) time.Duration { s := slices.Clone(d); slices.Sort(s); return s[len(s)/2] }
@@ -88,4 +68,37 @@ func TestBench_tracepoint_dispatch(t *testing.T) {
 		t.Logf("RESULT tracepoint dispatch, dd bs=1 count=%d, %s: CPU %v, %.2fx (medians of %d alternating rounds, least of 3 runs each; per syscall %+.1f ns)",
 			count, c.name, m.Round(time.Millisecond), float64(m)/float64(base), rounds, float64(m-base)/float64(2*count))
 	}
+}
+
+// noopAttachment is a way to attach a program: the spec it is loaded with and its link.
+type noopAttachment func() (ebpf.ProgramSpec, func(*ebpf.Program) (link.Link, error))
+
+// noopOnSysEnterWrite: the perf-event tracepoint syscalls:sys_enter_write.
+func noopOnSysEnterWrite() (ebpf.ProgramSpec, func(*ebpf.Program) (link.Link, error)) {
+	return ebpf.ProgramSpec{Type: ebpf.TracePoint}, func(p *ebpf.Program) (link.Link, error) {
+		return link.Tracepoint("syscalls", "sys_enter_write", p, nil)
+	}
+}
+
+// noopOnRawSysEnter: the raw sys_enter as tp_btf, at every syscall.
+func noopOnRawSysEnter() (ebpf.ProgramSpec, func(*ebpf.Program) (link.Link, error)) {
+	return ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter"},
+		func(p *ebpf.Program) (link.Link, error) { return link.AttachTracing(link.TracingOptions{Program: p}) }
+}
+
+// attachNoop loads a program that returns at once and attaches it the given way; detach undoes both.
+func attachNoop(t *testing.T, way noopAttachment) (p *ebpf.Program, detach func()) {
+	t.Helper()
+	spec, attach := way()
+	spec.License, spec.Instructions = "GPL", asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}
+	p, err := ebpf.NewProgram(&spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := attach(p)
+	if err != nil {
+		p.Close()
+		t.Fatalf("attach a no-op program: %v", err)
+	}
+	return p, func() { l.Close(); p.Close() }
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,17 +56,8 @@ func TestBench_magic_write_program(t *testing.T) {
 		return float64(t1-t0) / float64(n1-n0)
 	}
 	noop := func() float64 {
-		p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp,
-			AttachTo: "sys_enter", License: "GPL", Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		l, err := link.AttachTracing(link.TracingOptions{Program: p})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
+		p, detach := attachNoop(t, noopOnRawSysEnter)
+		defer detach()
 		return perCall([]*ebpf.Program{p})
 	}
 	agent := func(filter bool) float64 {
