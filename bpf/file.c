@@ -189,9 +189,9 @@ static __always_inline int magic_write(__s64 nr, __s64 fd, const void *buf, __u6
 #define NR_PWRITE64 18
 #define NR_WRITEV 20
 
-/* One program on the raw sys_enter for the three syscalls: a tp_btf program costs a syscall of
- * another number a few instructions, where a program on each syscalls:sys_enter_write* tracepoint
- * costs every write ~60 ns of perf tracepoint dispatch before it runs (docs/benchmarks/ebpf.md). */
+/* The entry of the three syscalls, tail-called by sys_enter_dispatch (syscalls.c) in their slots:
+ * a program on each syscalls:sys_enter_write* tracepoint would cost every write ~60 ns of perf
+ * tracepoint dispatch before it runs (docs/benchmarks/ebpf.md). */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_magic_write, struct pt_regs *regs, long id)
 {

@@ -31,14 +31,14 @@ static __always_inline void put_mem_alert(struct ebuf *e, __u32 alert, struct sy
 	submit(e);
 }
 
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int sys_enter_mmap(void *ctx)
+SEC("tp_btf/sys_enter") /* a tail call of sys_enter_dispatch */
+int BPF_PROG(sys_enter_mmap, struct pt_regs *regs, long id)
 {
 	struct sysargs s;
-	read_enter_args(ctx, &s);
+	regs_args(regs, &s);
 	if ((s.args[2] & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC) || is_self())
 		return 0;
-	struct ebuf *e = start_event(EVENT_MEM_PROT_ALERT, syscall_nr(ctx), 0);
+	struct ebuf *e = start_event(EVENT_MEM_PROT_ALERT, id, 0);
 	if (!e)
 		return 0;
 	struct file *f = NULL;
@@ -61,11 +61,11 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mprotect")
-int sys_enter_mprotect(void *ctx)
+SEC("tp_btf/sys_enter") /* a tail call of sys_enter_dispatch */
+int BPF_PROG(sys_enter_mprotect, struct pt_regs *regs, long id)
 {
 	struct sysargs s;
-	read_enter_args(ctx, &s);
+	regs_args(regs, &s);
 	__u64 prot = s.args[2];
 	if (!(prot & PROT_EXEC) || is_self())
 		return 0;
@@ -82,7 +82,7 @@ int sys_enter_mprotect(void *ctx)
 		alert = ALERT_MPROTECT_W_REM_TO_X;
 	if (!alert)
 		return 0;
-	struct ebuf *e = start_event(EVENT_MEM_PROT_ALERT, syscall_nr(ctx), 0);
+	struct ebuf *e = start_event(EVENT_MEM_PROT_ALERT, id, 0);
 	if (!e)
 		return 0;
 	put_mem_alert(e, alert, &s, prev, vi.file);

@@ -15,14 +15,14 @@ static __always_inline struct socket *file_socket(struct file *f)
 	return BPF_CORE_READ(f, private_data);
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int sys_enter_connect(void *ctx)
+SEC("tp_btf/sys_enter") /* a tail call of sys_enter_dispatch */
+int BPF_PROG(sys_enter_connect, struct pt_regs *regs, long id)
 {
 	if (is_self())
 		return 0;
 	struct sysargs s;
-	read_enter_args(ctx, &s);
-	struct ebuf *e = start_event(EVENT_SECURITY_SOCKET_CONNECT, syscall_nr(ctx), 0);
+	regs_args(regs, &s);
+	struct ebuf *e = start_event(EVENT_SECURITY_SOCKET_CONNECT, id, 0);
 	if (!e)
 		return 0;
 	struct socket *sock = file_socket(fd_file(bpf_get_current_task_btf(), (int)s.args[0]));

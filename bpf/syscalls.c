@@ -3,13 +3,20 @@
 /* Syscall events, encoded as syscall_confs[nr] says (one kind per argument, from its Go type).
  *
  * Events are sent at the exit, with the arguments read from the registers saved at entry, except
- * those flagged CONF_AT_ENTRY (execve: its arguments are gone after it). Two ways in, sharing
- * the same bodies:
- * - per syscall: sys_enter_generic (CONF_AT_ENTRY events) or sys_exit_generic (the others) on
- *   syscalls:sys_enter_<name>/sys_exit_<name>, for a few selected syscalls;
- * - global: sys_enter_all/sys_exit_all on the raw sys_enter/sys_exit (tp_btf), for large
- *   selections: they return at once unless syscall_confs[nr] has CONF_GLOBAL. One raw tracepoint
- *   detaches in well under a millisecond, where hundreds of perf-event tracepoints take seconds. */
+ * those flagged CONF_AT_ENTRY (execve: its arguments are gone after it).
+ *
+ * Entries: one program on the raw sys_enter (tp_btf), sys_enter_dispatch, tail-calls the program
+ * of the syscall's number in sys_enter_tails (sys_enter_generic for CONF_AT_ENTRY events, and the
+ * entry programs of magic_write, connect, mmap and mprotect) and returns at once for any other.
+ * A single probe on the tracepoint is called directly; a perf syscalls:sys_enter_* tracepoint
+ * beside it would add the kernel's perf handler and an indirect call to every syscall's entry
+ * (docs/benchmarks/ebpf.md). A program the kernel refuses leaves only its own slots empty.
+ *
+ * Exits, two ways in, sharing the same bodies:
+ * - per syscall: sys_exit_generic on syscalls:sys_exit_<name>, for a few selected syscalls;
+ * - global: sys_exit_all on the raw sys_exit (tp_btf), for large selections: it returns at once
+ *   unless syscall_confs[nr] has CONF_GLOBAL. One raw tracepoint detaches in well under a
+ *   millisecond, where hundreds of perf-event tracepoints take seconds. */
 #include "common.h"
 
 #define AF_UNIX 1
@@ -125,17 +132,23 @@ static __always_inline struct syscall_conf *conf_of(__u32 nr)
 	return bpf_map_lookup_elem(&syscall_confs, &nr);
 }
 
-SEC("tracepoint/syscalls/sys_enter_generic")
-int sys_enter_generic(void *ctx)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_dispatch, struct pt_regs *regs, long id)
 {
-	if (is_self())
+	bpf_tail_call(ctx, &sys_enter_tails, (__u32)id);
+	return 0;
+}
+
+/* sys_enter_generic: the entry of a CONF_AT_ENTRY syscall event (a tail call of sys_enter_dispatch). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_generic, struct pt_regs *regs, long id)
+{
+	struct syscall_conf *conf = conf_of(id);
+	if (!conf || !(conf->flags & CONF_AT_ENTRY) || is_self())
 		return 0;
 	struct sysargs s;
-	__s32 nr = syscall_nr(ctx);
-	read_enter_args(ctx, &s);
-	struct syscall_conf *conf = conf_of(nr);
-	if (conf && (conf->flags & (CONF_AT_ENTRY | CONF_GLOBAL)) == CONF_AT_ENTRY)
-		emit_syscall(nr, conf, &s, 0);
+	regs_args(regs, &s);
+	emit_syscall(id, conf, &s, 0);
 	return 0;
 }
 
@@ -150,18 +163,6 @@ int sys_exit_generic(void *ctx)
 		return 0;
 	exit_args(&s);
 	emit_syscall(nr, conf, &s, ret);
-	return 0;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter_all, struct pt_regs *regs, long id)
-{
-	struct syscall_conf *conf = conf_of(id);
-	if (!conf || (conf->flags & (CONF_GLOBAL | CONF_AT_ENTRY)) != (CONF_GLOBAL | CONF_AT_ENTRY) || is_self())
-		return 0;
-	struct sysargs s;
-	regs_args(regs, &s);
-	emit_syscall(id, conf, &s, 0);
 	return 0;
 }
 

@@ -80,6 +80,15 @@ struct {
 	__type(value, struct syscall_conf);
 } syscall_confs SEC(".maps");
 
+/* sys_enter_tails[nr]: the program the entry of syscall nr runs, tail-called by sys_enter_dispatch
+ * (syscalls.c), the only program on the raw sys_enter. A slot the kernel refused stays empty. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u32);
+} sys_enter_tails SEC(".maps");
+
 static __always_inline bool is_self(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
@@ -319,13 +328,6 @@ static __always_inline void put_bytes_rest(struct ebuf *e, __u8 tag, const void 
 	put_tag_len(e, off, tag, len);
 	e->off = off + 3 + len;
 	e->argc++;
-}
-
-static __always_inline void read_enter_args(void *ctx, struct sysargs *s)
-{
-	/* Read through the helper: one program serves syscalls with fewer than 6 arguments, and a
-	 * direct ctx access past a tracepoint's record would make its attach fail. */
-	bpf_probe_read_kernel(s->args, sizeof(s->args), (void *)ctx + 16);
 }
 
 /* exit_args reads the arguments of the syscall the current thread is leaving from the user

@@ -1,6 +1,8 @@
 package ebpf
 
 import (
+	"sync"
+
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
 
@@ -9,9 +11,43 @@ type hook struct {
 	prog string // program name in bpf/ (a traceeProg* constant)
 	// tracepoint group/name; group "" means a tp_btf hook named by the program's section.
 	group, name string
+	// entry: prog runs at the entry of syscall nr, put in sys_enter_tails[nr] for the one program
+	// on the raw sys_enter, sys_enter_dispatch, to tail-call.
+	entry bool
+	nr    int
 	// optional: the event goes on without it (a kernel without the hook loses only what it adds).
 	optional bool
 }
+
+// dispatchHook is the program every entry hook needs attached: it tail-calls sys_enter_tails.
+var dispatchHook = hook{prog: traceeProgSysEnterDispatch}
+
+// syscallEntries runs entryProg at the entry of each syscall (tail-called by sys_enter_dispatch).
+func syscallEntries(entryProg string, syscalls ...string) []hook {
+	var hs []hook
+	for _, sc := range syscalls {
+		hs = append(hs, hook{prog: entryProg, entry: true, nr: syscallNr(sc)})
+	}
+	return hs
+}
+
+// syscallNr is the number of a syscall of the event catalog (x86-64), -1 if it has none.
+func syscallNr(name string) int {
+	if nr, ok := syscallNrs()[name]; ok {
+		return nr
+	}
+	return -1
+}
+
+var syscallNrs = sync.OnceValue(func() map[string]int {
+	nrs := map[string]int{}
+	for _, def := range domain.BaseEvents() {
+		if def.Nr >= 0 {
+			nrs[def.Name] = def.Nr
+		}
+	}
+	return nrs
+})
 
 // internalEvents are always produced: the process tree needs them. They ride on tp_btf
 // sched hooks, which cost nothing measurable.
@@ -28,7 +64,8 @@ func syscallExits(exitProg string, syscalls ...string) []hook {
 }
 
 // hooksFor lists the hooks an event needs; syscall events of the catalog use the generic exit, or
-// the generic entry when they are sent at entry (syscallConf's confAtEntry).
+// the generic entry when they are sent at entry (syscallConf's confAtEntry). Every entry program
+// is a tail call of sys_enter_dispatch: no perf syscalls:sys_enter_* tracepoint is used.
 func hooksFor(def domain.EventDefinition) []hook {
 	switch def.ID {
 	case domain.EventSchedProcessExec:
@@ -49,7 +86,7 @@ func hooksFor(def domain.EventDefinition) []hook {
 	case domain.EventSecuritySbMount:
 		return syscallExits(traceeProgSysExitMount, "mount")
 	case domain.EventSecuritySocketConnect:
-		return []hook{{prog: traceeProgSysEnterConnect, group: "syscalls", name: "sys_enter_connect"}}
+		return syscallEntries(traceeProgSysEnterConnect, "connect")
 	case domain.EventSecuritySocketCreate:
 		return syscallExits(traceeProgSysExitSocketLsm, "socket")
 	case domain.EventSecuritySocketListen:
@@ -63,16 +100,13 @@ func hooksFor(def domain.EventDefinition) []hook {
 	case domain.EventSocketDup:
 		return syscallExits(traceeProgSysExitDup, "dup", "dup2", "dup3")
 	case domain.EventMagicWrite:
-		return []hook{{prog: traceeProgSysEnterMagicWrite}} // tp_btf sys_enter: write, pwrite64, writev
+		return syscallEntries(traceeProgSysEnterMagicWrite, "write", "pwrite64", "writev")
 	case domain.EventMemProtAlert:
-		return []hook{
-			{prog: traceeProgSysEnterMmap, group: "syscalls", name: "sys_enter_mmap"},
-			{prog: traceeProgSysEnterMprotect, group: "syscalls", name: "sys_enter_mprotect"},
-		}
+		return append(syscallEntries(traceeProgSysEnterMmap, "mmap"), syscallEntries(traceeProgSysEnterMprotect, "mprotect")...)
 	}
 	if def.Nr >= 0 {
 		if sentAtEntry(def) {
-			return []hook{{prog: traceeProgSysEnterGeneric, group: "syscalls", name: "sys_enter_" + tracepointName(def.Name)}}
+			return []hook{{prog: traceeProgSysEnterGeneric, entry: true, nr: def.Nr}}
 		}
 		return syscallExits(traceeProgSysExitGeneric, tracepointName(def.Name))
 	}
@@ -110,13 +144,11 @@ func wireID(def domain.EventDefinition) int {
 // only sets and large selections (-e syscalls) take the pair.
 const maxPerSyscall = 40
 
-// hooksOf is hooksFor, with syscall events on the raw sys_exit (or, for those sent at entry,
-// sys_enter) when global is set: one program per syscall of every task, not two.
+// hooksOf is hooksFor, with the syscall events sent at the exit on the raw sys_exit when global is
+// set: one program at every syscall's exit instead of one tracepoint per syscall. (Entries are
+// already on the one raw sys_enter program.)
 func hooksOf(def domain.EventDefinition, global bool) []hook {
-	if global && def.Nr >= 0 {
-		if sentAtEntry(def) {
-			return []hook{{prog: traceeProgSysEnterAll}}
-		}
+	if global && def.Nr >= 0 && !sentAtEntry(def) {
 		return []hook{{prog: traceeProgSysExitAll}}
 	}
 	return hooksFor(def)

@@ -371,6 +371,7 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 		if need[def.Name] {
 			for _, h := range hooksOf(def, global) {
 				wanted[h.prog] = true
+				wanted[dispatchHook.prog] = wanted[dispatchHook.prog] || h.entry
 			}
 		}
 	}
@@ -390,13 +391,24 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	}
 
 	links := map[hook]link.Link{}
-	attach := func(h hook) error {
+	var attach func(h hook) error
+	attach = func(h hook) error {
 		if _, ok := links[h]; ok {
 			return nil
 		}
 		p, err := loadProg(h.prog)
 		if err != nil {
 			return err
+		}
+		if h.entry {
+			if err := k.maps[traceeMapSysEnterTails].Put(uint32(h.nr), p); err != nil {
+				return fmt.Errorf("put %s in the entry of syscall %d: %w", h.prog, h.nr, err)
+			}
+			if err := attach(dispatchHook); err != nil {
+				return err
+			}
+			links[h] = nil // in its slot: nothing to detach but the dispatcher
+			return nil
 		}
 		var l link.Link
 		if h.group == "" {

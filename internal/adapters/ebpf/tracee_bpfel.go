@@ -176,14 +176,15 @@ const (
 	traceeMapScopePidns          = "scope_pidns"
 	traceeMapScopeRanges         = "scope_ranges"
 	traceeMapScopeUid            = "scope_uid"
+	traceeMapSysEnterTails       = "sys_enter_tails"
 	traceeMapSyscallConfs        = "syscall_confs"
 	traceeProgCgroupAttachTask   = "cgroup_attach_task"
 	traceeProgSchedPrepareExec   = "sched_prepare_exec"
 	traceeProgSchedProcessExec   = "sched_process_exec"
 	traceeProgSchedProcessExit   = "sched_process_exit"
 	traceeProgSchedProcessFork   = "sched_process_fork"
-	traceeProgSysEnterAll        = "sys_enter_all"
 	traceeProgSysEnterConnect    = "sys_enter_connect"
+	traceeProgSysEnterDispatch   = "sys_enter_dispatch"
 	traceeProgSysEnterGeneric    = "sys_enter_generic"
 	traceeProgSysEnterMagicWrite = "sys_enter_magic_write"
 	traceeProgSysEnterMmap       = "sys_enter_mmap"
@@ -259,8 +260,8 @@ type traceeProgramSpecs struct {
 	SchedProcessExec   *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit   *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork   *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
-	SysEnterAll        *ebpf.ProgramSpec `ebpf:"sys_enter_all"`
 	SysEnterConnect    *ebpf.ProgramSpec `ebpf:"sys_enter_connect"`
+	SysEnterDispatch   *ebpf.ProgramSpec `ebpf:"sys_enter_dispatch"`
 	SysEnterGeneric    *ebpf.ProgramSpec `ebpf:"sys_enter_generic"`
 	SysEnterMagicWrite *ebpf.ProgramSpec `ebpf:"sys_enter_magic_write"`
 	SysEnterMmap       *ebpf.ProgramSpec `ebpf:"sys_enter_mmap"`
@@ -280,23 +281,24 @@ type traceeProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type traceeMapSpecs struct {
-	Bufs         *ebpf.MapSpec `ebpf:"bufs"`
-	CgroupsSent  *ebpf.MapSpec `ebpf:"cgroups_sent"`
-	Drops        *ebpf.MapSpec `ebpf:"drops"`
-	Enabled      *ebpf.MapSpec `ebpf:"enabled"`
-	Events       *ebpf.MapSpec `ebpf:"events"`
-	ExecComms    *ebpf.MapSpec `ebpf:"exec_comms"`
-	OpenFilter   *ebpf.MapSpec `ebpf:"open_filter"`
-	OpenNames    *ebpf.MapSpec `ebpf:"open_names"`
-	ScopeComm    *ebpf.MapSpec `ebpf:"scope_comm"`
-	ScopeConfs   *ebpf.MapSpec `ebpf:"scope_confs"`
-	ScopeEvents  *ebpf.MapSpec `ebpf:"scope_events"`
-	ScopeMntns   *ebpf.MapSpec `ebpf:"scope_mntns"`
-	ScopePid     *ebpf.MapSpec `ebpf:"scope_pid"`
-	ScopePidns   *ebpf.MapSpec `ebpf:"scope_pidns"`
-	ScopeRanges  *ebpf.MapSpec `ebpf:"scope_ranges"`
-	ScopeUid     *ebpf.MapSpec `ebpf:"scope_uid"`
-	SyscallConfs *ebpf.MapSpec `ebpf:"syscall_confs"`
+	Bufs          *ebpf.MapSpec `ebpf:"bufs"`
+	CgroupsSent   *ebpf.MapSpec `ebpf:"cgroups_sent"`
+	Drops         *ebpf.MapSpec `ebpf:"drops"`
+	Enabled       *ebpf.MapSpec `ebpf:"enabled"`
+	Events        *ebpf.MapSpec `ebpf:"events"`
+	ExecComms     *ebpf.MapSpec `ebpf:"exec_comms"`
+	OpenFilter    *ebpf.MapSpec `ebpf:"open_filter"`
+	OpenNames     *ebpf.MapSpec `ebpf:"open_names"`
+	ScopeComm     *ebpf.MapSpec `ebpf:"scope_comm"`
+	ScopeConfs    *ebpf.MapSpec `ebpf:"scope_confs"`
+	ScopeEvents   *ebpf.MapSpec `ebpf:"scope_events"`
+	ScopeMntns    *ebpf.MapSpec `ebpf:"scope_mntns"`
+	ScopePid      *ebpf.MapSpec `ebpf:"scope_pid"`
+	ScopePidns    *ebpf.MapSpec `ebpf:"scope_pidns"`
+	ScopeRanges   *ebpf.MapSpec `ebpf:"scope_ranges"`
+	ScopeUid      *ebpf.MapSpec `ebpf:"scope_uid"`
+	SysEnterTails *ebpf.MapSpec `ebpf:"sys_enter_tails"`
+	SyscallConfs  *ebpf.MapSpec `ebpf:"syscall_confs"`
 }
 
 // traceeVariableSpecs contains global variables before they are loaded into the kernel.
@@ -338,23 +340,24 @@ func (o *traceeObjects) Close() error {
 //
 // It can be passed to loadTraceeObjects or ebpf.CollectionSpec.LoadAndAssign.
 type traceeMaps struct {
-	Bufs         *ebpf.Map `ebpf:"bufs"`
-	CgroupsSent  *ebpf.Map `ebpf:"cgroups_sent"`
-	Drops        *ebpf.Map `ebpf:"drops"`
-	Enabled      *ebpf.Map `ebpf:"enabled"`
-	Events       *ebpf.Map `ebpf:"events"`
-	ExecComms    *ebpf.Map `ebpf:"exec_comms"`
-	OpenFilter   *ebpf.Map `ebpf:"open_filter"`
-	OpenNames    *ebpf.Map `ebpf:"open_names"`
-	ScopeComm    *ebpf.Map `ebpf:"scope_comm"`
-	ScopeConfs   *ebpf.Map `ebpf:"scope_confs"`
-	ScopeEvents  *ebpf.Map `ebpf:"scope_events"`
-	ScopeMntns   *ebpf.Map `ebpf:"scope_mntns"`
-	ScopePid     *ebpf.Map `ebpf:"scope_pid"`
-	ScopePidns   *ebpf.Map `ebpf:"scope_pidns"`
-	ScopeRanges  *ebpf.Map `ebpf:"scope_ranges"`
-	ScopeUid     *ebpf.Map `ebpf:"scope_uid"`
-	SyscallConfs *ebpf.Map `ebpf:"syscall_confs"`
+	Bufs          *ebpf.Map `ebpf:"bufs"`
+	CgroupsSent   *ebpf.Map `ebpf:"cgroups_sent"`
+	Drops         *ebpf.Map `ebpf:"drops"`
+	Enabled       *ebpf.Map `ebpf:"enabled"`
+	Events        *ebpf.Map `ebpf:"events"`
+	ExecComms     *ebpf.Map `ebpf:"exec_comms"`
+	OpenFilter    *ebpf.Map `ebpf:"open_filter"`
+	OpenNames     *ebpf.Map `ebpf:"open_names"`
+	ScopeComm     *ebpf.Map `ebpf:"scope_comm"`
+	ScopeConfs    *ebpf.Map `ebpf:"scope_confs"`
+	ScopeEvents   *ebpf.Map `ebpf:"scope_events"`
+	ScopeMntns    *ebpf.Map `ebpf:"scope_mntns"`
+	ScopePid      *ebpf.Map `ebpf:"scope_pid"`
+	ScopePidns    *ebpf.Map `ebpf:"scope_pidns"`
+	ScopeRanges   *ebpf.Map `ebpf:"scope_ranges"`
+	ScopeUid      *ebpf.Map `ebpf:"scope_uid"`
+	SysEnterTails *ebpf.Map `ebpf:"sys_enter_tails"`
+	SyscallConfs  *ebpf.Map `ebpf:"syscall_confs"`
 }
 
 func (m *traceeMaps) Close() error {
@@ -375,6 +378,7 @@ func (m *traceeMaps) Close() error {
 		m.ScopePidns,
 		m.ScopeRanges,
 		m.ScopeUid,
+		m.SysEnterTails,
 		m.SyscallConfs,
 	)
 }
@@ -407,8 +411,8 @@ type traceePrograms struct {
 	SchedProcessExec   *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit   *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork   *ebpf.Program `ebpf:"sched_process_fork"`
-	SysEnterAll        *ebpf.Program `ebpf:"sys_enter_all"`
 	SysEnterConnect    *ebpf.Program `ebpf:"sys_enter_connect"`
+	SysEnterDispatch   *ebpf.Program `ebpf:"sys_enter_dispatch"`
 	SysEnterGeneric    *ebpf.Program `ebpf:"sys_enter_generic"`
 	SysEnterMagicWrite *ebpf.Program `ebpf:"sys_enter_magic_write"`
 	SysEnterMmap       *ebpf.Program `ebpf:"sys_enter_mmap"`
@@ -431,8 +435,8 @@ func (p *traceePrograms) Close() error {
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,
-		p.SysEnterAll,
 		p.SysEnterConnect,
+		p.SysEnterDispatch,
 		p.SysEnterGeneric,
 		p.SysEnterMagicWrite,
 		p.SysEnterMmap,

@@ -2,6 +2,7 @@ package ebpf
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -96,7 +97,8 @@ func TestHooks_syscall_paths(t *testing.T) {
 		if need[def.Name] {
 			for _, h := range hooksOf(def, false) {
 				assert.Empty(t, h.group, "%s: tp_btf only", def.Name)
-				assert.NotContains(t, []string{traceeProgSysEnterAll, traceeProgSysExitAll}, h.prog)
+				assert.False(t, h.entry, "%s: no syscall entry", def.Name)
+				assert.NotEqual(t, traceeProgSysExitAll, h.prog)
 			}
 		}
 	}
@@ -108,18 +110,48 @@ func TestHooks_syscall_paths(t *testing.T) {
 	need[names[maxPerSyscall]] = true
 	assert.True(t, useGlobalSyscalls(defs, need), "%d syscalls", maxPerSyscall+1)
 	// One program per syscall: at the exit (the arguments come from the saved registers), or at
-	// the entry for the events sent there (execve's arguments are gone after it).
+	// the entry for the events sent there (execve's arguments are gone after it), always in the
+	// entry dispatcher's slot of the syscall.
 	for _, tt := range []struct {
 		name          string
 		own, globally hook
 	}{
 		{"openat", hook{prog: traceeProgSysExitGeneric, group: "syscalls", name: "sys_exit_openat"}, hook{prog: traceeProgSysExitAll}},
-		{"execve", hook{prog: traceeProgSysEnterGeneric, group: "syscalls", name: "sys_enter_execve"}, hook{prog: traceeProgSysEnterAll}},
+		{"execve", hook{prog: traceeProgSysEnterGeneric, entry: true, nr: 59}, hook{prog: traceeProgSysEnterGeneric, entry: true, nr: 59}},
 	} {
 		i := slices.IndexFunc(defs, func(d domain.EventDefinition) bool { return d.Name == tt.name })
 		require.GreaterOrEqual(t, i, 0, tt.name)
 		def := defs[i]
 		assert.Equal(t, []hook{tt.own}, hooksOf(def, false), tt.name)
 		assert.Equal(t, []hook{tt.globally}, hooksOf(def, true), tt.name)
+	}
+}
+
+// TestHooks_entries_only_through_the_dispatcher: no event puts a program on a perf
+// syscalls:sys_enter_* tracepoint (the kernel's perf handler would run beside the dispatcher at
+// every syscall's entry), and every entry program has the slot of a real syscall.
+func TestHooks_entries_only_through_the_dispatcher(t *testing.T) {
+	for _, def := range Events() {
+		for _, global := range []bool{false, true} {
+			for _, h := range hooksOf(def, global) {
+				assert.False(t, h.group == "syscalls" && strings.HasPrefix(h.name, "sys_enter_"), "%s: %s on %s", def.Name, h.prog, h.name)
+				if h.entry {
+					assert.GreaterOrEqual(t, h.nr, 0, "%s: %s", def.Name, h.prog)
+					assert.Less(t, h.nr, 512, "%s: %s", def.Name, h.prog)
+				}
+			}
+		}
+	}
+	for _, tt := range []struct {
+		event string
+		want  []hook
+	}{
+		{"magic_write", []hook{{prog: traceeProgSysEnterMagicWrite, entry: true, nr: 1}, {prog: traceeProgSysEnterMagicWrite, entry: true, nr: 18}, {prog: traceeProgSysEnterMagicWrite, entry: true, nr: 20}}},
+		{"security_socket_connect", []hook{{prog: traceeProgSysEnterConnect, entry: true, nr: 42}}},
+		{"mem_prot_alert", []hook{{prog: traceeProgSysEnterMmap, entry: true, nr: 9}, {prog: traceeProgSysEnterMprotect, entry: true, nr: 10}}},
+	} {
+		i := slices.IndexFunc(Events(), func(d domain.EventDefinition) bool { return d.Name == tt.event })
+		require.GreaterOrEqual(t, i, 0, tt.event)
+		assert.Equal(t, tt.want, hooksFor(Events()[i]), tt.event)
 	}
 }
