@@ -3,9 +3,9 @@
 // names, IDs and argument types.
 //
 // Every x86-64 syscall is an event whose arguments are encoded by their Go type (syscallConf in
-// hooks.go). Up to 8 selected syscall events get their own syscalls:sys_enter_X/sys_exit_X
-// tracepoints; more share one tp_btf sys_enter/sys_exit pair that filters on syscall_confs in the
-// kernel (fast to attach and detach). The security_* events Tracee takes from LSM kprobes (refused
+// hooks.go). Up to 40 selected syscall events sent at the exit get their own syscalls:sys_exit_X
+// tracepoint; more share the tp_btf sys_exit, which filters on syscall_confs in the kernel (fast
+// to attach and detach). Every entry program is tail-called by the one tp_btf sys_enter program. The security_* events Tracee takes from LSM kprobes (refused
 // on the target kernels) are rebuilt from syscall tracepoints; Events() says, per event, why one
 // cannot be produced.
 package ebpf
@@ -13,6 +13,8 @@ package ebpf
 import (
 	"fmt"
 	"time"
+
+	"github.com/cilium/ebpf"
 
 	"github.com/seed-428f5ad7/tracee/internal/domain"
 )
@@ -45,6 +47,10 @@ type Config struct {
 	// Ready, when set, is called once the programs are attached and the ring buffer is open,
 	// just before the first read: start-up is over.
 	Ready func()
+
+	// editSpec, when set, changes the BPF object before it is loaded (tests: a program the
+	// kernel refuses).
+	editSpec func(*ebpf.CollectionSpec)
 }
 
 // DefaultRingBufferBytes is the default ring buffer size, the one place it is set (the

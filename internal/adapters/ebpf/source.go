@@ -326,6 +326,9 @@ func (s *Source) load(defs []domain.EventDefinition, need map[string]bool) (*ker
 	if err := setMagicFilter(spec, s.cfg.MagicInterest); err != nil {
 		return nil, err
 	}
+	if s.cfg.editSpec != nil {
+		s.cfg.editSpec(spec)
+	}
 	s.log.Debug("cgroup hierarchy for containers", "controller", cg.name, "hierarchy", cg.hierarchy)
 	mapsOnly := spec.Copy()
 	mapsOnly.Programs = map[string]*ebpf.ProgramSpec{}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -211,4 +213,48 @@ func setOf(names ...string) map[string]bool {
 		m[n] = true
 	}
 	return m
+}
+
+// TestSource_live_refused_entry_program_takes_only_its_event: the entry programs share one
+// sys_enter dispatcher, but each sits in its own slots: when the kernel refuses connect's, only
+// security_socket_connect is lost; mprotect's and execve's entries still send their events.
+func TestSource_live_refused_entry_program_takes_only_its_event(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := os.Stat(btfPath); err != nil {
+		t.Skip("needs BTF (" + btfPath + ")")
+	}
+	cfg := Config{editSpec: func(spec *ebpf.CollectionSpec) {
+		// returns without setting R0: the verifier refuses it
+		spec.Programs[traceeProgSysEnterConnect].Instructions = asm.Instructions{asm.Return()}
+	}}
+	src, err := New(cfg, nil)
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var got []*trace.Event
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	sel := domain.Selection{Need: setOf("security_socket_connect", "mem_prot_alert", "execve")}
+	go func() {
+		done <- src.Run(ctx, sel, func(ev *trace.Event) { mu.Lock(); got = append(got, ev); mu.Unlock() })
+	}()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	seen := func(name string, pid int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.ContainsFunc(got, func(ev *trace.Event) bool { return ev.EventName == name && ev.HostProcessID == pid })
+	}
+	var execPid, mprotectPid, connectPid int
+	require.Eventually(t, func() bool {
+		execPid, _ = runHelper("exec-true")
+		mprotectPid, _ = runHelper("mprotect-rwx")
+		connectPid, _ = runHelper("connect", ln.Addr().String())
+		return seen("execve", execPid) && seen("mem_prot_alert", mprotectPid)
+	}, 20*time.Second, 100*time.Millisecond, "execve and mem_prot_alert go on without connect's program")
+	time.Sleep(200 * time.Millisecond) // the last connect's event would be in by now
+	assert.False(t, seen("security_socket_connect", connectPid), "connect's program was refused: no event")
 }
