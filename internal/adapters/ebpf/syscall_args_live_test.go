@@ -229,16 +229,7 @@ func TestSource_live_refused_entry_program_takes_only_its_event(t *testing.T) {
 		// returns without setting R0: the verifier refuses it
 		spec.Programs[traceeProgSysEnterConnect].Instructions = asm.Instructions{asm.Return()}
 	}}
-	src, err := New(cfg, nil)
-	require.NoError(t, err)
-	var mu sync.Mutex
-	var got []*trace.Event
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	sel := domain.Selection{Need: setOf("security_socket_connect", "mem_prot_alert", "execve")}
-	go func() {
-		done <- src.Run(ctx, sel, func(ev *trace.Event) { mu.Lock(); got = append(got, ev); mu.Unlock() })
-	}()
+	_, got, mu, cancel, done := startSource(t, cfg, nil, "security_socket_connect", "mem_prot_alert", "execve")
 	defer func() { cancel(); require.NoError(t, <-done) }()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -246,7 +237,7 @@ func TestSource_live_refused_entry_program_takes_only_its_event(t *testing.T) {
 	seen := func(name string, pid int) bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return slices.ContainsFunc(got, func(ev *trace.Event) bool { return ev.EventName == name && ev.HostProcessID == pid })
+		return slices.ContainsFunc(*got, func(ev *trace.Event) bool { return ev.EventName == name && ev.HostProcessID == pid })
 	}
 	var execPid, mprotectPid, connectPid int
 	require.Eventually(t, func() bool {
