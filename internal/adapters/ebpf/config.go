@@ -5,9 +5,9 @@
 // Every x86-64 syscall is an event whose arguments are encoded by their Go type (syscallConf in
 // hooks.go). Up to 40 selected syscall events sent at the exit get their own syscalls:sys_exit_X
 // tracepoint; more share the tp_btf sys_exit, which filters on syscall_confs in the kernel (fast
-// to attach and detach). Every entry program is tail-called by the one tp_btf sys_enter program. The security_* events Tracee takes from LSM kprobes (refused
-// on the target kernels) are rebuilt from syscall tracepoints; Events() says, per event, why one
-// cannot be produced.
+// to attach and detach). Every entry program is tail-called by the one tp_btf sys_enter program.
+// The security_* events Tracee takes from LSM kprobes (refused on the target kernels) are rebuilt
+// from syscall tracepoints; Events() says, per event, why one cannot be produced.
 package ebpf
 
 import (

@@ -33,21 +33,13 @@ func syscallEntries(entryProg string, syscalls ...string) []hook {
 
 // syscallNr is the number of a syscall of the event catalog (x86-64), -1 if it has none.
 func syscallNr(name string) int {
-	if nr, ok := syscallNrs()[name]; ok {
-		return nr
+	if def, ok := baseCatalog().Lookup(name); ok {
+		return def.Nr
 	}
 	return -1
 }
 
-var syscallNrs = sync.OnceValue(func() map[string]int {
-	nrs := map[string]int{}
-	for _, def := range domain.BaseEvents() {
-		if def.Nr >= 0 {
-			nrs[def.Name] = def.Nr
-		}
-	}
-	return nrs
-})
+var baseCatalog = sync.OnceValue(func() *domain.Catalog { return domain.NewCatalog(domain.BaseEvents()) })
 
 // internalEvents are always produced: the process tree needs them. They ride on tp_btf
 // sched hooks, which cost nothing measurable.

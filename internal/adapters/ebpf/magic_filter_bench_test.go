@@ -65,13 +65,13 @@ func TestBench_magic_write_program(t *testing.T) {
 		if !filter {
 			t.Setenv("TRACEE_EBPF_BENCH_NO_MAGIC_FILTER", "1")
 		}
-		before := magicWritePrograms(t, nil)
+		before := entryDispatchers(t, nil)
 		a := startDefaultAgent(t)
 		defer a.stop(t)
 		if !filter {
 			t.Setenv("TRACEE_EBPF_BENCH_NO_MAGIC_FILTER", "")
 		}
-		return perCall(magicWritePrograms(t, before))
+		return perCall(entryDispatchers(t, before))
 	}
 	var floor, off, on []float64
 	for r := 0; r < rounds; r++ {
@@ -85,9 +85,9 @@ func TestBench_magic_write_program(t *testing.T) {
 		count, rounds, med(floor), med(off), med(on))
 }
 
-// magicWritePrograms are the loaded sys_enter_dispatch programs (magic_write's program runs in
+// entryDispatchers are the loaded sys_enter_dispatch programs (magic_write's program runs in
 // their time) whose IDs are not in skip.
-func magicWritePrograms(t *testing.T, skip []*ebpf.Program) []*ebpf.Program {
+func entryDispatchers(t *testing.T, skip []*ebpf.Program) []*ebpf.Program {
 	t.Helper()
 	var skipIDs []ebpf.ProgramID
 	for _, p := range skip {
