@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,22 +54,24 @@ func BenchmarkIntegration_ship(b *testing.B) {
 	evs := benchEvents(b.N)
 	var rawTime, batchTime, noneTime time.Duration
 	var batchAllocs, noneAllocs uint64
+	var rawCPU, batchCPU, noneCPU cpuSpent
+	node := nodePID(b)
 	b.ReportAllocs()
 	for pair := range shipPairs {
 		runs := []func(){
 			func() {
-				d := shipRaw(b, raw, cfg, evs)
-				rawTime += d
+				d, c := shipRaw(b, raw, cfg, evs, node)
+				rawTime, rawCPU = rawTime+d, rawCPU.plus(c)
 				b.Logf("round %d: raw _bulk %v", pair, d)
 			},
 			func() {
-				d, a := shipSink(b, raw, cfg, SpoolSyncBatch, evs)
-				batchTime, batchAllocs = batchTime+d, batchAllocs+a
+				d, a, c := shipSink(b, raw, cfg, SpoolSyncBatch, evs, node)
+				batchTime, batchAllocs, batchCPU = batchTime+d, batchAllocs+a, batchCPU.plus(c)
 				b.Logf("round %d: sink, spool-sync=batch %v", pair, d)
 			},
 			func() {
-				d, a := shipSink(b, raw, cfg, SpoolSyncNone, evs)
-				noneTime, noneAllocs = noneTime+d, noneAllocs+a
+				d, a, c := shipSink(b, raw, cfg, SpoolSyncNone, evs, node)
+				noneTime, noneAllocs, noneCPU = noneTime+d, noneAllocs+a, noneCPU.plus(c)
 				b.Logf("round %d: sink, spool-sync=none %v", pair, d)
 			},
 		}
@@ -87,6 +90,9 @@ func BenchmarkIntegration_ship(b *testing.B) {
 	b.ReportMetric(rawTime.Seconds()/noneTime.Seconds(), "ratio_nofsync")
 	b.ReportMetric(float64(batchAllocs)/n, "sink_allocs/alert")
 	b.ReportMetric(float64(noneAllocs)/n, "sink_nofsync_allocs/alert")
+	rawCPU.report(b, "raw", n, node != 0)
+	batchCPU.report(b, "sink_fsync", n, node != 0)
+	noneCPU.report(b, "sink_nofsync", n, node != 0)
 	enc := newDocEncoder(Identity{HostName: "node-1", AgentID: "a1", AgentVersion: "v1"}, DefaultIndexPrefix)
 	doc, _, _, err := enc.encode(nil, &evs[0], time.Now())
 	require.NoError(b, err)
@@ -94,9 +100,9 @@ func BenchmarkIntegration_ship(b *testing.B) {
 	b.ReportMetric(float64(legacyDocSize(b, &evs[0], time.Now())), "legacy_bytes/doc")
 }
 
-// shipSink sends evs through a new sink and returns the time until all were confirmed and the
-// allocations of the process meanwhile.
-func shipSink(b *testing.B, raw *elasticsearch.Client, cfg Config, sync SpoolSync, evs []trace.Event) (time.Duration, uint64) {
+// shipSink sends evs through a new sink and returns the time until all were confirmed, the
+// allocations of the process meanwhile and the CPU it and the node (when known) spent.
+func shipSink(b *testing.B, raw *elasticsearch.Client, cfg Config, sync SpoolSync, evs []trace.Event, node int) (time.Duration, uint64, cpuSpent) {
 	b.StopTimer()
 	prefix := uniquePrefix("bench-sink")
 	defer dropIndices(raw, prefix)
@@ -109,6 +115,7 @@ func shipSink(b *testing.B, raw *elasticsearch.Client, cfg Config, sync SpoolSyn
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	b.StartTimer()
+	cpu := startCPU(node)
 	start := time.Now()
 	for i := range evs {
 		_ = s.Write(context.Background(), &evs[i])
@@ -118,6 +125,7 @@ func shipSink(b *testing.B, raw *elasticsearch.Client, cfg Config, sync SpoolSyn
 		time.Sleep(time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	spent := cpu.stop()
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
 	require.NoError(b, s.Close(context.Background()))
@@ -125,12 +133,13 @@ func shipSink(b *testing.B, raw *elasticsearch.Client, cfg Config, sync SpoolSyn
 		b.Logf("%d items were retried (Elasticsearch answered 429 or 5xx): this round measured retries too", r)
 	}
 	b.StartTimer()
-	return elapsed, after.Mallocs - before.Mallocs
+	return elapsed, after.Mallocs - before.Mallocs, spent
 }
 
 // shipRaw posts evs' documents as prebuilt _bulk bodies, cut at cfg.FlushBytes like the sink's,
-// over cfg.Workers concurrent requests, and returns the time they took.
-func shipRaw(b *testing.B, raw *elasticsearch.Client, cfg Config, evs []trace.Event) time.Duration {
+// over cfg.Workers concurrent requests, and returns the time they took and the CPU this process
+// and the node (when known) spent meanwhile.
+func shipRaw(b *testing.B, raw *elasticsearch.Client, cfg Config, evs []trace.Event, node int) (time.Duration, cpuSpent) {
 	b.StopTimer()
 	prefix := uniquePrefix("bench-raw")
 	defer dropIndices(raw, prefix)
@@ -156,6 +165,7 @@ func shipRaw(b *testing.B, raw *elasticsearch.Client, cfg Config, evs []trace.Ev
 	work := make(chan []byte)
 	var wg sync.WaitGroup
 	b.StartTimer()
+	cpu := startCPU(node)
 	start := time.Now()
 	for range cfg.Workers {
 		wg.Add(1)
@@ -181,9 +191,10 @@ func shipRaw(b *testing.B, raw *elasticsearch.Client, cfg Config, evs []trace.Ev
 	close(work)
 	wg.Wait()
 	elapsed := time.Since(start)
+	spent := cpu.stop()
 	b.StopTimer()
 	b.StartTimer()
-	return elapsed
+	return elapsed, spent
 }
 
 // BenchmarkIntegration_one_per_request is the other end: one index request per alert over a
@@ -374,4 +385,77 @@ func dropIndices(c *elasticsearch.Client, prefix string) {
 	if res, err := c.Indices.DeleteIndexTemplate(TemplateName(prefix)); err == nil {
 		res.Body.Close()
 	}
+}
+
+// cpuSpent is CPU time used during a measured round: this process (the sink or the raw client,
+// from getrusage) and the node (from /proc/PID/stat when ELASTICSEARCH_PID names it).
+type cpuSpent struct{ self, node time.Duration }
+
+func (c cpuSpent) plus(o cpuSpent) cpuSpent { return cpuSpent{c.self + o.self, c.node + o.node} }
+
+// report gives the CPU per alert in microseconds: name_cpu_us/alert and, with the node's,
+// name_node_cpu_us/alert.
+func (c cpuSpent) report(b *testing.B, name string, alerts float64, withNode bool) {
+	b.ReportMetric(float64(c.self.Microseconds())/alerts, name+"_cpu_us/alert")
+	if withNode {
+		b.ReportMetric(float64(c.node.Microseconds())/alerts, name+"_node_cpu_us/alert")
+	}
+}
+
+type cpuMeter struct {
+	node  int
+	start cpuSpent
+}
+
+func startCPU(node int) cpuMeter { return cpuMeter{node: node, start: cpuNow(node)} }
+
+func (m cpuMeter) stop() cpuSpent {
+	now := cpuNow(m.node)
+	return cpuSpent{self: now.self - m.start.self, node: now.node - m.start.node}
+}
+
+func cpuNow(node int) cpuSpent {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	c := cpuSpent{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	if node != 0 {
+		c.node = procCPU(node)
+	}
+	return c
+}
+
+// procCPU is utime+stime of process pid, all its threads (fields 14 and 15 of /proc/PID/stat).
+func procCPU(pid int) time.Duration {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // after "pid (comm) "
+	if len(fields) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(fields[11], 10, 64)
+	st, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux.
+const clockTicks = 100
+
+// nodePID is the node's process from ELASTICSEARCH_PID (a number, or the path of a pid file such
+// as the one scripts/elasticsearch.sh keeps), 0 when unset.
+func nodePID(b *testing.B) int {
+	v := os.Getenv("ELASTICSEARCH_PID")
+	if v == "" {
+		return 0
+	}
+	if raw, err := os.ReadFile(v); err == nil {
+		v = strings.TrimSpace(string(raw))
+	}
+	pid, err := strconv.Atoi(v)
+	require.NoError(b, err, "ELASTICSEARCH_PID: a pid or a pid file")
+	_, err = os.Stat("/proc/" + strconv.Itoa(pid) + "/stat")
+	require.NoError(b, err, "ELASTICSEARCH_PID: no such process")
+	return pid
 }
