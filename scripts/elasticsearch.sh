@@ -8,6 +8,7 @@
 #   scripts/elasticsearch.sh stop NAME          stop node NAME (keeps its data)
 #   scripts/elasticsearch.sh destroy NAME       stop node NAME and delete its data
 #   scripts/elasticsearch.sh url NAME           print the URL of node NAME
+#   scripts/elasticsearch.sh pid NAME           print the process ID of running node NAME
 #
 # --secure turns xpack security on (plain HTTP) with a file-realm superuser; its name and password
 # are in $ES_CACHE/nodes/NAME/user and .../password (defaults tracee / tracee-test-password).
@@ -181,6 +182,12 @@ url() {
 	echo "http://127.0.0.1:$(cat "$dir/port")"
 }
 
+pid() {
+	local name=${1:?usage: pid NAME}
+	running "$name" || die "node $name is not running"
+	cat "$(node_dir "$name")/pid"
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -189,5 +196,6 @@ start) start "$@" ;;
 stop) stop "$@" ;;
 destroy) destroy "$@" ;;
 url) url "$@" ;;
-*) die "usage: $0 install | start NAME [--secure] | stop NAME | destroy NAME | url NAME" ;;
+pid) pid "$@" ;;
+*) die "usage: $0 install | start NAME [--secure] | stop NAME | destroy NAME | url NAME | pid NAME" ;;
 esac

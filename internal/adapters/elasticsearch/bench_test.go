@@ -35,17 +35,29 @@ func benchURL(b *testing.B) string {
 	return u
 }
 
-// shipPairs is how many times each path runs in one BenchmarkIntegration_ship, alternating.
-const shipPairs = 3
+// shipPairs is how many times each path runs in one BenchmarkIntegration_ship, alternating:
+// TRACEE_ES_BENCH_PAIRS, 3 when unset.
+func shipPairs(b *testing.B) int {
+	v := os.Getenv("TRACEE_ES_BENCH_PAIRS")
+	if v == "" {
+		return 3
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(b, err, "TRACEE_ES_BENCH_PAIRS")
+	require.Positive(b, n, "TRACEE_ES_BENCH_PAIRS")
+	return n
+}
 
 // BenchmarkIntegration_ship compares, in one run, the sink with the node's ceiling: b.N alerts
 // per round through the sink (Write each, then wait until Elasticsearch confirmed all) with the
 // spool fsynced as by default (spool-sync=batch) and without fsync (spool-sync=none), and raw
 // _bulk requests of the same documents, encoded beforehand, cut at the same size (FlushBytes)
 // and posted over the same number of connections (Workers). The three run in turn, shipPairs
-// times, each round into fresh indices. Reported: alerts/s of each, the sinks' ratios to raw,
-// the sink's allocations per alert (the whole process while it runs, HTTP client included) and
-// the document size.
+// times, each round into fresh indices. Reported: alerts/s of each, the sinks' ratios to raw
+// (over all rounds, and the median of the pairs' ratios: a round the node happens to spend more
+// on, a merge or a collection of its own, moves that less), the sink's allocations per alert
+// (the whole process while it runs, HTTP client included), the CPU per alert of this process and
+// of the node, and the document size.
 func BenchmarkIntegration_ship(b *testing.B) {
 	url := benchURL(b)
 	raw := rawClient(b, url)
@@ -56,22 +68,25 @@ func BenchmarkIntegration_ship(b *testing.B) {
 	var batchAllocs, noneAllocs uint64
 	var rawCPU, batchCPU, noneCPU cpuSpent
 	node := nodePID(b)
+	pairs := shipPairs(b)
+	var batchRatios, noneRatios []float64
 	b.ReportAllocs()
-	for pair := range shipPairs {
+	for pair := range pairs {
+		var rawD, batchD, noneD time.Duration
 		runs := []func(){
 			func() {
 				d, c := shipRaw(b, raw, cfg, evs, node)
-				rawTime, rawCPU = rawTime+d, rawCPU.plus(c)
+				rawD, rawTime, rawCPU = d, rawTime+d, rawCPU.plus(c)
 				b.Logf("round %d: raw _bulk %v", pair, d)
 			},
 			func() {
 				d, a, c := shipSink(b, raw, cfg, SpoolSyncBatch, evs, node)
-				batchTime, batchAllocs, batchCPU = batchTime+d, batchAllocs+a, batchCPU.plus(c)
+				batchD, batchTime, batchAllocs, batchCPU = d, batchTime+d, batchAllocs+a, batchCPU.plus(c)
 				b.Logf("round %d: sink, spool-sync=batch %v", pair, d)
 			},
 			func() {
 				d, a, c := shipSink(b, raw, cfg, SpoolSyncNone, evs, node)
-				noneTime, noneAllocs, noneCPU = noneTime+d, noneAllocs+a, noneCPU.plus(c)
+				noneD, noneTime, noneAllocs, noneCPU = d, noneTime+d, noneAllocs+a, noneCPU.plus(c)
 				b.Logf("round %d: sink, spool-sync=none %v", pair, d)
 			},
 		}
@@ -81,8 +96,12 @@ func BenchmarkIntegration_ship(b *testing.B) {
 		for _, run := range runs {
 			run()
 		}
+		batchRatios = append(batchRatios, rawD.Seconds()/batchD.Seconds())
+		noneRatios = append(noneRatios, rawD.Seconds()/noneD.Seconds())
 	}
-	n := float64(shipPairs * b.N)
+	b.ReportMetric(median(batchRatios), "median_ratio_fsync")
+	b.ReportMetric(median(noneRatios), "median_ratio_nofsync")
+	n := float64(pairs * b.N)
 	b.ReportMetric(n/rawTime.Seconds(), "raw_alerts/s")
 	b.ReportMetric(n/batchTime.Seconds(), "sink_fsync_alerts/s")
 	b.ReportMetric(n/noneTime.Seconds(), "sink_nofsync_alerts/s")
@@ -385,6 +404,16 @@ func dropIndices(c *elasticsearch.Client, prefix string) {
 	if res, err := c.Indices.DeleteIndexTemplate(TemplateName(prefix)); err == nil {
 		res.Body.Close()
 	}
+}
+
+// median of xs (the mean of the middle two for an even count); it sorts xs.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	m := len(xs) / 2
+	if len(xs)%2 == 0 {
+		return (xs[m-1] + xs[m]) / 2
+	}
+	return xs[m]
 }
 
 // cpuSpent is CPU time used during a measured round: this process (the sink or the raw client,

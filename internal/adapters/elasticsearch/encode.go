@@ -97,7 +97,8 @@ func (e *docEncoder) encode(dst []byte, ev *trace.Event, now time.Time) (body []
 	defer scratchPool.Put(sp)
 	idInput := appendIDPrefix((*sp)[:0], ev)
 	n := len(idInput)
-	idInput, err = appendArgs(idInput, ev.Args)
+	var values argValues
+	idInput, err = values.appendArgs(idInput, ev.Args)
 	*sp = idInput
 	if err != nil {
 		return dst, "", "", err
@@ -280,7 +281,7 @@ func (e *docEncoder) encode(dst []byte, ev *trace.Event, now time.Time) (body []
 	if dst, err = appendEvent(dst, ev, args); err != nil {
 		return dst, "", "", err
 	}
-	if dst, err = appendSearchArgs(dst, ev.Args, trigArgs); err != nil {
+	if dst, err = appendSearchArgs(dst, ev.Args, trigArgs, &values, idInput); err != nil {
 		return dst, "", "", err
 	}
 	dst = optString(dst, "host_name", ev.HostName)
@@ -298,9 +299,14 @@ func containerID(ev *trace.Event) string {
 	return ev.ContainerID
 }
 
-// appendSearchArgs appends ,"args":{...}: searchArgs without building its map.
-func appendSearchArgs(dst []byte, own, trigger []trace.Argument) ([]byte, error) {
-	var arr [32]*trace.Argument
+// appendSearchArgs appends ,"args":{...}: searchArgs without building its map. Values recorded
+// in values (spans of src) are copied, the others encoded.
+func appendSearchArgs(dst []byte, own, trigger []trace.Argument, values *argValues, src []byte) ([]byte, error) {
+	type pick struct {
+		list []trace.Argument
+		i    int
+	}
+	var arr [32]pick
 	picked := arr[:0]
 	for li, list := range [2][]trace.Argument{own, trigger} {
 		replace := li == 0 // the event's own arguments: skip detectedFrom, the last of a name wins
@@ -311,25 +317,30 @@ func appendSearchArgs(dst []byte, own, trigger []trace.Argument) ([]byte, error)
 				continue
 			}
 			for j, p := range picked {
-				if p.Name == a.Name {
+				if p.list[p.i].Name == a.Name {
 					if replace {
-						picked[j] = a
+						picked[j] = pick{list, i}
 					}
 					continue next
 				}
 			}
-			picked = append(picked, a)
+			picked = append(picked, pick{list, i})
 		}
 	}
 	if len(picked) == 0 {
 		return dst, nil
 	}
 	dst = append(dst, `,"args":{`...)
-	for i, a := range picked {
+	for i, p := range picked {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
+		a := &p.list[p.i]
 		dst = append(appendJSONString(dst, a.Name), ':')
+		if enc, ok := values.of(src, p.list, p.i); ok {
+			dst = append(dst, enc...)
+			continue
+		}
 		var err error
 		if dst, err = appendJSONValue(dst, a.Value); err != nil {
 			return dst, err

@@ -60,8 +60,15 @@ func encoderEvents() map[string]trace.Event {
 	empty.Args = []trace.Argument{}
 	noProps := testAlert(7, "not-an-ip")
 	noProps.Metadata = &trace.Metadata{Properties: map[string]interface{}{"signatureID": "X-1", "Severity": "3"}}
+	// tracee.args copies the values encoded for the ID: a clash, and a second detectedFrom (not read)
+	clash := testAlert(8, "10.0.0.8")
+	clash.Args = append([]trace.Argument{{ArgMeta: trace.ArgMeta{Name: "sockfd", Type: "string"}, Value: "own wins"}},
+		clash.Args...)
+	clash.Args = append(clash.Args, trace.Argument{ArgMeta: trace.ArgMeta{Name: argDetectedFrom, Type: "unknown"},
+		Value: map[string]interface{}{"args": []trace.Argument{{ArgMeta: trace.ArgMeta{Name: "second", Type: "int"}, Value: 2}}}})
 	return map[string]trace.Event{"alert": alert, "base event with every value type": base,
-		"bare event": bare, "empty args": empty, "alert with few properties": noProps}
+		"bare event": bare, "empty args": empty, "alert with few properties": noProps,
+		"alert naming a trigger argument, with a second detectedFrom": clash}
 }
 
 func TestAppendEvent_matches_encoding_json(t *testing.T) {

@@ -337,3 +337,101 @@ func optString(dst []byte, name, value string) []byte {
 	dst = append(dst, '"', ':')
 	return appendJSONString(dst, value)
 }
+
+// argValues records where each argument's value was encoded, so that tracee.args copies the bytes
+// instead of encoding the values again: own for the event's arguments, trigger for those of
+// the event under its detectedFrom argument (the first one, as detectedFrom reads it). A list of
+// more than maxSpannedArgs arguments is not recorded (its values are encoded again).
+type argValues struct {
+	own, trigger      [maxSpannedArgs]span
+	nOwn, nTrigger    int
+	ownOK, triggerOK  bool
+	ownList, trigList *trace.Argument // the first argument of each recorded list
+	sawDetectedFrom   bool
+}
+
+type span struct{ start, end int }
+
+const maxSpannedArgs = 32
+
+// appendArgs is appendArgs recording the values' spans in dst.
+func (v *argValues) appendArgs(dst []byte, args []trace.Argument) ([]byte, error) {
+	if len(args) == 0 || len(args) > maxSpannedArgs {
+		return appendArgs(dst, args)
+	}
+	dst = append(dst, '[')
+	for i := range args {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		a := &args[i]
+		dst = append(dst, `{"name":`...)
+		dst = appendJSONString(dst, a.Name)
+		dst = append(dst, `,"type":`...)
+		dst = appendJSONString(dst, a.Type)
+		dst = append(dst, `,"value":`...)
+		start := len(dst)
+		var err error
+		m, isMap := a.Value.(map[string]interface{})
+		if a.Name == argDetectedFrom && !v.sawDetectedFrom { // the one detectedFrom reads
+			v.sawDetectedFrom = true
+		} else {
+			isMap = false
+		}
+		if isMap {
+			dst, err = appendSortedMap(dst, m, v.appendTriggerValue)
+		} else {
+			dst, err = appendJSONValue(dst, a.Value)
+		}
+		if err != nil {
+			return dst, err
+		}
+		v.own[i] = span{start, len(dst)}
+		dst = append(dst, '}')
+	}
+	v.nOwn, v.ownOK, v.ownList = len(args), true, &args[0]
+	return append(dst, ']'), nil
+}
+
+// appendTriggerValue encodes a value of the detectedFrom map, recording the spans of the
+// trigger's arguments (the map's []trace.Argument value, under "args").
+func (v *argValues) appendTriggerValue(dst []byte, x interface{}) ([]byte, error) {
+	args, ok := x.([]trace.Argument)
+	if !ok || v.triggerOK || len(args) == 0 || len(args) > maxSpannedArgs {
+		return appendJSONValue(dst, x)
+	}
+	dst = append(dst, '[')
+	for i := range args {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		a := &args[i]
+		dst = append(dst, `{"name":`...)
+		dst = appendJSONString(dst, a.Name)
+		dst = append(dst, `,"type":`...)
+		dst = appendJSONString(dst, a.Type)
+		dst = append(dst, `,"value":`...)
+		start := len(dst)
+		var err error
+		if dst, err = appendJSONValue(dst, a.Value); err != nil {
+			return dst, err
+		}
+		v.trigger[i] = span{start, len(dst)}
+		dst = append(dst, '}')
+	}
+	v.nTrigger, v.triggerOK, v.trigList = len(args), true, &args[0]
+	return append(dst, ']'), nil
+}
+
+// of returns the encoded value of list[i] from src when it was recorded.
+func (v *argValues) of(src []byte, list []trace.Argument, i int) ([]byte, bool) {
+	switch {
+	case v == nil || len(list) == 0:
+		return nil, false
+	case v.ownOK && &list[0] == v.ownList && len(list) == v.nOwn:
+		return src[v.own[i].start:v.own[i].end], true
+	case v.triggerOK && &list[0] == v.trigList && len(list) == v.nTrigger:
+		return src[v.trigger[i].start:v.trigger[i].end], true
+	}
+	return nil, false
+}
