@@ -16,12 +16,13 @@ out=${1:-/tmp/tracee-bench-elasticsearch.txt}
 pairs=${TRACEE_ES_BENCH_PAIRS:-15}
 alerts=${TRACEE_ES_BENCH_ALERTS:-20000}
 cpus=$(nproc)
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+before=$(load) # the build and the node's start raise it
 bin=$(mktemp -d)/elasticsearch.test
 trap 'scripts/elasticsearch.sh destroy bench || true; rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" ./internal/adapters/elasticsearch/
 url=$(scripts/elasticsearch.sh start bench)
 pid=$(scripts/elasticsearch.sh pid bench)
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 # ship PAIRS [PREFIX...]: one BenchmarkIntegration_ship, run under PREFIX (taskset)
 ship() {
 	local n=$1
@@ -30,7 +31,7 @@ ship() {
 		-test.bench 'Integration_ship$' -test.benchtime "${alerts}x" | grep '^BenchmarkIntegration_ship'
 }
 {
-	echo "# $(date -u +%FT%TZ) $(uname -r), $cpus CPUs, load average: $(load)"
+	echo "# $(date -u +%FT%TZ) $(uname -r), $cpus CPUs, load average before the build: $before, now: $(load)"
 	ship 1 >/dev/null # the node's warm-up
 	echo "# shared: node, sink and raw client on all $cpus CPUs; $pairs pairs of $alerts alerts; load average: $(load)"
 	ship "$pairs"

@@ -222,6 +222,12 @@ func appendArg(dst []byte, a *trace.Argument) ([]byte, error) {
 
 // appendArgs appends an event's arguments as encoding/json does (null for nil).
 func appendArgs(dst []byte, args []trace.Argument) ([]byte, error) {
+	return appendArgsRecording(dst, args, nil, nil)
+}
+
+// appendArgsRecording is appendArgs writing the span of the i-th value into spans[i] (spans nil:
+// none) and encoding values through v (nil: appendJSONValue).
+func appendArgsRecording(dst []byte, args []trace.Argument, spans []span, v *argValues) ([]byte, error) {
 	if args == nil {
 		return append(dst, "null"...), nil
 	}
@@ -230,10 +236,21 @@ func appendArgs(dst []byte, args []trace.Argument) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
+		a := &args[i]
+		dst = append(dst, `{"name":`...)
+		dst = appendJSONString(dst, a.Name)
+		dst = append(dst, `,"type":`...)
+		dst = appendJSONString(dst, a.Type)
+		dst = append(dst, `,"value":`...)
+		start := len(dst)
 		var err error
-		if dst, err = appendArg(dst, &args[i]); err != nil {
+		if dst, err = v.appendValue(dst, a); err != nil {
 			return dst, err
 		}
+		if spans != nil {
+			spans[i] = span{start, len(dst)}
+		}
+		dst = append(dst, '}')
 	}
 	return append(dst, ']'), nil
 }
@@ -354,43 +371,29 @@ type span struct{ start, end int }
 
 const maxSpannedArgs = 32
 
-// appendArgs is appendArgs recording the values' spans in dst.
+// appendArgs is appendArgs recording the spans of the values of args and, in the first
+// detectedFrom's map, of the trigger's arguments.
 func (v *argValues) appendArgs(dst []byte, args []trace.Argument) ([]byte, error) {
 	if len(args) == 0 || len(args) > maxSpannedArgs {
 		return appendArgs(dst, args)
 	}
-	dst = append(dst, '[')
-	for i := range args {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		a := &args[i]
-		dst = append(dst, `{"name":`...)
-		dst = appendJSONString(dst, a.Name)
-		dst = append(dst, `,"type":`...)
-		dst = appendJSONString(dst, a.Type)
-		dst = append(dst, `,"value":`...)
-		start := len(dst)
-		var err error
-		m, isMap := a.Value.(map[string]interface{})
-		if a.Name == argDetectedFrom && !v.sawDetectedFrom { // the one detectedFrom reads
-			v.sawDetectedFrom = true
-		} else {
-			isMap = false
-		}
-		if isMap {
-			dst, err = appendSortedMap(dst, m, v.appendTriggerValue)
-		} else {
-			dst, err = appendJSONValue(dst, a.Value)
-		}
-		if err != nil {
-			return dst, err
-		}
-		v.own[i] = span{start, len(dst)}
-		dst = append(dst, '}')
+	dst, err := appendArgsRecording(dst, args, v.own[:len(args)], v)
+	if err == nil {
+		v.nOwn, v.ownOK, v.ownList = len(args), true, &args[0]
 	}
-	v.nOwn, v.ownOK, v.ownList = len(args), true, &args[0]
-	return append(dst, ']'), nil
+	return dst, err
+}
+
+// appendValue encodes a's value; the first detectedFrom map goes through appendTriggerValue.
+func (v *argValues) appendValue(dst []byte, a *trace.Argument) ([]byte, error) {
+	if v == nil || a.Name != argDetectedFrom || v.sawDetectedFrom {
+		return appendJSONValue(dst, a.Value)
+	}
+	v.sawDetectedFrom = true // the one detectedFrom reads
+	if m, ok := a.Value.(map[string]interface{}); ok {
+		return appendSortedMap(dst, m, v.appendTriggerValue)
+	}
+	return appendJSONValue(dst, a.Value)
 }
 
 // appendTriggerValue encodes a value of the detectedFrom map, recording the spans of the
@@ -400,27 +403,11 @@ func (v *argValues) appendTriggerValue(dst []byte, x interface{}) ([]byte, error
 	if !ok || v.triggerOK || len(args) == 0 || len(args) > maxSpannedArgs {
 		return appendJSONValue(dst, x)
 	}
-	dst = append(dst, '[')
-	for i := range args {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		a := &args[i]
-		dst = append(dst, `{"name":`...)
-		dst = appendJSONString(dst, a.Name)
-		dst = append(dst, `,"type":`...)
-		dst = appendJSONString(dst, a.Type)
-		dst = append(dst, `,"value":`...)
-		start := len(dst)
-		var err error
-		if dst, err = appendJSONValue(dst, a.Value); err != nil {
-			return dst, err
-		}
-		v.trigger[i] = span{start, len(dst)}
-		dst = append(dst, '}')
+	dst, err := appendArgsRecording(dst, args, v.trigger[:len(args)], nil)
+	if err == nil {
+		v.nTrigger, v.triggerOK, v.trigList = len(args), true, &args[0]
 	}
-	v.nTrigger, v.triggerOK, v.trigList = len(args), true, &args[0]
-	return append(dst, ']'), nil
+	return dst, err
 }
 
 // of returns the encoded value of list[i] from src when it was recorded.
