@@ -90,6 +90,7 @@ func TestInstall_PREFIX_lays_out_every_file_and_a_unit_that_verifies(t *testing.
 	assert.Equal(t, "/bin/kill -HUP $MAINPID", unitValue(t, unit, "ExecReload"))
 	assert.Equal(t, "strict", unitValue(t, unit, "ProtectSystem"))
 	assert.Equal(t, "on-failure", unitValue(t, unit, "Restart"))
+	assert.Equal(t, "-10", unitValue(t, unit, "Nice"))
 	assert.Equal(t, "CAP_BPF CAP_PERFMON CAP_SYS_RESOURCE CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH",
 		unitValue(t, unit, "CapabilityBoundingSet"))
 	verifyUnit(t, unit, "MANPATH="+prefix+"/share/man")
