@@ -211,13 +211,17 @@ func appendStrings(dst []byte, x []string) []byte {
 }
 
 func appendArg(dst []byte, a *trace.Argument) ([]byte, error) {
+	dst, err := appendJSONValue(appendArgHead(dst, a), a.Value)
+	return append(dst, '}'), err
+}
+
+// appendArgHead appends an argument up to its value: {"name":...,"type":...,"value":
+func appendArgHead(dst []byte, a *trace.Argument) []byte {
 	dst = append(dst, `{"name":`...)
 	dst = appendJSONString(dst, a.Name)
 	dst = append(dst, `,"type":`...)
 	dst = appendJSONString(dst, a.Type)
-	dst = append(dst, `,"value":`...)
-	dst, err := appendJSONValue(dst, a.Value)
-	return append(dst, '}'), err
+	return append(dst, `,"value":`...)
 }
 
 // appendArgs appends an event's arguments as encoding/json does (null for nil).
@@ -237,11 +241,7 @@ func appendArgsRecording(dst []byte, args []trace.Argument, spans []span, v *arg
 			dst = append(dst, ',')
 		}
 		a := &args[i]
-		dst = append(dst, `{"name":`...)
-		dst = appendJSONString(dst, a.Name)
-		dst = append(dst, `,"type":`...)
-		dst = appendJSONString(dst, a.Type)
-		dst = append(dst, `,"value":`...)
+		dst = appendArgHead(dst, a)
 		start := len(dst)
 		var err error
 		if dst, err = v.appendValue(dst, a); err != nil {
@@ -360,11 +360,16 @@ func optString(dst []byte, name, value string) []byte {
 // the event under its detectedFrom argument (the first one, as detectedFrom reads it). A list of
 // more than maxSpannedArgs arguments is not recorded (its values are encoded again).
 type argValues struct {
-	own, trigger      [maxSpannedArgs]span
-	nOwn, nTrigger    int
-	ownOK, triggerOK  bool
-	ownList, trigList *trace.Argument // the first argument of each recorded list
-	sawDetectedFrom   bool
+	own, trigger    recordedArgs
+	sawDetectedFrom bool
+}
+
+// recordedArgs is one argument list of n arguments whose values' spans were recorded: first is
+// its first argument (nil: none recorded), spans[i] the span of the i-th value.
+type recordedArgs struct {
+	first *trace.Argument
+	n     int
+	spans [maxSpannedArgs]span
 }
 
 type span struct{ start, end int }
@@ -377,9 +382,9 @@ func (v *argValues) appendArgs(dst []byte, args []trace.Argument) ([]byte, error
 	if len(args) == 0 || len(args) > maxSpannedArgs {
 		return appendArgs(dst, args)
 	}
-	dst, err := appendArgsRecording(dst, args, v.own[:len(args)], v)
+	dst, err := appendArgsRecording(dst, args, v.own.spans[:len(args)], v)
 	if err == nil {
-		v.nOwn, v.ownOK, v.ownList = len(args), true, &args[0]
+		v.own.first, v.own.n = &args[0], len(args)
 	}
 	return dst, err
 }
@@ -400,25 +405,25 @@ func (v *argValues) appendValue(dst []byte, a *trace.Argument) ([]byte, error) {
 // trigger's arguments (the map's []trace.Argument value, under "args").
 func (v *argValues) appendTriggerValue(dst []byte, x interface{}) ([]byte, error) {
 	args, ok := x.([]trace.Argument)
-	if !ok || v.triggerOK || len(args) == 0 || len(args) > maxSpannedArgs {
+	if !ok || v.trigger.first != nil || len(args) == 0 || len(args) > maxSpannedArgs {
 		return appendJSONValue(dst, x)
 	}
-	dst, err := appendArgsRecording(dst, args, v.trigger[:len(args)], nil)
+	dst, err := appendArgsRecording(dst, args, v.trigger.spans[:len(args)], nil)
 	if err == nil {
-		v.nTrigger, v.triggerOK, v.trigList = len(args), true, &args[0]
+		v.trigger.first, v.trigger.n = &args[0], len(args)
 	}
 	return dst, err
 }
 
 // of returns the encoded value of list[i] from src when it was recorded.
 func (v *argValues) of(src []byte, list []trace.Argument, i int) ([]byte, bool) {
-	switch {
-	case v == nil || len(list) == 0:
+	if v == nil {
 		return nil, false
-	case v.ownOK && &list[0] == v.ownList && len(list) == v.nOwn:
-		return src[v.own[i].start:v.own[i].end], true
-	case v.triggerOK && &list[0] == v.trigList && len(list) == v.nTrigger:
-		return src[v.trigger[i].start:v.trigger[i].end], true
+	}
+	for _, r := range [2]*recordedArgs{&v.own, &v.trigger} {
+		if r.first != nil && len(list) == r.n && &list[0] == r.first {
+			return src[r.spans[i].start:r.spans[i].end], true
+		}
 	}
 	return nil, false
 }
