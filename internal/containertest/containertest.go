@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -61,7 +62,8 @@ func (r *Runtime) Address() string { return r.addr }
 func (r *Runtime) Image() string { return r.image }
 
 // Run runs argv in a new container named id (cgroup /default/ID in each v1 controller) and
-// waits until it has exited and is removed.
+// waits until it has exited and is removed. Its output may be empty for a process that exits
+// within milliseconds: ctr can lose all of it (containerd's IO race); see RequireOutput.
 func (r *Runtime) Run(id string, argv ...string) (string, error) {
 	return r.RunLabelled(id, nil, argv...)
 }
@@ -80,4 +82,13 @@ func (r *Runtime) RunLabelled(id string, labels []string, argv ...string) (strin
 		return string(out), fmt.Errorf("ctr run %s: %v: %s", id, err, out)
 	}
 	return string(out), nil
+}
+
+// RequireOutput fails t unless out, a Run's output, contains want, or is empty: ctr lost a
+// short-lived process's output, and the caller's events or findings are then the check.
+func RequireOutput(t testing.TB, out, want string) {
+	t.Helper()
+	if out != "" && !strings.Contains(out, want) {
+		t.Fatalf("the container's output lacks %q: %q", want, out)
+	}
 }
